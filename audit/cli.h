@@ -1,0 +1,70 @@
+/*
+ * audit/cli.h - what the subcommands of the front end share: the command
+ * signature, diagnostics on stderr, exit statuses, JSON and CSV writers,
+ * and loading the rules a command runs with.
+ *
+ * Only audit/ prints and exits; the libraries below it return statuses.
+ */
+#ifndef PIIAUDIT_CLI_H
+#define PIIAUDIT_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "rules/rule.h"
+
+#define PIIAUDIT_VERSION "0.1.0"
+
+/* Exit statuses: DESIGN.md's contract. */
+enum {
+	EXIT_FINISHED = 0,
+	EXIT_FAIL_ON = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNREADABLE = 3,
+	EXIT_SIGINT = 130,
+	EXIT_SIGTERM = 143,
+};
+
+int cmd_scan(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+/* "piiaudit: <fmt>" and a newline on stderr; thread-safe. */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "piiaudit: PATH[!MEMBER]: reason". */
+void diag_source(const char *path, const char *member, const char *reason);
+/* A usage error: the message, a hint to --help, and EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* JSON string literal, quotes included.  Bytes that are not valid UTF-8
+ * are written as U+FFFD, so the output is always valid JSON. */
+void json_write_string(FILE *out, const char *s, size_t len);
+/* CSV field per RFC 4180: quoted when it holds a comma, quote or newline. */
+void csv_write_field(FILE *out, const char *s, size_t len);
+/* The command line as a JSON array, malloc'd; NULL when out of memory. */
+char *json_argv(int argc, char **argv);
+
+/* Rule options shared by scan, rules and probe. */
+struct rule_options {
+	struct rule_strings packs;      /* --rules PATH, in order */
+	struct rule_strings disable;    /* --disable ID */
+	struct rule_strings only;       /* --only CATEGORY */
+	bool no_builtin;                /* --no-builtin-rules */
+	enum rule_engine engine;        /* --engine */
+};
+
+/* Parses --engine's argument; -1 when unknown. */
+int parse_engine(const char *name, enum rule_engine *out);
+
+/* Parses a comma-separated list into `list` (appending). */
+int split_list(struct rule_strings *list, const char *csv);
+/* Loads the built-in packs then each --rules path, filters and compiles.
+ * Prints the error and returns -1 on failure. */
+int load_rules(struct ruleset *set, const struct rule_options *o);
+void rule_options_release(struct rule_options *o);
+
+/* Whether the progress line and colour may be drawn on stderr. */
+bool stderr_is_terminal(void);
+
+#endif

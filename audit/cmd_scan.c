@@ -1,0 +1,730 @@
+/*
+ * audit/cmd_scan.c - piiaudit scan: read sources, match rules, record.
+ *
+ * The main thread parses options, loads rules, the key and the database,
+ * lists the sources, then runs --jobs workers and draws progress.  Each
+ * worker owns a reader (block stream, libarchive handles), a matcher and a
+ * batch of findings; it takes the next source from a shared index.  The
+ * store serialises writes, so SQLite sees one writer; a source's findings
+ * and its final state commit in one transaction.
+ *
+ * SIGINT or SIGTERM stops the workers at the next window; the sources in
+ * flight are marked interrupted, the run too, and the exit status is
+ * 130/143.  A second SIGINT exits at once.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "audit/cli.h"
+#include "db/store.h"
+#include "scanners/reader.h"
+#include "scanners/walk.h"
+
+#define BATCH_FINDINGS 4096
+
+struct scan_options {
+	const char *db_path;
+	const char *key_path;
+	const char *label;
+	struct rule_options rules;
+	struct rule_strings fail_on;
+	unsigned jobs;
+	bool store_values;
+	bool quiet;
+	int progress;               /* -1: when stderr is a terminal */
+	bool follow;
+	struct scan_limits limits;
+};
+
+struct scan_job {
+	const struct scan_options *opt;
+	struct ruleset *rules;
+	struct db_store *db;
+	struct db_key key;
+	int64_t run_id;
+	struct walk_list files;
+	atomic_size_t next;
+	atomic_uint_fast64_t bytes_read;     /* decompressed, all workers */
+	atomic_uint_fast64_t disk_bytes_done;/* sizes of the files finished */
+	atomic_uint_fast64_t findings;
+	atomic_uint_fast64_t sources_failed;
+	atomic_uint workers_done;
+	atomic_bool db_failed;
+	pthread_mutex_t done_lock;          /* with done_cond: a worker finished */
+	pthread_cond_t done_cond;
+};
+
+struct worker {
+	struct scan_job *job;
+	pthread_t thread;
+	struct rule_matcher *matcher;
+	struct scan_reader *reader;
+	struct rule_hit *hits;
+	size_t hit_count, hit_alloc;
+	struct db_finding *batch;
+	size_t batch_count;
+	int failed_to_start;
+};
+
+/* One unit the reader told us about: its source row. */
+struct unit_state {
+	struct db_source src;
+	bool container;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int signo)
+{
+	if (got_signal == SIGINT && signo == SIGINT)
+		_exit(EXIT_SIGINT);
+	got_signal = signo;
+}
+
+static bool stopping(const struct scan_job *job)
+{
+	return got_signal || atomic_load(&job->db_failed);
+}
+
+static const char *kind_name(enum scan_unit_kind kind)
+{
+	switch (kind) {
+	case SCAN_UNIT_STDIN: return "stdin";
+	case SCAN_UNIT_ARCHIVE: return "archive";
+	case SCAN_UNIT_MEMBER: return "member";
+	default: return "file";
+	}
+}
+
+static void db_failure(struct scan_job *job)
+{
+	if (!atomic_exchange(&job->db_failed, true))
+		diag("%s: %s", job->opt->db_path, db_error(job->db));
+}
+
+static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
+{
+	struct worker *w = ctx;
+	struct unit_state *us = calloc(1, sizeof(*us));
+	if (!us)
+		return NULL;
+	us->container = unit->container;
+	us->src = (struct db_source){
+		.run_id = w->job->run_id,
+		.parent_id = parent ? ((struct unit_state *)parent)->src.id : 0,
+		.path = unit->path, .member = unit->member, .kind = kind_name(unit->kind),
+		.format = unit->format, .size = unit->size, .status = "scanning",
+	};
+	if (unit->container && db_source_insert(w->job->db, &us->src))
+		db_failure(w->job);
+	return us;
+}
+
+static int collect_hit(void *ctx, const struct rule_hit *hit)
+{
+	struct worker *w = ctx;
+	if (w->hit_count == w->hit_alloc) {
+		size_t alloc = w->hit_alloc ? w->hit_alloc * 2 : 1024;
+		struct rule_hit *grown = realloc(w->hits, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		w->hits = grown;
+		w->hit_alloc = alloc;
+	}
+	w->hits[w->hit_count++] = *hit;
+	return 0;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct rule_hit *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	return strcmp(x->rule->id, y->rule->id);
+}
+
+/* Of two overlapping hits in one category, the weaker says nothing new:
+ * keep the more confident (then the longer).  Returns the kept count. */
+static size_t drop_overlaps(struct rule_hit *hits, size_t n)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rule_hit *h = &hits[i];
+		bool drop = false;
+		for (size_t j = kept; j > 0 && kept - j < 16; j--) {
+			struct rule_hit *k = &hits[j - 1];
+			if (k->start + k->len <= h->start || strcmp(k->rule->category, h->rule->category))
+				continue;
+			if (h->confidence > k->confidence) {
+				*k = *h; /* the new one replaces the old */
+			}
+			drop = true;
+			break;
+		}
+		if (!drop)
+			hits[kept++] = *h;
+	}
+	return kept;
+}
+
+static void batch_clear(struct worker *w)
+{
+	for (size_t i = 0; i < w->batch_count; i++) {
+		free(w->batch[i].value);
+		w->batch[i].value = NULL;
+	}
+	w->batch_count = 0;
+}
+
+static int flush(struct worker *w, struct unit_state *us)
+{
+	int rc = db_source_commit(w->job->db, &us->src, w->batch, w->batch_count);
+	batch_clear(w);
+	if (rc)
+		db_failure(w->job);
+	return rc;
+}
+
+static int unit_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *win)
+{
+	struct worker *w = ctx;
+	struct unit_state *us = handle;
+	struct scan_job *job = w->job;
+	if (!us || stopping(job))
+		return 1;
+	w->hit_count = 0;
+	if (rule_matcher_scan(w->matcher, win->data, win->len, win->from, win->accept_end, NULL,
+	                      collect_hit, w))
+		return 1;
+	atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
+	if (!w->hit_count)
+		return 0;
+	qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
+	size_t n = drop_overlaps(w->hits, w->hit_count);
+	/* A replacement can move a hit: line numbers need positions in order. */
+	qsort(w->hits, n, sizeof(*w->hits), hit_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_hit *h = &w->hits[i];
+		const char *value = (const char *)win->data + h->start;
+		char normal[4096];
+		struct db_finding *f = &w->batch[w->batch_count];
+		size_t nlen = rule_normalize(h->rule->category, value, h->len, normal, sizeof(normal));
+		f->rule = h->rule->id;
+		f->category = h->rule->category;
+		f->record = 0;
+		f->field = NULL;
+		f->line = scan_stream_line_at(s, h->start);
+		f->offset = win->base + h->start;
+		f->length = h->len;
+		f->confidence = h->confidence;
+		f->placeholder = h->placeholder;
+		rule_mask(h->rule->category, value, h->len, f->preview, sizeof(f->preview));
+		db_key_fingerprint(&job->key, h->rule->category, normal, nlen, f->fingerprint);
+		explicit_bzero(normal, nlen);
+		f->value = job->opt->store_values ? strndup(value, h->len) : NULL;
+		w->batch_count++;
+		us->src.findings++;
+		atomic_fetch_add(&job->findings, 1);
+		if (w->batch_count == BATCH_FINDINGS && flush(w, us))
+			return 1;
+	}
+	return 0;
+}
+
+static void unit_end(void *ctx, void *handle, enum scan_status status, const char *reason,
+                     uint64_t bytes, const char *format)
+{
+	struct worker *w = ctx;
+	struct unit_state *us = handle;
+	if (!us) {
+		db_failure(w->job);
+		return;
+	}
+	us->src.bytes_scanned = bytes;
+	if (format)
+		us->src.format = format;
+	switch (status) {
+	case SCAN_OK: us->src.status = "ok"; break;
+	case SCAN_SKIPPED: us->src.status = "skipped"; break;
+	case SCAN_STOPPED: us->src.status = "interrupted"; break;
+	default: us->src.status = "error"; break;
+	}
+	us->src.error = reason;
+	if (status == SCAN_ERROR) {
+		diag_source(us->src.path, us->src.member, reason);
+		atomic_fetch_add(&w->job->sources_failed, 1);
+	}
+	if (!atomic_load(&w->job->db_failed))
+		flush(w, us);
+	batch_clear(w);
+	free(us);
+}
+
+static void record_listing_problem(struct worker *w, const struct walk_entry *e)
+{
+	struct db_source src = {
+		.run_id = w->job->run_id, .path = e->path, .kind = "file", .size = e->size,
+		.status = e->skipped ? "skipped" : "error", .error = e->problem,
+	};
+	if (!e->skipped) {
+		diag_source(e->path, NULL, e->problem);
+		atomic_fetch_add(&w->job->sources_failed, 1);
+	}
+	if (db_source_commit(w->job->db, &src, NULL, 0))
+		db_failure(w->job);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct scan_job *job = w->job;
+	const struct scan_sink sink = {
+		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
+	};
+	while (!stopping(job)) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->files.count)
+			break;
+		const struct walk_entry *e = &job->files.items[i];
+		if (e->problem)
+			record_listing_problem(w, e);
+		else
+			scan_reader_run(w->reader, e->path, &sink);
+		if (e->size > 0)
+			atomic_fetch_add(&job->disk_bytes_done, (uint64_t)e->size);
+	}
+	pthread_mutex_lock(&job->done_lock);
+	atomic_fetch_add(&job->workers_done, 1);
+	pthread_cond_signal(&job->done_cond);
+	pthread_mutex_unlock(&job->done_lock);
+	return NULL;
+}
+
+static void format_bytes(char *out, size_t cap, double bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	size_t u = 0;
+	while (bytes >= 1000 && u < 4) {
+		bytes /= 1000;
+		u++;
+	}
+	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void draw_progress(struct scan_job *job, const struct timespec *t0, bool last)
+{
+	double secs = seconds_since(t0);
+	double read = (double)atomic_load(&job->bytes_read);
+	double done = (double)atomic_load(&job->disk_bytes_done);
+	double total = (double)job->files.total_bytes;
+	char rb[32], eta[32] = "";
+	format_bytes(rb, sizeof(rb), read);
+	if (total > 0 && done > 0 && done < total && secs > 1) {
+		double left = secs * (total - done) / done;
+		snprintf(eta, sizeof(eta), ", ETA %d:%02d", (int)left / 60, (int)left % 60);
+	}
+	fprintf(stderr, "\r\033[Kpiiaudit: %s read, %.0f MB/s, %zu/%zu sources%s, %llu findings%s",
+	        rb, secs > 0 ? read / secs / 1e6 : 0.0,
+	        atomic_load(&job->next) < job->files.count ? atomic_load(&job->next) : job->files.count,
+	        job->files.count, eta, (unsigned long long)atomic_load(&job->findings),
+	        last ? "\n" : "");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+	if (end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ULL << 10; end++; break;
+	case 'm': case 'M': mult = 1ULL << 20; end++; break;
+	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	case 't': case 'T': mult = 1ULL << 40; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
+	if (*end || (mult > 1 && v > UINT64_MAX / mult))
+		return -1;
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+static void scan_usage(FILE *out)
+{
+	char key[4096];
+	if (db_key_default_path(key, sizeof(key)))
+		snprintf(key, sizeof(key), "(none: set HOME or PIIAUDIT_KEY_FILE)");
+	fprintf(out,
+	        "usage: piiaudit scan [options] PATH... | -\n"
+	        "\n"
+	        "Scan files, folders (recursively), archives (tar, zip, 7z, cpio, ar; nested ones\n"
+	        "too) and compressed streams (gz, zst, xz, bz2, lz4) for personal data and\n"
+	        "secrets; '-' reads standard input.  Findings go to an SQLite database, masked\n"
+	        "and fingerprinted: no raw value is stored unless --store-values.\n"
+	        "\n"
+	        "options:\n"
+	        "  --db FILE               the audit database (default: ./piiaudit.db)\n"
+	        "  --key FILE              fingerprint key file, created 0600 when missing\n"
+	        "                          (default: %s)\n"
+	        "  --rules PATH            a rule pack file or folder; repeatable; extends and\n"
+	        "                          overrides the built-in packs by rule id\n"
+	        "  --no-builtin-rules      only the packs given with --rules\n"
+	        "  --disable ID[,ID...]    do not run these rules\n"
+	        "  --only CAT[,CAT...]     only rules of these categories\n"
+	        "  -j, --jobs N            worker threads (default: the number of cores)\n"
+	        "  --label TEXT            a label stored with the run\n"
+	        "  --store-values          also store raw matched values (opt-in; a leak risk)\n"
+	        "  --fail-on CAT[,CAT...]  exit 1 when the run found any of these categories\n"
+	        "                          ('any' for all); placeholders do not count\n"
+	        "  --max-depth N           archives nested deeper are not opened (default 4)\n"
+	        "  --max-member-bytes N    stop a member after N decompressed bytes (K, M, G\n"
+	        "                          suffixes; default: no limit)\n"
+	        "  --max-entries N         stop an archive after N entries (default: no limit)\n"
+	        "  --follow                follow symbolic links inside folders\n"
+	        "  --engine NAME           auto (default), hyperscan (multi-pattern prefilter,\n"
+	        "                          PCRE2 confirms) or pcre2 (PCRE2 alone); the same\n"
+	        "                          findings either way\n"
+	        "  --progress, --no-progress\n"
+	        "                          force the progress line on or off (default: on when\n"
+	        "                          stderr is a terminal)\n"
+	        "  -q, --quiet             no progress and no summary; errors only\n"
+	        "  -h, --help              this help\n"
+	        "\n"
+	        "Exit status: 0 every source read, 1 --fail-on matched, 2 usage or configuration\n"
+	        "error (nothing scanned), 3 some sources could not be read (each is named on\n"
+	        "stderr and recorded), 130/143 interrupted.\n",
+	        key);
+}
+
+enum {
+	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
+	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE,
+};
+
+static const struct option scan_longopts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN },
+	{ "disable", required_argument, NULL, OPT_DISABLE },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "store-values", no_argument, NULL, OPT_STORE_VALUES },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "max-member-bytes", required_argument, NULL, OPT_MAX_MEMBER },
+	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_scan_options(int argc, char **argv, struct scan_options *o)
+{
+	int c;
+	uint64_t num;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	o->db_path = "piiaudit.db";
+	o->jobs = cores > 0 ? (unsigned)cores : 1;
+	o->progress = -1;
+	o->limits.max_depth = 4;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:qh", scan_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB: o->db_path = optarg; break;
+		case OPT_KEY: o->key_path = optarg; break;
+		case OPT_RULES:
+			if (rule_strings_push(&o->rules.packs, optarg))
+				return usage_error("scan", "out of memory");
+			break;
+		case OPT_NO_BUILTIN: o->rules.no_builtin = true; break;
+		case OPT_DISABLE:
+			if (split_list(&o->rules.disable, optarg))
+				return usage_error("scan", "out of memory");
+			break;
+		case OPT_ONLY:
+			if (split_list(&o->rules.only, optarg))
+				return usage_error("scan", "out of memory");
+			break;
+		case 'j':
+			if (parse_size(optarg, &num) || num < 1 || num > 1024)
+				return usage_error("scan", "--jobs takes a number from 1 to 1024, not '%s'", optarg);
+			o->jobs = (unsigned)num;
+			break;
+		case OPT_LABEL: o->label = optarg; break;
+		case OPT_STORE_VALUES: o->store_values = true; break;
+		case OPT_FAIL_ON:
+			if (split_list(&o->fail_on, optarg))
+				return usage_error("scan", "out of memory");
+			break;
+		case OPT_MAX_DEPTH:
+			if (parse_size(optarg, &num) || num > 64)
+				return usage_error("scan", "--max-depth takes a number from 0 to 64, not '%s'", optarg);
+			o->limits.max_depth = (unsigned)num;
+			break;
+		case OPT_MAX_MEMBER:
+			if (parse_size(optarg, &o->limits.max_member_bytes) || !o->limits.max_member_bytes)
+				return usage_error("scan", "--max-member-bytes takes a size such as 10G, not '%s'", optarg);
+			break;
+		case OPT_MAX_ENTRIES:
+			if (parse_size(optarg, &o->limits.max_entries) || !o->limits.max_entries)
+				return usage_error("scan", "--max-entries takes a positive number, not '%s'", optarg);
+			break;
+		case OPT_FOLLOW: o->follow = true; break;
+		case OPT_ENGINE:
+			if (parse_engine(optarg, &o->rules.engine))
+				return usage_error("scan", "--engine is auto, hyperscan or pcre2, not '%s'", optarg);
+			break;
+		case OPT_PROGRESS: o->progress = 1; break;
+		case OPT_NO_PROGRESS: o->progress = 0; break;
+		case 'q': o->quiet = true; break;
+		case 'h': scan_usage(stdout); return EXIT_FINISHED;
+		default: return usage_error("scan", "invalid option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("scan", "no paths to scan (give files, folders, or - for stdin)");
+	for (size_t i = 0; i < o->fail_on.count; i++)
+		if (strcmp(o->fail_on.items[i], "any") && !rule_category_known(o->fail_on.items[i]))
+			return usage_error("scan", "--fail-on: unknown category '%s'", o->fail_on.items[i]);
+	int stdin_count = 0;
+	for (int i = optind; i < argc; i++)
+		stdin_count += !strcmp(argv[i], "-");
+	if (stdin_count > 1)
+		return usage_error("scan", "'-' (standard input) can be given once");
+	return -1;
+}
+
+static int record_rules(struct scan_job *job)
+{
+	for (size_t i = 0; i < job->rules->count; i++) {
+		const struct rule *r = &job->rules->rules[i];
+		char tags[1024] = "";
+		size_t n = 0;
+		if (r->disabled)
+			continue;
+		for (size_t t = 0; t < r->tags.count && n < sizeof(tags); t++) {
+			int wrote = snprintf(tags + n, sizeof(tags) - n, "%s%s", t ? " " : "", r->tags.items[t]);
+			n += wrote > 0 ? (size_t)wrote : 0;
+		}
+		if (db_run_rule(job->db, job->run_id, r->id, r->category, r->description,
+		                r->validator_name, r->confidence, tags, r->pack_path))
+			return -1;
+	}
+	return 0;
+}
+
+/* Findings of the --fail-on categories in this run, placeholders aside. */
+static long long fail_on_count(struct scan_job *job)
+{
+	const struct rule_strings *cats = &job->opt->fail_on;
+	bool any = false;
+	long long total = 0;
+	for (size_t i = 0; i < cats->count; i++)
+		any |= !strcmp(cats->items[i], "any");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db_handle(job->db),
+	                       "SELECT count(*) FROM findings WHERE run_id = ?1 AND placeholder = 0"
+	                       " AND (?2 OR category = ?3)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (size_t i = 0; i < (any ? 1 : cats->count); i++) {
+		sqlite3_bind_int64(st, 1, job->run_id);
+		sqlite3_bind_int(st, 2, any);
+		sqlite3_bind_text(st, 3, cats->items[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			total += sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return total;
+}
+
+static int run_workers(struct scan_job *job, bool show_progress)
+{
+	const struct scan_options *o = job->opt;
+	size_t nworkers = o->jobs < job->files.count ? o->jobs : job->files.count;
+	struct worker *workers = calloc(nworkers ? nworkers : 1, sizeof(*workers));
+	struct timespec t0;
+	size_t started = 0;
+	int rc = 0;
+	if (!workers)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		w->job = job;
+		w->matcher = rule_matcher_new(job->rules);
+		w->reader = scan_reader_new(&o->limits);
+		w->batch = calloc(BATCH_FINDINGS, sizeof(*w->batch));
+		if (!w->matcher || !w->reader || !w->batch ||
+		    pthread_create(&w->thread, NULL, worker_main, w)) {
+			rc = -1;
+			w->failed_to_start = 1;
+			break;
+		}
+		started++;
+	}
+	/* Wake for each finished worker, and every 200 ms for the progress line. */
+	pthread_mutex_lock(&job->done_lock);
+	while (atomic_load(&job->workers_done) < started) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&job->done_cond, &job->done_lock, &until);
+		if (show_progress && atomic_load(&job->workers_done) < started)
+			draw_progress(job, &t0, false);
+	}
+	pthread_mutex_unlock(&job->done_lock);
+	if (show_progress)
+		draw_progress(job, &t0, true);
+	for (size_t i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		if (i < started)
+			pthread_join(w->thread, NULL);
+		for (size_t r = 0; r < job->rules->count; r++) {
+			uint64_t hits = w->matcher ? rule_matcher_limit_hits(w->matcher, r) : 0;
+			if (hits)
+				diag("rule %s: stopped by the PCRE2 match limit in %llu blocks",
+				     job->rules->rules[r].id, (unsigned long long)hits);
+		}
+		rule_matcher_free(w->matcher);
+		scan_reader_free(w->reader);
+		free(w->batch);
+		free(w->hits);
+	}
+	free(workers);
+	if (rc)
+		diag("cannot start the scan workers: out of memory");
+	return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_options o = {0};
+	struct ruleset rules;
+	struct scan_job job = {
+		.opt = &o, .done_lock = PTHREAD_MUTEX_INITIALIZER, .done_cond = PTHREAD_COND_INITIALIZER,
+	};
+	char key_path[4096], err[1024];
+	int status = parse_scan_options(argc, argv, &o);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ruleset_init(&rules);
+	job.rules = &rules;
+	if (status >= 0)
+		goto out;
+	status = EXIT_USAGE;
+	if (load_rules(&rules, &o.rules))
+		goto out;
+	if (o.key_path)
+		snprintf(key_path, sizeof(key_path), "%s", o.key_path);
+	else if (db_key_default_path(key_path, sizeof(key_path))) {
+		diag("no key file: give --key FILE or set PIIAUDIT_KEY_FILE");
+		goto out;
+	}
+	if (db_key_load(&job.key, key_path, true, err, sizeof(err))) {
+		diag("%s", err);
+		goto out;
+	}
+	for (int i = optind; i < argc; i++)
+		if (walk_add(&job.files, argv[i], o.follow)) {
+			diag("out of memory listing sources");
+			goto out;
+		}
+	if (db_open(&job.db, o.db_path, true, err, sizeof(err))) {
+		diag("%s", err);
+		goto out;
+	}
+	char *argv_json = json_argv(argc + 1, argv - 1);
+	struct db_run run = {
+		.kind = "scan", .argv_json = argv_json ? argv_json : "[]",
+		.tool_version = PIIAUDIT_VERSION, .rules_digest = rules.digest, .key_id = job.key.id,
+		.label = o.label, .store_values = o.store_values,
+	};
+	int begun = db_run_begin(job.db, &run, &job.run_id);
+	free(argv_json);
+	if (begun || record_rules(&job)) {
+		diag("%s: %s", o.db_path, db_error(job.db));
+		goto out;
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	bool show_progress = o.progress == 1 || (o.progress == -1 && !o.quiet && stderr_is_terminal());
+	if (run_workers(&job, show_progress)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	const char *run_status = got_signal ? "interrupted"
+	                         : atomic_load(&job.db_failed) ? "failed"
+	                         : atomic_load(&job.sources_failed) ? "errors" : "ok";
+	if (db_run_end(job.db, job.run_id, run_status))
+		db_failure(&job);
+
+	if (got_signal)
+		status = got_signal == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
+	else if (atomic_load(&job.db_failed) || atomic_load(&job.sources_failed))
+		status = EXIT_UNREADABLE;
+	else
+		status = EXIT_FINISHED;
+	if (status == EXIT_FINISHED && o.fail_on.count) {
+		long long n = fail_on_count(&job);
+		if (n < 0) {
+			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(job.db)));
+			status = EXIT_UNREADABLE;
+		} else if (n > 0) {
+			status = EXIT_FAIL_ON;
+		}
+	}
+	if (!o.quiet) {
+		char rb[32];
+		format_bytes(rb, sizeof(rb), (double)atomic_load(&job.bytes_read));
+		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s",
+		     (long long)job.run_id, job.files.count, rb, seconds_since(&t0),
+		     (unsigned long long)atomic_load(&job.findings),
+		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path);
+	}
+out:
+	db_close(job.db);
+	db_key_wipe(&job.key);
+	walk_release(&job.files);
+	ruleset_release(&rules);
+	rule_options_release(&o.rules);
+	rule_strings_release(&o.fail_on);
+	return status;
+}

@@ -1,0 +1,67 @@
+/*
+ * audit/main.c - the piiaudit command: global options and the subcommand
+ * table.  Each subcommand lives in audit/cmd_<name>.c and returns the exit
+ * status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/cli.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "scan", cmd_scan, "scan files, folders and archives for personal data and secrets" },
+	{ "export", cmd_export, "print a run's findings as JSON lines or CSV" },
+	{ "rules", cmd_rules, "list, test and lint rule packs" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: piiaudit [--version] [--help] <command> [<args>]\n"
+	        "\n"
+	        "Find personal data and secrets in corpora, archives and model outputs,\n"
+	        "and keep every finding, masked and fingerprinted, in an SQLite database.\n"
+	        "\n"
+	        "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+	        "\n"
+	        "'piiaudit <command> --help' describes a command; man piiaudit has the rest.\n"
+	        "Exit status: 0 finished, 1 --fail-on matched, 2 usage or configuration error,\n"
+	        "3 finished but some sources could not be read.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		if (!strcmp(name, "help") && argc > 2) {
+			char *sub[] = { argv[2], "--help", NULL };
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+				if (!strcmp(commands[i].name, argv[2]))
+					return commands[i].fn(2, sub);
+			return usage_error(NULL, "'%s' is not a piiaudit command", argv[2]);
+		}
+		usage(stdout);
+		return EXIT_FINISHED;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("piiaudit %s\n", PIIAUDIT_VERSION);
+		return EXIT_FINISHED;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return commands[i].fn(argc - 1, argv + 1);
+	return usage_error(NULL, "'%s' is not a piiaudit command", name);
+}

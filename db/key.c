@@ -1,0 +1,162 @@
+/*
+ * db/key.c - loading or creating the fingerprint key file, and HMACs.
+ *
+ * Owns nothing beyond the caller's struct db_key.  The file holds the key
+ * as 64 hex digits and a newline.  Key material read from disk is wiped
+ * from every temporary buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "db/key.h"
+
+int db_key_default_path(char *out, size_t cap)
+{
+	const char *env = getenv("PIIAUDIT_KEY_FILE");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	if (env && *env)
+		n = snprintf(out, cap, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(out, cap, "%s/piiaudit/key", xdg);
+	else if (home && *home)
+		n = snprintf(out, cap, "%s/.config/piiaudit/key", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* mkdir -p for the folders of path, each created 0700. */
+static int make_parents(const char *path)
+{
+	char dir[4096];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+static void derive_id(struct db_key *key)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	static const char label[] = "piiaudit key id v1";
+	crypto_auth_hmacsha256(mac, (const unsigned char *)label, sizeof(label) - 1, key->secret);
+	sodium_bin2hex(key->id, sizeof(key->id), mac, 8);
+}
+
+static int create_key(const char *path, char *err, size_t errlen)
+{
+	unsigned char secret[DB_KEY_BYTES];
+	char hex[2 * DB_KEY_BYTES + 2];
+	int rc = -1;
+	if (make_parents(path)) {
+		snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0; /* another process made it first: load theirs */
+		snprintf(err, errlen, "%s: cannot create key file: %s", path, strerror(errno));
+		return -1;
+	}
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2hex(hex, sizeof(hex), secret, sizeof(secret));
+	hex[2 * DB_KEY_BYTES] = '\n';
+	if (write(fd, hex, 2 * DB_KEY_BYTES + 1) != 2 * DB_KEY_BYTES + 1 || fsync(fd)) {
+		snprintf(err, errlen, "%s: cannot write key file: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(hex, sizeof(hex));
+	return rc;
+}
+
+int db_key_load(struct db_key *key, const char *path, int create, char *err, size_t errlen)
+{
+	char hex[2 * DB_KEY_BYTES + 8];
+	struct stat st;
+	size_t got = 0;
+	int rc = -1;
+	memset(key, 0, sizeof(*key));
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	if (snprintf(key->path, sizeof(key->path), "%s", path) >= (int)sizeof(key->path)) {
+		snprintf(err, errlen, "%s: key path too long", path);
+		return -1;
+	}
+	if (create && access(path, F_OK) != 0 && create_key(path, err, errlen))
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open key file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: key file is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s: key file is readable by others (mode %03o); chmod 600 it",
+		         path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	for (ssize_t n; got < sizeof(hex) && (n = read(fd, hex + got, sizeof(hex) - got)) > 0;)
+		got += (size_t)n;
+	while (got && (hex[got - 1] == '\n' || hex[got - 1] == '\r'))
+		got--;
+	size_t bin_len = 0;
+	if (got != 2 * DB_KEY_BYTES ||
+	    sodium_hex2bin(key->secret, sizeof(key->secret), hex, got, NULL, &bin_len, NULL) ||
+	    bin_len != DB_KEY_BYTES) {
+		snprintf(err, errlen, "%s: not a piiaudit key file (64 hex digits expected)", path);
+		goto out;
+	}
+	derive_id(key);
+	rc = 0;
+out:
+	sodium_memzero(hex, sizeof(hex));
+	close(fd);
+	if (rc)
+		sodium_memzero(key->secret, sizeof(key->secret));
+	return rc;
+}
+
+void db_key_fingerprint(const struct db_key *key, const char *category,
+                        const char *normalised, size_t len, char out[DB_FINGERPRINT_HEX])
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_init(&st, key->secret, sizeof(key->secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)category, strlen(category));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)":", 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)normalised, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(out, DB_FINGERPRINT_HEX, mac, sizeof(mac));
+	sodium_memzero(&st, sizeof(st));
+}
+
+void db_key_wipe(struct db_key *key)
+{
+	sodium_memzero(key->secret, sizeof(key->secret));
+}

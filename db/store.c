@@ -1,0 +1,410 @@
+/*
+ * db/store.c - the SQLite side of the audit database.
+ *
+ * Owns the connection, the prepared statements and the lock around them.
+ * The file is created 0600 before SQLite opens it, so the database and its
+ * WAL never exist with wider permissions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "db/schema.h"
+#include "db/store.h"
+
+enum {
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const statement_sql[ST_COUNT] = {
+	[ST_SOURCE_INSERT] =
+		"INSERT INTO sources(run_id, parent_id, path, member, kind, format, size,"
+		" bytes_scanned, status, error, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SOURCE_UPDATE] =
+		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
+		" format = coalesce(?, format), size = coalesce(?, size) WHERE id = ?",
+	[ST_FINDING_INSERT] =
+		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
+		" length, confidence, placeholder, preview, fingerprint, value)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct db_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	pthread_mutex_t lock;
+	char error[1024];
+};
+
+static int fail(struct db_store *s, const char *what)
+{
+	snprintf(s->error, sizeof(s->error), "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+const char *db_error(struct db_store *s)
+{
+	return s->error;
+}
+
+struct sqlite3 *db_handle(struct db_store *s)
+{
+	return s->db;
+}
+
+static void now_utc(char *out, size_t cap)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int exec(struct db_store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->error, sizeof(s->error), "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(struct db_store *s)
+{
+	sqlite3_stmt *st;
+	int version = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "cannot read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version < 0)
+		return fail(s, "cannot read the schema version");
+	if (version > DB_SCHEMA_VERSION) {
+		snprintf(s->error, sizeof(s->error),
+		         "schema version %d is newer than this piiaudit knows (%d)", version,
+		         DB_SCHEMA_VERSION);
+		return -1;
+	}
+	if (version == DB_SCHEMA_VERSION)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	if (exec(s, db_schema_sql)) {
+		char saved[sizeof(s->error)];
+		memcpy(saved, s->error, sizeof(saved));
+		exec(s, "ROLLBACK");
+		snprintf(s->error, sizeof(s->error), "cannot create the schema: %s", saved);
+		return -1;
+	}
+	return exec(s, "COMMIT");
+}
+
+int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
+{
+	struct db_store *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	if (create) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail_free;
+		}
+		close(fd);
+	} else if (access(path, F_OK)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail_free;
+	}
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		goto fail_close;
+	}
+	sqlite3_busy_timeout(s->db, 30000);
+	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
+	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
+		snprintf(err, errlen, "%s: %s", path, s->error);
+		goto fail_close;
+	}
+	for (int i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+			goto fail_close;
+		}
+	*out = s;
+	return 0;
+fail_close:
+	db_close(s);
+	return -1;
+fail_free:
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return -1;
+}
+
+void db_close(struct db_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int step_done(struct db_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, what);
+}
+
+int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned char raw[16];
+	char uuid[37], started[32];
+	int rc = -1;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(s->error, sizeof(s->error), "cannot read /dev/urandom");
+		return -1;
+	}
+	close(fd);
+	raw[6] = (unsigned char)((raw[6] & 0x0f) | 0x40);
+	raw[8] = (unsigned char)((raw[8] & 0x3f) | 0x80);
+	snprintf(uuid, sizeof(uuid),
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", raw[0],
+	         raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10],
+	         raw[11], raw[12], raw[13], raw[14], raw[15]);
+	now_utc(started, sizeof(started));
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT INTO runs(uuid, kind, started_at, argv, tool_version,"
+	                       " rules_digest, key_id, label, store_values) VALUES (?,?,?,?,?,?,?,?,?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		fail(s, "cannot record the run");
+		goto out;
+	}
+	bind_text(st, 1, uuid);
+	bind_text(st, 2, run->kind);
+	bind_text(st, 3, started);
+	bind_text(st, 4, run->argv_json);
+	bind_text(st, 5, run->tool_version);
+	bind_text(st, 6, run->rules_digest);
+	bind_text(st, 7, run->key_id);
+	bind_text(st, 8, run->label);
+	sqlite3_bind_int(st, 9, run->store_values);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		fail(s, "cannot record the run");
+		goto out;
+	}
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_run_rule(struct db_store *s, int64_t run_id, const char *id, const char *category,
+                const char *description, const char *validator, double confidence,
+                const char *tags, const char *pack)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO rules(run_id, id, category, description,"
+	                       " validator, confidence, tags, pack) VALUES (?,?,?,?,?,?,?,?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		fail(s, "cannot record rules");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, id);
+	bind_text(st, 3, category);
+	bind_text(st, 4, description);
+	bind_text(st, 5, validator);
+	sqlite3_bind_double(st, 6, confidence);
+	bind_text(st, 7, tags);
+	bind_text(st, 8, pack);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "cannot record rules");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_run_end(struct db_store *s, int64_t run_id, const char *status)
+{
+	sqlite3_stmt *st = NULL;
+	char ended[32];
+	int rc = -1;
+	now_utc(ended, sizeof(ended));
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "UPDATE runs SET ended_at = ?, status = ?,"
+	                       " sources_ok = (SELECT count(*) FROM sources WHERE run_id = ?1"
+	                       "   AND status IN ('ok','skipped') AND kind != 'archive'),"
+	                       " sources_failed = (SELECT count(*) FROM sources WHERE run_id = ?1"
+	                       "   AND status = 'error'),"
+	                       " bytes_scanned = (SELECT coalesce(sum(bytes_scanned), 0) FROM sources"
+	                       "   WHERE run_id = ?1 AND kind != 'archive')"
+	                       " WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		fail(s, "cannot close the run");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, ended);
+	bind_text(st, 3, status);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, "cannot close the run");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* With the lock held. */
+static int source_write(struct db_store *s, struct db_source *src)
+{
+	sqlite3_stmt *st;
+	if (src->id == 0) {
+		st = s->st[ST_SOURCE_INSERT];
+		sqlite3_bind_int64(st, 1, src->run_id);
+		if (src->parent_id)
+			sqlite3_bind_int64(st, 2, src->parent_id);
+		bind_text(st, 3, src->path);
+		bind_text(st, 4, src->member);
+		bind_text(st, 5, src->kind);
+		bind_text(st, 6, src->format);
+		if (src->size >= 0)
+			sqlite3_bind_int64(st, 7, src->size);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)src->bytes_scanned);
+		bind_text(st, 9, src->status);
+		bind_text(st, 10, src->error);
+		sqlite3_bind_int64(st, 11, (sqlite3_int64)src->findings);
+		if (step_done(s, st, "cannot record a source"))
+			return -1;
+		src->id = sqlite3_last_insert_rowid(s->db);
+		return 0;
+	}
+	st = s->st[ST_SOURCE_UPDATE];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)src->bytes_scanned);
+	bind_text(st, 2, src->status);
+	bind_text(st, 3, src->error);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)src->findings);
+	bind_text(st, 5, src->format);
+	if (src->size >= 0)
+		sqlite3_bind_int64(st, 6, src->size);
+	sqlite3_bind_int64(st, 7, src->id);
+	return step_done(s, st, "cannot update a source");
+}
+
+int db_source_insert(struct db_store *s, struct db_source *src)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = source_write(s, src);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int finding_write(struct db_store *s, const struct db_source *src, const struct db_finding *f)
+{
+	sqlite3_stmt *st = s->st[ST_FINDING_INSERT];
+	sqlite3_bind_int64(st, 1, src->run_id);
+	sqlite3_bind_int64(st, 2, src->id);
+	bind_text(st, 3, f->rule);
+	bind_text(st, 4, f->category);
+	if (f->record > 0)
+		sqlite3_bind_int64(st, 5, f->record);
+	bind_text(st, 6, f->field);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->line);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)f->offset);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)f->length);
+	sqlite3_bind_double(st, 10, f->confidence);
+	sqlite3_bind_int(st, 11, f->placeholder);
+	bind_text(st, 12, f->preview);
+	bind_text(st, 13, f->fingerprint);
+	bind_text(st, 14, f->value);
+	return step_done(s, st, "cannot record a finding");
+}
+
+int db_source_commit(struct db_store *s, struct db_source *src, const struct db_finding *batch,
+                     size_t count)
+{
+	int rc = -1;
+	int64_t id_before = src->id;
+	pthread_mutex_lock(&s->lock);
+	if (step_done(s, s->st[ST_BEGIN], "cannot begin a transaction"))
+		goto out;
+	if (source_write(s, src))
+		goto rollback;
+	for (size_t i = 0; i < count; i++)
+		if (finding_write(s, src, &batch[i]))
+			goto rollback;
+	if (step_done(s, s->st[ST_COMMIT], "cannot commit"))
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	{
+		char saved[sizeof(s->error)];
+		memcpy(saved, s->error, sizeof(saved));
+		step_done(s, s->st[ST_ROLLBACK], "rollback");
+		memcpy(s->error, saved, sizeof(saved));
+		src->id = id_before;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int64_t db_latest_run(struct db_store *s)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM runs", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (id < 0)
+		fail(s, "cannot read runs");
+	pthread_mutex_unlock(&s->lock);
+	return id;
+}

@@ -1,0 +1,93 @@
+/*
+ * db/store.h - the audit database: runs, sources, findings, rules.
+ *
+ * A struct db_store owns one SQLite connection and its prepared
+ * statements.  Every call takes an internal lock, so scan workers share one
+ * store and SQLite sees a single writer.  Findings are written in batches,
+ * each in one transaction together with the state of their source: a
+ * source marked 'ok' always has all its findings, and a crash loses at most
+ * the sources in flight (their rows stay 'scanning').
+ *
+ * Errors: -1, with the message from db_error() (valid until the next call
+ * on the same store from the same thread).  Nothing prints or exits.
+ */
+#ifndef PIIAUDIT_DB_STORE_H
+#define PIIAUDIT_DB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/key.h"
+
+#define DB_PREVIEW_MAX 96
+
+struct db_store;
+
+struct db_run {
+	const char *kind;           /* "scan" or "probe" */
+	const char *argv_json;      /* the command line as a JSON array */
+	const char *tool_version;
+	const char *rules_digest;
+	const char *key_id;
+	const char *label;          /* or NULL */
+	bool store_values;
+};
+
+struct db_source {
+	int64_t id;                 /* 0 until written */
+	int64_t run_id;
+	int64_t parent_id;          /* 0: none */
+	const char *path;           /* borrowed */
+	const char *member;         /* borrowed, NULL for a file itself */
+	const char *kind;           /* file | archive | member | stdin */
+	const char *format;         /* or NULL */
+	int64_t size;               /* -1: unknown */
+	uint64_t bytes_scanned;
+	uint64_t findings;
+	const char *status;         /* scanning | ok | error | skipped */
+	const char *error;          /* or NULL */
+};
+
+struct db_finding {
+	const char *rule;           /* borrowed from the ruleset */
+	const char *category;
+	int64_t record;             /* 0: not in field mode */
+	const char *field;          /* borrowed, or NULL */
+	uint64_t line, offset, length;
+	double confidence;
+	bool placeholder;
+	char preview[DB_PREVIEW_MAX];
+	char fingerprint[DB_FINGERPRINT_HEX];
+	char *value;                /* owned by the batch's owner; NULL unless storing values */
+};
+
+/* Opens (and with create, creates with mode 0600) the database at path and
+ * brings its schema to the current version.  On failure *out is NULL and
+ * the message is in err. */
+int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen);
+void db_close(struct db_store *s);
+const char *db_error(struct db_store *s);
+/* The raw connection, for read-only queries by the front end (export,
+ * reports).  Not to be used while other threads write. */
+struct sqlite3 *db_handle(struct db_store *s);
+
+int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id);
+int db_run_rule(struct db_store *s, int64_t run_id, const char *id, const char *category,
+                const char *description, const char *validator, double confidence,
+                const char *tags, const char *pack);
+int db_run_end(struct db_store *s, int64_t run_id, const char *status);
+
+/* Writes a source row now (id set on return): containers, and sources
+ * whose state must be visible before their first findings. */
+int db_source_insert(struct db_store *s, struct db_source *src);
+
+/* One transaction: the source row (inserted when src->id is 0, updated
+ * otherwise) and the batch of findings, which all belong to it. */
+int db_source_commit(struct db_store *s, struct db_source *src,
+                     const struct db_finding *batch, size_t count);
+
+/* The newest run's id, or 0 when there is none; -1 on error. */
+int64_t db_latest_run(struct db_store *s);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * rules/matcher.c - running a compiled ruleset over a window of bytes.
+ *
+ * Owns: per-thread PCRE2 match data, a JIT stack, the keyword prefilter
+ * tables and per-rule limit counters.  The ruleset is borrowed and must
+ * outlive the matcher.  Subjects are bytes, not text: no UTF mode, so
+ * invalid UTF-8 and NUL bytes are matched like any other byte.
+ *
+ * For each rule: the keyword prefilter (one of its literals must occur in
+ * the window), the pattern, the value group, the validator, the allow list
+ * (dropped), the placeholder list (kept, marked), the context words
+ * (confidence, or no finding when context is required).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules/rule.h"
+#include "rules/rule_internal.h"
+#include "rules/prefilter.h"
+
+struct keyword {
+	const char *text;   /* borrowed from the rule */
+	size_t len;
+};
+
+struct rule_matcher {
+	const struct ruleset *set;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_match_context *mctx_limited;   /* with an offset limit, for the prefilter path */
+	struct rule_prefilter_scratch *pf_scratch;
+	const struct rule_prefilter *prefilter; /* the ruleset's, unless turned off */
+	pcre2_jit_stack *jit_stack;
+	uint64_t *limit_hits;        /* per rule */
+	/* Keyword prefilter: every distinct keyword, and for each rule the
+	 * range of its keywords in kw_of_rule. */
+	struct keyword *kw;
+	size_t kw_count;
+	size_t *kw_of_rule;          /* indices into kw */
+	size_t *kw_first, *kw_n;     /* per rule: start and count in kw_of_rule */
+	unsigned char *kw_seen;      /* per keyword, for the current window */
+	size_t *by_byte_start;       /* 257 entries: keywords grouped by folded first byte */
+	size_t *by_byte;
+};
+
+static size_t keyword_index(const struct ruleset *set, const char *text)
+{
+	for (size_t i = 0; i < set->keywords.count; i++)
+		if (!strcasecmp(set->keywords.items[i], text))
+			return i;
+	return SIZE_MAX;
+}
+
+/* The keyword tables follow set->keywords, so keyword k here is keyword k
+ * of the prefilter too. */
+static int build_keywords(struct rule_matcher *m)
+{
+	const struct ruleset *set = m->set;
+	size_t total = 0;
+	for (size_t i = 0; i < set->count; i++)
+		total += set->rules[i].keywords.count;
+	m->kw = calloc(set->keywords.count + 1, sizeof(*m->kw));
+	m->kw_of_rule = calloc(total + 1, sizeof(*m->kw_of_rule));
+	m->kw_first = calloc(set->count + 1, sizeof(*m->kw_first));
+	m->kw_n = calloc(set->count + 1, sizeof(*m->kw_n));
+	m->kw_seen = calloc(set->keywords.count + 1, 1);
+	m->by_byte_start = calloc(257, sizeof(*m->by_byte_start));
+	m->by_byte = calloc(set->keywords.count + 1, sizeof(*m->by_byte));
+	if (!m->kw || !m->kw_of_rule || !m->kw_first || !m->kw_n || !m->kw_seen ||
+	    !m->by_byte_start || !m->by_byte)
+		return -1;
+	m->kw_count = set->keywords.count;
+	for (size_t i = 0; i < m->kw_count; i++) {
+		m->kw[i].text = set->keywords.items[i];
+		m->kw[i].len = strlen(set->keywords.items[i]);
+	}
+	size_t at = 0;
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		m->kw_first[i] = at;
+		for (size_t k = 0; !r->disabled && k < r->keywords.count; k++) {
+			size_t idx = keyword_index(set, r->keywords.items[k]);
+			if (idx != SIZE_MAX)
+				m->kw_of_rule[at++] = idx;
+		}
+		m->kw_n[i] = at - m->kw_first[i];
+	}
+	/* Counting sort of the keywords by their folded first byte. */
+	size_t counts[256] = {0};
+	for (size_t i = 0; i < m->kw_count; i++)
+		counts[(unsigned char)tolower((unsigned char)m->kw[i].text[0])]++;
+	for (size_t b = 0; b < 256; b++)
+		m->by_byte_start[b + 1] = m->by_byte_start[b] + counts[b];
+	size_t fill[256];
+	memcpy(fill, m->by_byte_start, sizeof(fill));
+	for (size_t i = 0; i < m->kw_count; i++)
+		m->by_byte[fill[(unsigned char)tolower((unsigned char)m->kw[i].text[0])]++] = i;
+	return 0;
+}
+
+struct rule_matcher *rule_matcher_new(const struct ruleset *set)
+{
+	struct rule_matcher *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->set = set;
+	m->md = pcre2_match_data_create(100, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	m->mctx_limited = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
+	m->limit_hits = calloc(set->count + 1, sizeof(*m->limit_hits));
+	if (!m->md || !m->mctx || !m->mctx_limited || !m->limit_hits || build_keywords(m) ||
+	    (set->prefilter && !(m->pf_scratch = rule_prefilter_scratch_new(set->prefilter)))) {
+		rule_matcher_free(m);
+		return NULL;
+	}
+	m->prefilter = set->prefilter;
+	pcre2_match_context *contexts[] = { m->mctx, m->mctx_limited };
+	for (size_t i = 0; i < 2; i++) {
+		pcre2_set_match_limit(contexts[i], (uint32_t)set->match_limit);
+		pcre2_set_depth_limit(contexts[i], (uint32_t)set->depth_limit);
+		if (m->jit_stack)
+			pcre2_jit_stack_assign(contexts[i], NULL, m->jit_stack);
+	}
+	return m;
+}
+
+void rule_matcher_free(struct rule_matcher *m)
+{
+	if (!m)
+		return;
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	pcre2_match_context_free(m->mctx_limited);
+	rule_prefilter_scratch_free(m->pf_scratch);
+	pcre2_jit_stack_free(m->jit_stack);
+	free(m->limit_hits);
+	free(m->kw);
+	free(m->kw_of_rule);
+	free(m->kw_first);
+	free(m->kw_n);
+	free(m->kw_seen);
+	free(m->by_byte_start);
+	free(m->by_byte);
+	free(m);
+}
+
+void rule_matcher_without_prefilter(struct rule_matcher *m)
+{
+	m->prefilter = NULL;
+}
+
+uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index)
+{
+	return rule_index < m->set->count ? m->limit_hits[rule_index] : 0;
+}
+
+/* Marks which keywords occur in s[0, n): one pass, caseless. */
+static void find_keywords(struct rule_matcher *m, const unsigned char *s, size_t n)
+{
+	size_t left = m->kw_count;
+	memset(m->kw_seen, 0, m->kw_count);
+	for (size_t i = 0; i < n && left; i++) {
+		unsigned b = (unsigned)tolower(s[i]);
+		for (size_t j = m->by_byte_start[b]; j < m->by_byte_start[b + 1]; j++) {
+			size_t k = m->by_byte[j];
+			if (!m->kw_seen[k] && m->kw[k].len <= n - i &&
+			    !strncasecmp((const char *)s + i, m->kw[k].text, m->kw[k].len)) {
+				m->kw_seen[k] = 1;
+				left--;
+			}
+		}
+	}
+}
+
+static bool rule_keywords_present(const struct rule_matcher *m, size_t rule_index)
+{
+	if (!m->kw_n[rule_index])
+		return true;
+	for (size_t i = 0; i < m->kw_n[rule_index]; i++)
+		if (m->kw_seen[m->kw_of_rule[m->kw_first[rule_index] + i]])
+			return true;
+	return false;
+}
+
+static bool contains_caseless(const unsigned char *s, size_t n, const char *word, size_t wlen)
+{
+	if (!wlen || wlen > n)
+		return false;
+	int first = tolower((unsigned char)word[0]);
+	for (size_t i = 0; i + wlen <= n; i++)
+		if (tolower(s[i]) == first && !strncasecmp((const char *)s + i, word, wlen))
+			return true;
+	return false;
+}
+
+static bool in_valuelist(struct rule_matcher *m, const struct rule_valuelist *v,
+                         const unsigned char *value, size_t len)
+{
+	for (size_t i = 0; i < v->exact.count; i++)
+		if (strlen(v->exact.items[i]) == len && !strncasecmp(v->exact.items[i], (const char *)value, len))
+			return true;
+	for (size_t i = 0; i < v->regex_src.count; i++) {
+		pcre2_match_data *md = pcre2_match_data_create_from_pattern(v->regex[i], NULL);
+		int rc = md ? pcre2_match(v->regex[i], value, len, 0, 0, md, m->mctx) : -1;
+		pcre2_match_data_free(md);
+		if (rc >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Confidence from context words near the value; -1 when the rule requires
+ * context and none is there. */
+static double score_context(const struct rule *r, const unsigned char *subject, size_t len,
+                            size_t start, size_t end)
+{
+	if (!r->context.count)
+		return r->context_required ? -1 : r->confidence;
+	size_t lo = start > r->context_window ? start - r->context_window : 0;
+	size_t hi = end + r->context_window < len ? end + r->context_window : len;
+	for (size_t i = 0; i < r->context.count; i++) {
+		const char *w = r->context.items[i];
+		if (contains_caseless(subject + lo, hi - lo, w, strlen(w))) {
+			double c = r->confidence + r->context_boost;
+			return c > 1.0 ? 1.0 : c;
+		}
+	}
+	return r->context_required ? -1 : r->confidence;
+}
+
+/* A match [ms, me) of rule r was found: the value, the validator, the
+ * lists and the context decide whether it is a hit. */
+static int consider(struct rule_matcher *m, const struct rule *r, const unsigned char *subject,
+                    size_t len, int rc, rule_hit_fn fn, void *ctx)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+	if ((uint32_t)r->value_group >= (uint32_t)rc || ov[2 * r->value_group] == PCRE2_UNSET)
+		return 0;
+	size_t vs = ov[2 * r->value_group], ve = ov[2 * r->value_group + 1];
+	if (ve <= vs)
+		return 0;
+	if (r->validator && !r->validator->fn((const char *)subject + vs, ve - vs))
+		return 0;
+	if (r->allow.exact.count + r->allow.regex_src.count &&
+	    in_valuelist(m, &r->allow, subject + vs, ve - vs))
+		return 0;
+	double confidence = score_context(r, subject, len, vs, ve);
+	if (confidence < 0)
+		return 0;
+	struct rule_hit hit = {
+		.rule = r, .start = vs, .len = ve - vs, .confidence = confidence,
+		.placeholder = r->placeholders.exact.count + r->placeholders.regex_src.count &&
+		               in_valuelist(m, &r->placeholders, subject + vs, ve - vs),
+	};
+	return fn(ctx, &hit);
+}
+
+/* PCRE2 over the whole window, match after match. */
+static int scan_rule(struct rule_matcher *m, size_t index, const unsigned char *subject,
+                     size_t len, size_t from, size_t accept_end, rule_hit_fn fn, void *ctx)
+{
+	const struct rule *r = &m->set->rules[index];
+	size_t off = from;
+	while (off < accept_end) {
+		int rc = pcre2_match(r->code, subject, len, off, 0, m->md, m->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {
+			/* Match or depth limit, or JIT stack: this rule gives up on
+			 * the rest of the window; the caller reports the count. */
+			m->limit_hits[index]++;
+			break;
+		}
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+		size_t ms = ov[0], me = ov[1];
+		if (ms >= accept_end)
+			break;
+		off = me > ms ? me : ms + 1;
+		int stop = consider(m, r, subject, len, rc, fn, ctx);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}
+
+/*
+ * The same matches as scan_rule(), found from the prefilter's candidate
+ * ends.  Let E be the first candidate end after `off` and W the rule's
+ * longest match.  No match starts in [off, E - W): it would end before E.
+ * So PCRE2 searches from max(off, E - W), with starts limited to <= E by
+ * the offset limit; the subject is the whole window, so what PCRE2 matches
+ * (lookarounds, greedy lengths) is what the full scan matches.
+ */
+static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsigned char *subject,
+                                size_t len, size_t from, size_t accept_end, rule_hit_fn fn,
+                                void *ctx)
+{
+	const struct rule *r = &m->set->rules[index];
+	size_t count, next = 0;
+	const size_t *ends = rule_prefilter_ends(m->pf_scratch, index, &count);
+	size_t width = rule_prefilter_width(m->prefilter, index);
+	size_t off = from;
+	while (off < accept_end) {
+		/* Candidate ends are relative to `from`. */
+		while (next < count && from + ends[next] <= off)
+			next++;
+		if (next == count)
+			break;
+		size_t end = from + ends[next];
+		size_t start = width != SIZE_MAX && end - off > width ? end - width : off;
+		pcre2_set_offset_limit(m->mctx_limited, end);
+		int rc = pcre2_match(r->code, subject, len, start, 0, m->md, m->mctx_limited);
+		if (rc == PCRE2_ERROR_NOMATCH) {
+			off = end + 1;
+			continue;
+		}
+		if (rc < 0) {
+			m->limit_hits[index]++;
+			break;
+		}
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+		size_t ms = ov[0], me = ov[1];
+		if (ms >= accept_end)
+			break;
+		off = me > ms ? me : ms + 1;
+		int stop = consider(m, r, subject, len, rc, fn, ctx);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}
+
+int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size_t len,
+                      size_t from, size_t accept_end, const struct rule *only,
+                      rule_hit_fn fn, void *ctx)
+{
+	const struct ruleset *set = m->set;
+	if (accept_end > len)
+		accept_end = len;
+	if (from >= accept_end)
+		return 0;
+	bool prefiltered = false;
+	if (m->prefilter) {
+		memset(m->kw_seen, 0, m->kw_count);
+		prefiltered = rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + from,
+		                                  len - from, m->kw_seen) == 0;
+	}
+	if (!prefiltered && m->kw_count)
+		find_keywords(m, subject + from, len - from);
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		if (r->disabled || !r->code || (only && only != r) || !rule_keywords_present(m, i))
+			continue;
+		int stop = prefiltered && rule_prefilter_covers(m->prefilter, i)
+		         ? scan_rule_candidates(m, i, subject, len, from, accept_end, fn, ctx)
+		         : scan_rule(m, i, subject, len, from, accept_end, fn, ctx);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}

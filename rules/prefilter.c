@@ -1,0 +1,319 @@
+/*
+ * rules/prefilter.c - the Hyperscan multi-pattern prefilter.
+ *
+ * Owns the Hyperscan database and per-thread scratch with the candidate
+ * end offsets of each rule.  Patterns go in with HS_FLAG_PREFILTER, so
+ * Hyperscan may report more ends than PCRE2 would match (lookarounds and
+ * back-references relaxed), never fewer.  Patterns are byte-oriented, as
+ * PCRE2's are here (no UTF mode).
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/prefilter.h"
+#include "rules/rule.h"
+
+#ifdef HAVE_HYPERSCAN
+#include <hs/hs.h>
+
+struct rule_prefilter {
+	hs_database_t *db;
+	size_t rule_count;
+	bool *covered;
+	size_t *width;
+};
+
+struct end_list {
+	size_t *ends;
+	size_t count, alloc;
+};
+
+struct rule_prefilter_scratch {
+	hs_scratch_t *hs;
+	size_t rule_count;
+	struct end_list *lists;
+	unsigned char *kw_seen;
+	bool failed;
+};
+
+bool rule_prefilter_available(void)
+{
+	return hs_valid_platform() == HS_SUCCESS;
+}
+
+static unsigned pattern_flags(void)
+{
+	return HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY;
+}
+
+/* Hyperscan wants the pattern alone; PCRE2's inline options it knows. */
+static bool try_expression(const char *pattern, unsigned *width)
+{
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+	if (hs_expression_info(pattern, pattern_flags(), &info, &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		return false;
+	}
+	*width = info->max_width;
+	free(info);
+	return true;
+}
+
+/* A literal as a caseless regex: every non-alphanumeric byte escaped. */
+static char *literal_regex(const char *lit)
+{
+	size_t n = strlen(lit);
+	char *out = malloc(n * 4 + 1), *p = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)lit[i];
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			*p++ = (char)c;
+		} else {
+			snprintf(p, 5, "\\x%02x", c);
+			p += 4;
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
+                                            size_t keyword_count, char *err, size_t errlen)
+{
+	struct rule_prefilter *pf = calloc(1, sizeof(*pf));
+	size_t max = set->count + keyword_count;
+	const char **exprs = calloc(max + 1, sizeof(*exprs));
+	char **owned = calloc(keyword_count + 1, sizeof(*owned));
+	unsigned *flags = calloc(max + 1, sizeof(*flags));
+	unsigned *ids = calloc(max + 1, sizeof(*ids));
+	size_t n = 0;
+	if (!pf || !exprs || !owned || !flags || !ids)
+		goto nomem;
+	pf->rule_count = set->count;
+	pf->covered = calloc(set->count + 1, sizeof(*pf->covered));
+	pf->width = calloc(set->count + 1, sizeof(*pf->width));
+	if (!pf->covered || !pf->width)
+		goto nomem;
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		unsigned width, ignored;
+		const char *expr = r->prefilter ? r->prefilter : r->pattern;
+		if (r->disabled || !r->code || !try_expression(expr, &ignored))
+			continue;
+		/* The search window comes from the real pattern's longest match. */
+		if (!try_expression(r->pattern, &width))
+			width = UINT_MAX;
+		pf->covered[i] = true;
+		pf->width[i] = width == UINT_MAX ? SIZE_MAX : width;
+		exprs[n] = expr;
+		flags[n] = pattern_flags();
+		ids[n] = (unsigned)i;
+		n++;
+	}
+	for (size_t k = 0; k < keyword_count; k++) {
+		if (!(owned[k] = literal_regex(keywords[k])))
+			goto nomem;
+		exprs[n] = owned[k];
+		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[n] = (unsigned)(set->count + k);
+		n++;
+	}
+	if (n) {
+		hs_compile_error_t *cerr = NULL;
+		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &cerr) !=
+		    HS_SUCCESS) {
+			snprintf(err, errlen, "hyperscan: %s (expression %d)",
+			         cerr ? cerr->message : "compile failed", cerr ? cerr->expression : -1);
+			hs_free_compile_error(cerr);
+			goto fail;
+		}
+	}
+	for (size_t k = 0; k < keyword_count; k++)
+		free(owned[k]);
+	free(owned);
+	free(exprs);
+	free(flags);
+	free(ids);
+	return pf;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (owned)
+		for (size_t k = 0; k < keyword_count; k++)
+			free(owned[k]);
+	free(owned);
+	free(exprs);
+	free(flags);
+	free(ids);
+	rule_prefilter_free(pf);
+	return NULL;
+}
+
+void rule_prefilter_free(struct rule_prefilter *pf)
+{
+	if (!pf)
+		return;
+	hs_free_database(pf->db);
+	free(pf->covered);
+	free(pf->width);
+	free(pf);
+}
+
+bool rule_prefilter_covers(const struct rule_prefilter *pf, size_t i)
+{
+	return pf && pf->db && i < pf->rule_count && pf->covered[i];
+}
+
+size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t i)
+{
+	return pf && i < pf->rule_count ? pf->width[i] : SIZE_MAX;
+}
+
+struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_prefilter *pf)
+{
+	struct rule_prefilter_scratch *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->rule_count = pf->rule_count;
+	s->lists = calloc(pf->rule_count + 1, sizeof(*s->lists));
+	if (!s->lists || (pf->db && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS)) {
+		rule_prefilter_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s)
+{
+	if (!s)
+		return;
+	hs_free_scratch(s->hs);
+	if (s->lists)
+		for (size_t i = 0; i < s->rule_count; i++)
+			free(s->lists[i].ends);
+	free(s->lists);
+	free(s);
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+	struct rule_prefilter_scratch *s = ctx;
+	(void)from;
+	(void)flags;
+	if (id >= s->rule_count) {
+		s->kw_seen[id - s->rule_count] = 1;
+		return 0;
+	}
+	struct end_list *l = &s->lists[id];
+	if (l->count && l->ends[l->count - 1] == (size_t)to)
+		return 0;
+	if (l->count == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 64;
+		size_t *grown = realloc(l->ends, alloc * sizeof(*grown));
+		if (!grown) {
+			s->failed = true;
+			return 1;
+		}
+		l->ends = grown;
+		l->alloc = alloc;
+	}
+	l->ends[l->count++] = (size_t)to;
+	return 0;
+}
+
+int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
+                        const unsigned char *data, size_t len, unsigned char *kw_seen)
+{
+	for (size_t i = 0; i < s->rule_count; i++)
+		s->lists[i].count = 0;
+	if (!pf->db)
+		return 0;
+	s->kw_seen = kw_seen;
+	s->failed = false;
+	/* Hyperscan takes at most 4 GiB at once; windows are far smaller. */
+	if (len > UINT32_MAX)
+		return -1;
+	hs_error_t rc = hs_scan(pf->db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
+	return rc == HS_SUCCESS && !s->failed ? 0 : -1;
+}
+
+const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t i, size_t *count)
+{
+	*count = s->lists[i].count;
+	return s->lists[i].ends;
+}
+
+#else /* no Hyperscan: nothing is covered, the matcher scans with PCRE2 */
+
+bool rule_prefilter_available(void)
+{
+	return false;
+}
+
+struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
+                                            size_t keyword_count, char *err, size_t errlen)
+{
+	(void)set;
+	(void)keywords;
+	(void)keyword_count;
+	snprintf(err, errlen, "this piiaudit was built without Hyperscan");
+	return NULL;
+}
+
+void rule_prefilter_free(struct rule_prefilter *pf)
+{
+	(void)pf;
+}
+
+bool rule_prefilter_covers(const struct rule_prefilter *pf, size_t i)
+{
+	(void)pf;
+	(void)i;
+	return false;
+}
+
+size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t i)
+{
+	(void)pf;
+	(void)i;
+	return SIZE_MAX;
+}
+
+struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_prefilter *pf)
+{
+	(void)pf;
+	return NULL;
+}
+
+void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s)
+{
+	(void)s;
+}
+
+int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
+                        const unsigned char *data, size_t len, unsigned char *kw_seen)
+{
+	(void)pf;
+	(void)s;
+	(void)data;
+	(void)len;
+	(void)kw_seen;
+	return -1;
+}
+
+const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t i, size_t *count)
+{
+	(void)s;
+	(void)i;
+	*count = 0;
+	return NULL;
+}
+
+#endif

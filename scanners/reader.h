@@ -1,0 +1,74 @@
+/*
+ * scanners/reader.h - turning one input path into members and windows.
+ *
+ * scan_reader_run() opens a file (or standard input), recognises
+ * compression and archive formats by their magic bytes, opens archives with
+ * libarchive and walks their members, nested archives included, down to a
+ * depth limit.  Every text stream (a plain file, a member, a decompressed
+ * stream) goes through the reader's block stream to the sink's window
+ * callback.  Nothing is extracted to disk.
+ *
+ * The sink is told of each unit as it begins and ends: containers
+ * (archives) and leaves (text streams) nest, and every begin has exactly
+ * one end, with the unit's status and, when not ok, a one-line reason.
+ * Strings passed to the sink are borrowed for the duration of the call
+ * (path and member: until the unit's end).
+ *
+ * The reader owns its block stream and scratch buffers; one reader per
+ * thread.  It never prints.
+ */
+#ifndef PIIAUDIT_READER_H
+#define PIIAUDIT_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanners/block_stream.h"
+
+enum scan_status {
+	SCAN_OK = 0,
+	SCAN_SKIPPED,   /* deliberately not scanned: binary, special file */
+	SCAN_ERROR,     /* could not be read completely: reason says why */
+	SCAN_STOPPED,   /* the sink asked to stop */
+};
+
+enum scan_unit_kind { SCAN_UNIT_FILE, SCAN_UNIT_STDIN, SCAN_UNIT_ARCHIVE, SCAN_UNIT_MEMBER };
+
+struct scan_limits {
+	unsigned max_depth;          /* archives inside archives */
+	uint64_t max_member_bytes;   /* decompressed bytes of one stream; 0: none */
+	uint64_t max_entries;        /* entries of one archive; 0: none */
+};
+
+struct scan_unit {
+	enum scan_unit_kind kind;
+	const char *path;            /* as given, or found under a given folder */
+	const char *member;          /* "a.tar!b.zip!c.txt" style, NULL for the path itself */
+	const char *format;          /* "gzip", "tar", "zip"... or NULL for plain */
+	int64_t size;                /* -1 when unknown */
+	unsigned depth;
+	bool container;
+};
+
+struct scan_sink {
+	void *ctx;
+	/* Returns the sink's handle for the unit (may be NULL), passed back to
+	 * window and end.  `parent` is the handle of the enclosing container. */
+	void *(*begin)(void *ctx, const struct scan_unit *unit, void *parent);
+	/* Leaves only.  Non-zero stops the whole source. */
+	int (*window)(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *w);
+	void (*end)(void *ctx, void *handle, enum scan_status status, const char *reason,
+	            uint64_t bytes, const char *format);
+};
+
+struct scan_reader;
+
+struct scan_reader *scan_reader_new(const struct scan_limits *limits);
+void scan_reader_free(struct scan_reader *r);
+
+/* Reads path ("-" for standard input).  Returns the worst status of the
+ * units it read (SCAN_STOPPED when the sink stopped it). */
+enum scan_status scan_reader_run(struct scan_reader *r, const char *path,
+                                 const struct scan_sink *sink);
+
+#endif

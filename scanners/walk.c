@@ -1,0 +1,149 @@
+/*
+ * scanners/walk.c - expanding folders into files, deterministically.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "scanners/walk.h"
+
+#define WALK_MAX_DEPTH 256
+
+struct dir_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int push(struct walk_list *list, const char *path, int64_t size, const char *problem,
+                bool skipped)
+{
+	if (list->count == list->alloc) {
+		size_t alloc = list->alloc ? list->alloc * 2 : 256;
+		struct walk_entry *grown = realloc(list->items, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		list->items = grown;
+		list->alloc = alloc;
+	}
+	struct walk_entry *e = &list->items[list->count];
+	e->path = strdup(path);
+	e->problem = problem ? strdup(problem) : NULL;
+	e->size = size;
+	e->skipped = skipped;
+	if (!e->path || (problem && !e->problem)) {
+		free(e->path);
+		free(e->problem);
+		return -1;
+	}
+	list->count++;
+	if (size > 0)
+		list->total_bytes += (uint64_t)size;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_dir(struct walk_list *list, const char *path, bool follow,
+                    struct dir_id *stack, size_t depth);
+
+static int walk_path(struct walk_list *list, const char *path, bool follow, bool top,
+                     struct dir_id *stack, size_t depth)
+{
+	struct stat st;
+	int rc = top || follow ? stat(path, &st) : lstat(path, &st);
+	if (rc)
+		return push(list, path, -1, strerror(errno), false);
+	if (S_ISLNK(st.st_mode))
+		return push(list, path, -1, "symbolic link not followed (use --follow)", true);
+	if (S_ISREG(st.st_mode))
+		return push(list, path, st.st_size, NULL, false);
+	if (S_ISDIR(st.st_mode)) {
+		for (size_t i = 0; i < depth; i++)
+			if (stack[i].dev == st.st_dev && stack[i].ino == st.st_ino)
+				return push(list, path, -1, "symbolic link loop: folder already being walked", true);
+		if (depth >= WALK_MAX_DEPTH)
+			return push(list, path, -1, "folders nested too deep", false);
+		stack[depth].dev = st.st_dev;
+		stack[depth].ino = st.st_ino;
+		return walk_dir(list, path, follow, stack, depth + 1);
+	}
+	/* A FIFO or device named on the command line is read as a stream;
+	 * one found in a folder is not opened (it could block forever). */
+	if (top)
+		return push(list, path, -1, NULL, false);
+	return push(list, path, -1, "not a regular file", true);
+}
+
+static int walk_dir(struct walk_list *list, const char *path, bool follow,
+                    struct dir_id *stack, size_t depth)
+{
+	DIR *dir = opendir(path);
+	char **names = NULL;
+	size_t count = 0, alloc = 0;
+	struct dirent *de;
+	int rc = 0;
+	if (!dir)
+		return push(list, path, -1, strerror(errno), false);
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (count == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			char **grown = realloc(names, alloc * sizeof(*grown));
+			if (!grown) {
+				rc = -1;
+				break;
+			}
+			names = grown;
+		}
+		if (!(names[count] = strdup(de->d_name))) {
+			rc = -1;
+			break;
+		}
+		count++;
+	}
+	closedir(dir);
+	if (count)
+		qsort(names, count, sizeof(*names), name_cmp);
+	size_t plen = strlen(path);
+	bool slash = plen && path[plen - 1] == '/';
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		size_t need = plen + strlen(names[i]) + 2;
+		char *child = malloc(need);
+		if (!child) {
+			rc = -1;
+			break;
+		}
+		snprintf(child, need, "%s%s%s", path, slash ? "" : "/", names[i]);
+		rc = walk_path(list, child, follow, false, stack, depth);
+		free(child);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int walk_add(struct walk_list *list, const char *path, bool follow_links)
+{
+	struct dir_id stack[WALK_MAX_DEPTH];
+	if (!strcmp(path, "-"))
+		return push(list, path, -1, NULL, false);
+	return walk_path(list, path, follow_links, true, stack, 0);
+}
+
+void walk_release(struct walk_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].path);
+		free(list->items[i].problem);
+	}
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}

@@ -1,0 +1,39 @@
+/*
+ * scanners/walk.h - the list of sources named by the command line.
+ *
+ * Folders are walked recursively in byte order of names, so a walk is
+ * deterministic.  Symbolic links inside folders are not followed unless
+ * asked; when they are, a folder already on the current path is not
+ * entered twice (no loops).  FIFOs, sockets and devices inside folders are
+ * listed with a skip reason rather than opened.  Unreadable folders are
+ * listed with their error.
+ *
+ * The list owns its strings.  Errors other than out-of-memory are entries,
+ * not failures.
+ */
+#ifndef PIIAUDIT_WALK_H
+#define PIIAUDIT_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct walk_entry {
+	char *path;
+	int64_t size;           /* -1 when unknown */
+	char *problem;          /* NULL, or why it cannot be scanned */
+	bool skipped;           /* problem is a deliberate skip, not an error */
+};
+
+struct walk_list {
+	struct walk_entry *items;
+	size_t count, alloc;
+	uint64_t total_bytes;   /* of the regular files listed */
+};
+
+/* Adds path (a file, a folder walked recursively, or "-").  -1 only when
+ * out of memory. */
+int walk_add(struct walk_list *list, const char *path, bool follow_links);
+void walk_release(struct walk_list *list);
+
+#endif

@@ -1,0 +1,29 @@
+# Shared by the CLI tests (tests/cli/tNNNN-*.sh), in the manner of git's
+# t/test-lib.sh: each check prints "ok N - what" or "not ok N - what", and
+# finish prints "N passed, M failed" and sets the exit status.
+set -u
+PIIAUDIT=${PIIAUDIT:-$(cd "$(dirname "$0")/../.." && pwd)/piiaudit}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/piiaudit-test.XXXXXX")
+trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+export PIIAUDIT_KEY_FILE="$T/key"
+export PIIAUDIT_RULES_DIR="$TOP/rules/packs"
+unset NO_COLOR
+_n=0 _pass=0 _fail=0
+
+ok() { _n=$((_n + 1)); _pass=$((_pass + 1)); echo "ok $_n - $1"; }
+not_ok() { _n=$((_n + 1)); _fail=$((_fail + 1)); echo "not ok $_n - $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'; return 0; }
+check() { # check "what" command...
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# run EXPECTED_STATUS command... : runs with stdout in $T/out, stderr in $T/err
+run() {
+	local want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"; local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "exit $want: $*"
+	else not_ok "exit $want (got $rc): $*" "$(head -c 2000 "$T/err")"; fi
+}
+finish() { echo "$_pass passed, $_fail failed"; [ "$_fail" -eq 0 ]; }
+# jq-free JSON lines helpers, through python3.
+jsonl_count() { python3 -c 'import sys,json; print(sum(1 for l in open(sys.argv[1]) if l.strip()))' "$1"; }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Accuracy evaluation: generate the labelled corpus (seed 42), scan it with
+# piiaudit, export the findings and score them against the labels.
+#
+#   tests/eval/run.sh [gen_corpus.py options, e.g. --docs 500 or --seed 7]
+#
+# Environment:
+#   PIIAUDIT     binary to evaluate (default: piiaudit at the repository root)
+#   PYTHON       Python 3 interpreter (default: python3)
+#   SCORE_ARGS   extra arguments for score.py (e.g. --json)
+#   EVAL_KEEP=1  keep the temporary directory (corpus, labels, db, findings)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+PIIAUDIT="${PIIAUDIT:-$root/piiaudit}"
+PYTHON="${PYTHON:-python3}"
+
+if [ ! -x "$PIIAUDIT" ]; then
+    echo "eval: piiaudit binary not found or not executable: $PIIAUDIT (run make first, or set PIIAUDIT)" >&2
+    exit 2
+fi
+
+T="$(mktemp -d "${TMPDIR:-/tmp}/piiaudit-eval.XXXXXX")"
+cleanup() {
+    if [ "${EVAL_KEEP:-0}" = 1 ]; then
+        echo "eval: kept $T" >&2
+    else
+        rm -rf "$T"
+    fi
+}
+trap cleanup EXIT
+
+"$PYTHON" "$here/gen_corpus.py" --out "$T" --seed 42 "$@"
+bytes=$(cat "$T"/corpus/* | wc -c)
+echo "eval: corpus $(( bytes / 1024 )) KiB in $(find "$T/corpus" -type f | wc -l) files, $(wc -l < "$T/labels.jsonl") labels" >&2
+
+start=$(date +%s%N)
+rc=0
+"$PIIAUDIT" scan -q --db "$T/eval.db" --key "$T/key" "$T/corpus" || rc=$?
+end=$(date +%s%N)
+if [ "$rc" -ne 0 ]; then
+    echo "eval: piiaudit scan exited $rc" >&2
+    exit "$rc"
+fi
+ms=$(( (end - start) / 1000000 ))
+echo "eval: scan took ${ms} ms" >&2
+
+# export reads fingerprints from the database; pass --key only to a build that takes it
+export_key=()
+if "$PIIAUDIT" export --help 2>&1 | grep -q -e '--key'; then
+    export_key=(--key "$T/key")
+fi
+"$PIIAUDIT" export --db "$T/eval.db" "${export_key[@]}" --format jsonl > "$T/findings.jsonl"
+echo "eval: $(wc -l < "$T/findings.jsonl") findings" >&2
+
+# shellcheck disable=SC2086  # SCORE_ARGS is a word list on purpose
+"$PYTHON" "$here/score.py" --labels "$T/labels.jsonl" --findings "$T/findings.jsonl" ${SCORE_ARGS:-}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: the unit test programs given as arguments, then the CLI
+# tests in tests/cli/*.sh.  Each test prints its own "N passed, M failed";
+# this adds them up and ends with the overall line.  Exit 1 if any failed.
+set -u
+cd "$(dirname "$0")/.."
+export PIIAUDIT="${PIIAUDIT:-./piiaudit}"
+case "$PIIAUDIT" in /*) ;; *) PIIAUDIT="$PWD/${PIIAUDIT#./}" ;; esac
+passed=0 failed=0
+count() { # file with a test's output
+	local line p f
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "  (no result line: counted as 1 failure)"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+	f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+	passed=$((passed + p)); failed=$((failed + f))
+}
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+for t in "$@"; do
+	echo "== $t"
+	"$t" >"$out" 2>&1; rc=$?
+	grep -E 'FAIL|passed, ' "$out"
+	count "$out"
+	# A crash after a clean result line still counts as a failure.
+	if [ $rc -ne 0 ] && grep -qE ' 0 failed' "$out"; then
+		echo "  exit status $rc"; failed=$((failed + 1))
+	fi
+done
+echo "== rules test"
+"$PIIAUDIT" rules test >"$out" 2>&1
+grep -E 'FAIL|passed, |piiaudit:' "$out"; count "$out"
+for t in tests/cli/t*.sh; do
+	echo "== $t"
+	bash "$t" >"$out" 2>&1
+	grep -E '^(not ok|FAIL)|passed, ' "$out"
+	count "$out"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
