@@ -26,6 +26,7 @@
 #include "audit/cli.h"
 #include "db/store.h"
 #include "scanners/reader.h"
+#include "scanners/shard.h"
 #include "scanners/walk.h"
 
 #define BATCH_FINDINGS 4096
@@ -42,6 +43,9 @@ struct scan_options {
 	int progress;               /* -1: when stderr is a terminal */
 	bool follow;
 	struct scan_limits limits;
+	const char *plan_path;      /* --plan */
+	long shard_index;           /* --shard K[/N]; -1: none */
+	unsigned shard_count;       /* N of K/N, 0 with a plan */
 };
 
 struct scan_job {
@@ -376,6 +380,7 @@ static void scan_usage(FILE *out)
 		snprintf(key, sizeof(key), "(none: set HOME or PIIAUDIT_KEY_FILE)");
 	fprintf(out,
 	        "usage: piiaudit scan [options] PATH... | -\n"
+	        "       piiaudit scan [options] --plan FILE --shard K\n"
 	        "\n"
 	        "Scan files, folders (recursively), archives (tar, zip, 7z, cpio, ar; nested ones\n"
 	        "too) and compressed streams (gz, zst, xz, bz2, lz4) for personal data and\n"
@@ -401,6 +406,8 @@ static void scan_usage(FILE *out)
 	        "                          suffixes; default: no limit)\n"
 	        "  --max-entries N         stop an archive after N entries (default: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  --plan FILE --shard K   scan shard K of a plan made by 'piiaudit plan'\n"
+	        "  --shard K/N             scan shard K of N: the sources whose path hashes to K\n"
 	        "  --engine NAME           auto (default), hyperscan (multi-pattern prefilter,\n"
 	        "                          PCRE2 confirms) or pcre2 (PCRE2 alone); the same\n"
 	        "                          findings either way\n"
@@ -419,7 +426,7 @@ static void scan_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD,
 };
 
 static const struct option scan_longopts[] = {
@@ -438,6 +445,8 @@ static const struct option scan_longopts[] = {
 	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -455,6 +464,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 	o->jobs = cores > 0 ? (unsigned)cores : 1;
 	o->progress = -1;
 	o->limits.max_depth = 4;
+	o->shard_index = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j:qh", scan_longopts, NULL)) != -1) {
 		switch (c) {
@@ -498,6 +508,21 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 				return usage_error("scan", "--max-entries takes a positive number, not '%s'", optarg);
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
+		case OPT_PLAN: o->plan_path = optarg; break;
+		case OPT_SHARD: {
+			unsigned k, n;
+			char tail;
+			if (sscanf(optarg, "%u/%u%c", &k, &n, &tail) == 2 && n > 0 && k < n) {
+				o->shard_index = k;
+				o->shard_count = n;
+			} else if (sscanf(optarg, "%u%c", &k, &tail) == 1) {
+				o->shard_index = k;
+				o->shard_count = 0;
+			} else {
+				return usage_error("scan", "--shard is K (with --plan) or K/N with K < N, not '%s'", optarg);
+			}
+			break;
+		}
 		case OPT_ENGINE:
 			if (parse_engine(optarg, &o->rules.engine))
 				return usage_error("scan", "--engine is auto, hyperscan or pcre2, not '%s'", optarg);
@@ -509,7 +534,13 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 		default: return usage_error("scan", "invalid option");
 		}
 	}
-	if (optind >= argc)
+	if (o->plan_path && (o->shard_index < 0 || o->shard_count))
+		return usage_error("scan", "--plan needs --shard K (the shard's number in the plan)");
+	if (!o->plan_path && o->shard_index >= 0 && !o->shard_count)
+		return usage_error("scan", "--shard K needs --plan FILE; without a plan use --shard K/N");
+	if (o->plan_path && optind < argc)
+		return usage_error("scan", "with --plan the paths come from the plan, not the command line");
+	if (!o->plan_path && optind >= argc)
 		return usage_error("scan", "no paths to scan (give files, folders, or - for stdin)");
 	for (size_t i = 0; i < o->fail_on.count; i++)
 		if (strcmp(o->fail_on.items[i], "any") && !rule_category_known(o->fail_on.items[i]))
@@ -519,6 +550,8 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 		stdin_count += !strcmp(argv[i], "-");
 	if (stdin_count > 1)
 		return usage_error("scan", "'-' (standard input) can be given once");
+	if (stdin_count && o->shard_count)
+		return usage_error("scan", "standard input cannot be sharded");
 	return -1;
 }
 
@@ -658,11 +691,22 @@ int cmd_scan(int argc, char **argv)
 		diag("%s", err);
 		goto out;
 	}
+	char plan_digest[65] = "";
+	unsigned plan_shards = 0;
+	if (o.plan_path) {
+		if (shard_plan_load(o.plan_path, (unsigned)o.shard_index, &job.files, &plan_shards,
+		                    plan_digest, err, sizeof(err))) {
+			diag("%s", err);
+			goto out;
+		}
+	}
 	for (int i = optind; i < argc; i++)
 		if (walk_add(&job.files, argv[i], o.follow)) {
 			diag("out of memory listing sources");
 			goto out;
 		}
+	if (o.shard_count)
+		shard_filter(&job.files, (unsigned)o.shard_index, o.shard_count);
 	if (db_open(&job.db, o.db_path, true, err, sizeof(err))) {
 		diag("%s", err);
 		goto out;
@@ -672,6 +716,8 @@ int cmd_scan(int argc, char **argv)
 		.kind = "scan", .argv_json = argv_json ? argv_json : "[]",
 		.tool_version = PIIAUDIT_VERSION, .rules_digest = rules.digest, .key_id = job.key.id,
 		.label = o.label, .store_values = o.store_values,
+		.shard_index = (int)o.shard_index, .shard_count = o.plan_path ? (int)plan_shards : (int)o.shard_count,
+		.plan_digest = o.plan_path ? plan_digest : NULL,
 	};
 	int begun = db_run_begin(job.db, &run, &job.run_id);
 	free(argv_json);

@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS runs (
     rules_digest TEXT NOT NULL,
     key_id       TEXT NOT NULL,                    -- identifies the fingerprint key, never the key
     label        TEXT,
+    shard_index  INTEGER,                          -- this run is shard K of N (--shard)
+    shard_count  INTEGER,
+    plan_digest  TEXT,                             -- SHA-256 of the plan file, with --plan
     store_values INTEGER NOT NULL DEFAULT 0,
     status       TEXT NOT NULL DEFAULT 'running',  -- running | ok | errors | interrupted | failed
     sources_ok     INTEGER NOT NULL DEFAULT 0,

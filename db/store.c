@@ -213,7 +213,8 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO runs(uuid, kind, started_at, argv, tool_version,"
-	                       " rules_digest, key_id, label, store_values) VALUES (?,?,?,?,?,?,?,?,?)",
+	                       " rules_digest, key_id, label, store_values, shard_index, shard_count,"
+	                       " plan_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		fail(s, "cannot record the run");
 		goto out;
@@ -227,6 +228,11 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 	bind_text(st, 7, run->key_id);
 	bind_text(st, 8, run->label);
 	sqlite3_bind_int(st, 9, run->store_values);
+	if (run->shard_count) {
+		sqlite3_bind_int(st, 10, run->shard_index);
+		sqlite3_bind_int(st, 11, run->shard_count);
+	}
+	bind_text(st, 12, run->plan_digest);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		fail(s, "cannot record the run");
 		goto out;

@@ -31,6 +31,8 @@ struct db_run {
 	const char *rules_digest;
 	const char *key_id;
 	const char *label;          /* or NULL */
+	int shard_index, shard_count;   /* shard_count 0: not a shard */
+	const char *plan_digest;        /* or NULL */
 	bool store_values;
 };
 
