@@ -7,13 +7,20 @@ DESTDIR ?=
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libpcre2-8 libarchive sqlite3 yaml-0.1 libsodium
+PKGS    := libpcre2-8 libarchive sqlite3 yaml-0.1 libsodium zlib
 # Hyperscan is the multi-pattern prefilter; without it (HYPERSCAN=no, or
 # not installed) the same findings come from PCRE2 alone, more slowly.
 HYPERSCAN ?= $(shell $(PKG_CONFIG) --exists libhs 2>/dev/null && echo yes)
 ifeq ($(HYPERSCAN),yes)
 PKGS    += libhs
 HS_DEF  := -DHAVE_HYPERSCAN
+endif
+# ISA-L inflates gzip about 2.6 times as fast as zlib; zlib when absent
+# (ISAL=no).
+ISAL ?= $(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo yes)
+ifeq ($(ISAL),yes)
+PKGS    += libisal
+HS_DEF  += -DHAVE_ISAL
 endif
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 # gcc warns on every deliberate snprintf truncation; clang has no such option.
@@ -25,7 +32,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # Debian packages the build, the tests and the demo need; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config libpcre2-dev zlib1g-dev libsqlite3-dev \
-            libarchive-dev libyaml-dev libsodium-dev libhyperscan-dev sqlite3 python3 zstd xz-utils bzip2 \
+            libarchive-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
             p7zip-full zip unzip mandoc
 
 LIB_SRCS := $(filter-out db/schema_sql.c,$(sort $(wildcard scanners/*.c rules/*.c db/*.c)))

@@ -29,6 +29,11 @@ enum {
 int cmd_scan(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* "piiaudit: <fmt>" and a newline on stderr; thread-safe. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -36,6 +41,10 @@ void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void diag_source(const char *path, const char *member, const char *reason);
 /* A usage error: the message, a hint to --help, and EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* For getopt_long run with opterr = 0 and an optstring starting with ':':
+ * names the unknown option or the one missing its value; EXIT_USAGE. */
+int usage_bad_option(const char *cmd, int c, char **argv);
 
 /* JSON string literal, quotes included.  Bytes that are not valid UTF-8
  * are written as U+FFFD, so the output is always valid JSON. */

@@ -13,9 +13,10 @@
 #include <sqlite3.h>
 
 #include "audit/cli.h"
+#include "audit/export_sarif.h"
 #include "db/store.h"
 
-enum export_format { FORMAT_JSONL, FORMAT_CSV };
+enum export_format { FORMAT_JSONL, FORMAT_CSV, FORMAT_SARIF };
 
 static const char *const export_keys[] = {
 	"source", "member", "record", "field", "line", "offset", "length", "rule", "category",
@@ -26,7 +27,8 @@ static const char *const export_keys[] = {
 static void export_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: piiaudit export [--db FILE] [--run ID] --format jsonl|csv [--show-values]\n"
+	        "usage: piiaudit export [--db FILE] [--run ID] --format jsonl|csv|sarif\n"
+	        "                       [--show-values]\n"
 	        "\n"
 	        "Print the findings of a run (default: the latest) on stdout, one per line,\n"
 	        "ordered by source and offset, with the keys: source, member, record, field,\n"
@@ -36,7 +38,7 @@ static void export_usage(FILE *out)
 	        "options:\n"
 	        "  --db FILE          the audit database (default: ./piiaudit.db)\n"
 	        "  --run ID           the run to export (default: the latest)\n"
-	        "  --format FORMAT    jsonl or csv\n"
+	        "  --format FORMAT    jsonl, csv, or sarif (SARIF 2.1.0: one result per finding)\n"
 	        "  --show-values      add a 'value' key with the raw value, when the run was\n"
 	        "                     made with --store-values (otherwise it is null)\n"
 	        "  -h, --help         this help\n"
@@ -111,7 +113,8 @@ int cmd_export(int argc, char **argv)
 	bool values = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'd': db_path = optarg; break;
@@ -123,20 +126,22 @@ int cmd_export(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'v': values = true; break;
 		case 'h': export_usage(stdout); return EXIT_FINISHED;
-		default: return usage_error("export", "invalid option");
+		default: return usage_bad_option("export", c, argv);
 		}
 	}
 	if (optind < argc)
 		return usage_error("export", "unexpected argument '%s'", argv[optind]);
 	if (!format)
-		return usage_error("export", "--format is required (jsonl or csv)");
+		return usage_error("export", "--format is required (jsonl, csv or sarif)");
 	enum export_format fmt;
 	if (!strcmp(format, "jsonl") || !strcmp(format, "json"))
 		fmt = FORMAT_JSONL;
 	else if (!strcmp(format, "csv"))
 		fmt = FORMAT_CSV;
+	else if (!strcmp(format, "sarif"))
+		fmt = FORMAT_SARIF;
 	else
-		return usage_error("export", "unknown format '%s' (jsonl or csv)", format);
+		return usage_error("export", "unknown format '%s' (jsonl, csv or sarif)", format);
 
 	struct db_store *db;
 	char err[1024];
@@ -172,6 +177,15 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!found) {
 		diag("%s: no run %lld", db_path, run);
+		goto out;
+	}
+	if (fmt == FORMAT_SARIF) {
+		if (export_sarif(stdout, db_handle(db), run, values, err, sizeof(err))) {
+			diag("%s: %s", db_path, err);
+			status = EXIT_UNREADABLE;
+			goto out;
+		}
+		status = EXIT_FINISHED;
 		goto out;
 	}
 	if (fmt == FORMAT_CSV) {

@@ -196,7 +196,8 @@ int cmd_rules(int argc, char **argv)
 	int c, status = EXIT_USAGE;
 	ruleset_init(&set);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': if (rule_strings_push(&o.packs, optarg)) goto out; break;
 		case 'n': o.no_builtin = true; break;
@@ -211,7 +212,7 @@ int cmd_rules(int argc, char **argv)
 			break;
 		case 'v': verbose = true; break;
 		case 'h': rules_usage(stdout); status = EXIT_FINISHED; goto out;
-		default: status = usage_error("rules", "invalid option"); goto out;
+		default: status = usage_bad_option("rules", c, argv); goto out;
 		}
 	}
 	if (optind + 1 != argc) {

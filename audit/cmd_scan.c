@@ -25,6 +25,7 @@
 
 #include "audit/cli.h"
 #include "db/store.h"
+#include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "scanners/shard.h"
 #include "scanners/walk.h"
@@ -43,6 +44,7 @@ struct scan_options {
 	int progress;               /* -1: when stderr is a terminal */
 	bool follow;
 	struct scan_limits limits;
+	struct json_paths fields;   /* --field: JSON record mode when any */
 	const char *plan_path;      /* --plan */
 	long shard_index;           /* --shard K[/N]; -1: none */
 	unsigned shard_count;       /* N of K/N, 0 with a plan */
@@ -76,12 +78,22 @@ struct worker {
 	struct db_finding *batch;
 	size_t batch_count;
 	int failed_to_start;
+	/* Field mode: a record's decoded field and its map to raw offsets. */
+	unsigned char *decoded;
+	uint32_t *decoded_map;
+	size_t decoded_alloc;
+	const struct scan_record *record;   /* the record being walked */
+	struct unit_state *record_unit;
 };
+
+#define INVALID_LINES_NOTED 5
 
 /* One unit the reader told us about: its source row. */
 struct unit_state {
 	struct db_source src;
 	bool container;
+	uint64_t invalid_lines[INVALID_LINES_NOTED];
+	char note[256];
 };
 
 static volatile sig_atomic_t got_signal;
@@ -125,7 +137,7 @@ static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 		.run_id = w->job->run_id,
 		.parent_id = parent ? ((struct unit_state *)parent)->src.id : 0,
 		.path = unit->path, .member = unit->member, .kind = kind_name(unit->kind),
-		.format = unit->format, .size = unit->size, .status = "scanning",
+		.format = unit->format, .size = unit->size, .status = "scanning", .records = -1,
 	};
 	if (unit->container && db_source_insert(w->job->db, &us->src))
 		db_failure(w->job);
@@ -199,6 +211,48 @@ static int flush(struct worker *w, struct unit_state *us)
 	return rc;
 }
 
+/* Sorts the collected hits, drops overlaps within a category. */
+static size_t settle_hits(struct worker *w)
+{
+	if (!w->hit_count)
+		return 0;
+	qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
+	size_t n = drop_overlaps(w->hits, w->hit_count);
+	/* A replacement can move a hit: line numbers need positions in order. */
+	qsort(w->hits, n, sizeof(*w->hits), hit_cmp);
+	return n;
+}
+
+/* One finding into the batch: value is the matched (decoded) text. */
+static int add_finding(struct worker *w, struct unit_state *us, const struct rule_hit *h,
+                       const char *value, uint64_t line, uint64_t offset, uint64_t length,
+                       int64_t record, const char *field)
+{
+	struct scan_job *job = w->job;
+	char normal[4096];
+	struct db_finding *f = &w->batch[w->batch_count];
+	size_t nlen = rule_normalize(h->rule->category, value, h->len, normal, sizeof(normal));
+	f->rule = h->rule->id;
+	f->category = h->rule->category;
+	f->record = record;
+	f->field = field;
+	f->line = line;
+	f->offset = offset;
+	f->length = length;
+	f->confidence = h->confidence;
+	f->placeholder = h->placeholder;
+	rule_mask(h->rule->category, value, h->len, f->preview, sizeof(f->preview));
+	db_key_fingerprint(&job->key, h->rule->category, normal, nlen, f->fingerprint);
+	explicit_bzero(normal, nlen);
+	f->value = job->opt->store_values ? strndup(value, h->len) : NULL;
+	w->batch_count++;
+	us->src.findings++;
+	atomic_fetch_add(&job->findings, 1);
+	if (w->batch_count == BATCH_FINDINGS && flush(w, us))
+		return 1;
+	return 0;
+}
+
 static int unit_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *win)
 {
 	struct worker *w = ctx;
@@ -211,38 +265,112 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	                      collect_hit, w))
 		return 1;
 	atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
-	if (!w->hit_count)
-		return 0;
-	qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
-	size_t n = drop_overlaps(w->hits, w->hit_count);
-	/* A replacement can move a hit: line numbers need positions in order. */
-	qsort(w->hits, n, sizeof(*w->hits), hit_cmp);
+	size_t n = settle_hits(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_hit *h = &w->hits[i];
-		const char *value = (const char *)win->data + h->start;
-		char normal[4096];
-		struct db_finding *f = &w->batch[w->batch_count];
-		size_t nlen = rule_normalize(h->rule->category, value, h->len, normal, sizeof(normal));
-		f->rule = h->rule->id;
-		f->category = h->rule->category;
-		f->record = 0;
-		f->field = NULL;
-		f->line = scan_stream_line_at(s, h->start);
-		f->offset = win->base + h->start;
-		f->length = h->len;
-		f->confidence = h->confidence;
-		f->placeholder = h->placeholder;
-		rule_mask(h->rule->category, value, h->len, f->preview, sizeof(f->preview));
-		db_key_fingerprint(&job->key, h->rule->category, normal, nlen, f->fingerprint);
-		explicit_bzero(normal, nlen);
-		f->value = job->opt->store_values ? strndup(value, h->len) : NULL;
-		w->batch_count++;
-		us->src.findings++;
-		atomic_fetch_add(&job->findings, 1);
-		if (w->batch_count == BATCH_FINDINGS && flush(w, us))
+		if (add_finding(w, us, h, (const char *)win->data + h->start,
+		                scan_stream_line_at(s, h->start), win->base + h->start, h->len, 0, NULL))
 			return 1;
 	}
 	return 0;
+}
+
+/* A selected string field of the current record: decode, match, and map
+ * each hit back to the raw bytes of the record. */
+static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct worker *w = ctx;
+	const struct scan_record *rec = w->record;
+	size_t raw_len = end - start;
+	if (raw_len + 1 > w->decoded_alloc) {
+		size_t alloc = raw_len + 1 > 2 * w->decoded_alloc ? raw_len + 1 : 2 * w->decoded_alloc;
+		unsigned char *d = realloc(w->decoded, alloc);
+		if (d)
+			w->decoded = d;
+		uint32_t *m = realloc(w->decoded_map, alloc * sizeof(*m));
+		if (m)
+			w->decoded_map = m;
+		if (!d || !m)
+			return -2;
+		w->decoded_alloc = alloc;
+	}
+	size_t n = json_decode_string(rec->data + start, raw_len, w->decoded, w->decoded_map);
+	w->hit_count = 0;
+	if (rule_matcher_scan(w->matcher, w->decoded, n, 0, n, NULL, collect_hit, w))
+		return -2;
+	size_t hits = settle_hits(w);
+	const char *field = w->job->opt->fields.items[path_index].text;
+	for (size_t i = 0; i < hits; i++) {
+		const struct rule_hit *h = &w->hits[i];
+		uint64_t raw_start = w->decoded_map[h->start], raw_end = w->decoded_map[h->start + h->len];
+		if (add_finding(w, w->record_unit, h, (const char *)w->decoded + h->start, rec->line,
+		                rec->offset + start + raw_start, raw_end - raw_start,
+		                (int64_t)rec->number, field))
+			return -2;
+	}
+	return 0;
+}
+
+/* A record that is not JSON is still read: as text, so nothing in it is
+ * missed, and it is counted and noted. */
+static int scan_record_as_text(struct worker *w, struct unit_state *us, const struct scan_record *rec)
+{
+	w->hit_count = 0;
+	if (rule_matcher_scan(w->matcher, rec->data, rec->len, 0, rec->len, NULL, collect_hit, w))
+		return 1;
+	size_t n = settle_hits(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_hit *h = &w->hits[i];
+		if (add_finding(w, us, h, (const char *)rec->data + h->start, rec->line,
+		                rec->offset + h->start, h->len, (int64_t)rec->number, NULL))
+			return 1;
+	}
+	return 0;
+}
+
+static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
+{
+	struct worker *w = ctx;
+	struct unit_state *us = handle;
+	struct json_error err;
+	if (!us || stopping(w->job))
+		return 1;
+	if (us->src.records < 0)
+		us->src.records = us->src.invalid_records = 0;
+	us->src.records++;
+	atomic_fetch_add(&w->job->bytes_read, rec->len + 1);
+	int rc = 0;
+	if (!rec->too_large) {
+		w->record = rec;
+		w->record_unit = us;
+		rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
+		if (rc == -2)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (scan_record_as_text(w, us, rec))
+			return 1;
+	}
+	if ((uint64_t)us->src.invalid_records < INVALID_LINES_NOTED)
+		us->invalid_lines[us->src.invalid_records] = rec->line;
+	us->src.invalid_records++;
+	return 0;
+}
+
+/* "3 records not valid JSON (scanned as text), first at lines 4, 9, 12". */
+static void note_invalid(struct unit_state *us)
+{
+	size_t n = 0;
+	int wrote = snprintf(us->note, sizeof(us->note),
+	                     "%lld of %lld records not valid JSON or too large (scanned as text where held), first at line",
+	                     (long long)us->src.invalid_records, (long long)us->src.records);
+	n = wrote > 0 ? (size_t)wrote : 0;
+	for (int64_t i = 0; i < us->src.invalid_records && i < INVALID_LINES_NOTED && n < sizeof(us->note); i++) {
+		wrote = snprintf(us->note + n, sizeof(us->note) - n, "%s %llu", i ? "," : "",
+		                 (unsigned long long)us->invalid_lines[i]);
+		n += wrote > 0 ? (size_t)wrote : 0;
+	}
+	us->src.note = us->note;
 }
 
 static void unit_end(void *ctx, void *handle, enum scan_status status, const char *reason,
@@ -264,6 +392,10 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	default: us->src.status = "error"; break;
 	}
 	us->src.error = reason;
+	if (us->src.invalid_records > 0) {
+		note_invalid(us);
+		diag_source(us->src.path, us->src.member, us->note);
+	}
 	if (status == SCAN_ERROR) {
 		diag_source(us->src.path, us->src.member, reason);
 		atomic_fetch_add(&w->job->sources_failed, 1);
@@ -278,7 +410,7 @@ static void record_listing_problem(struct worker *w, const struct walk_entry *e)
 {
 	struct db_source src = {
 		.run_id = w->job->run_id, .path = e->path, .kind = "file", .size = e->size,
-		.status = e->skipped ? "skipped" : "error", .error = e->problem,
+		.status = e->skipped ? "skipped" : "error", .error = e->problem, .records = -1,
 	};
 	if (!e->skipped) {
 		diag_source(e->path, NULL, e->problem);
@@ -294,6 +426,7 @@ static void *worker_main(void *arg)
 	struct scan_job *job = w->job;
 	const struct scan_sink sink = {
 		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
+		.record = job->opt->fields.count ? unit_record : NULL,
 	};
 	while (!stopping(job)) {
 		size_t i = atomic_fetch_add(&job->next, 1);
@@ -397,6 +530,12 @@ static void scan_usage(FILE *out)
 	        "  --disable ID[,ID...]    do not run these rules\n"
 	        "  --only CAT[,CAT...]     only rules of these categories\n"
 	        "  -j, --jobs N            worker threads (default: the number of cores)\n"
+	        "  --field PATH            JSON lines and JSON arrays: scan only this string field\n"
+	        "                          (dotted path, e.g. text or meta.author; arrays are\n"
+	        "                          transparent); repeatable.  Escapes are decoded for\n"
+	        "                          matching; offsets still point into the raw bytes.\n"
+	        "                          Other content is scanned as text.\n"
+	        "  --max-record-bytes N    longest JSON record held in memory (default 64M)\n"
 	        "  --label TEXT            a label stored with the run\n"
 	        "  --store-values          also store raw matched values (opt-in; a leak risk)\n"
 	        "  --fail-on CAT[,CAT...]  exit 1 when the run found any of these categories\n"
@@ -426,7 +565,7 @@ static void scan_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD,
 };
 
 static const struct option scan_longopts[] = {
@@ -446,6 +585,8 @@ static const struct option scan_longopts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -464,9 +605,11 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 	o->jobs = cores > 0 ? (unsigned)cores : 1;
 	o->progress = -1;
 	o->limits.max_depth = 4;
+	o->limits.max_record_bytes = 64ULL << 20;
 	o->shard_index = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qh", scan_longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:qh", scan_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DB: o->db_path = optarg; break;
 		case OPT_KEY: o->key_path = optarg; break;
@@ -509,6 +652,16 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
+		case OPT_FIELD:
+			if (json_paths_add(&o->fields, optarg))
+				return usage_error("scan", "--field takes a dotted path such as text or meta.author, not '%s'", optarg);
+			o->limits.records = true;
+			break;
+		case OPT_MAX_RECORD:
+			if (parse_size(optarg, &o->limits.max_record_bytes) || o->limits.max_record_bytes < 1024 ||
+			    o->limits.max_record_bytes > (1ULL << 32) - 1)
+				return usage_error("scan", "--max-record-bytes takes a size from 1K to 4G, not '%s'", optarg);
+			break;
 		case OPT_SHARD: {
 			unsigned k, n;
 			char tail;
@@ -531,7 +684,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 		case OPT_NO_PROGRESS: o->progress = 0; break;
 		case 'q': o->quiet = true; break;
 		case 'h': scan_usage(stdout); return EXIT_FINISHED;
-		default: return usage_error("scan", "invalid option");
+		default: return usage_bad_option("scan", c, argv);
 		}
 	}
 	if (o->plan_path && (o->shard_index < 0 || o->shard_count))
@@ -656,6 +809,8 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		scan_reader_free(w->reader);
 		free(w->batch);
 		free(w->hits);
+		free(w->decoded);
+		free(w->decoded_map);
 	}
 	free(workers);
 	if (rc)
@@ -772,5 +927,6 @@ out:
 	ruleset_release(&rules);
 	rule_options_release(&o.rules);
 	rule_strings_release(&o.fail_on);
+	json_paths_release(&o.fields);
 	return status;
 }

@@ -4,6 +4,7 @@
  * Owns nothing; writes to the caller's FILE.  Diagnostics take a lock so
  * that lines from worker threads never interleave.
  */
+#include <getopt.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +61,16 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nTry 'piiaudit %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	pthread_mutex_unlock(&diag_lock);
 	return EXIT_USAGE;
+}
+
+int usage_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs a value", word);
+	if (optopt && optopt != '?' && !(word[0] == '-' && word[1] == '-'))
+		return usage_error(cmd, "unknown option '-%c'", optopt);
+	return usage_error(cmd, "unknown option '%s'", word);
 }
 
 bool stderr_is_terminal(void)

@@ -57,7 +57,10 @@ CREATE TABLE IF NOT EXISTS sources (
     bytes_scanned INTEGER NOT NULL DEFAULT 0,      -- decompressed bytes read
     status        TEXT NOT NULL DEFAULT 'scanning',-- scanning | ok | error | skipped
     error         TEXT,                            -- the reason, when not ok
-    findings      INTEGER NOT NULL DEFAULT 0
+    findings      INTEGER NOT NULL DEFAULT 0,
+    records       INTEGER,                         -- JSON records read, in field mode
+    invalid_records INTEGER,                       -- of which not valid JSON (scanned as text)
+    note          TEXT                             -- what to know though it was read (first invalid lines...)
 );
 CREATE INDEX IF NOT EXISTS sources_run ON sources(run_id, status);
 
@@ -81,3 +84,48 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_run_source ON findings(run_id, source_id, offset);
 CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings(fingerprint);
 CREATE INDEX IF NOT EXISTS findings_run_category ON findings(run_id, category, rule);
+
+-- Human verdicts on sampled findings (piiaudit review; db/review.c).  Keyed
+-- by a finding id made of the fingerprint and the location (path, member,
+-- offset, rule), not by findings.id, so a verdict outlives a rescan of the
+-- same corpus.  Never a context or a raw value.  db/review.c runs the text
+-- between the begin and end lines on databases made before this table.
+-- begin verdicts
+CREATE TABLE IF NOT EXISTS verdicts (
+    finding_id  TEXT PRIMARY KEY,                  -- db_finding_id()
+    fingerprint TEXT NOT NULL,
+    path        TEXT NOT NULL,                     -- sources.path
+    member      TEXT,                              -- sources.member
+    offset      INTEGER NOT NULL,
+    rule        TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('tp', 'fp', 'unsure')),
+    reviewer    TEXT,
+    reviewed_at TEXT NOT NULL,                     -- ISO 8601, UTC
+    note        TEXT,
+    run_id      INTEGER                            -- the run it was sampled from, when known
+);
+CREATE INDEX IF NOT EXISTS verdicts_fingerprint ON verdicts(fingerprint);
+CREATE INDEX IF NOT EXISTS verdicts_rule ON verdicts(rule, verdict);
+-- end verdicts
+
+-- Merged runs (piiaudit merge): one row per shard number of the plan,
+-- naming the shard run copied into the merged run, or why none was.  A
+-- merged run is a runs row with shard_count set and shard_index NULL; its
+-- status is 'incomplete' while a shard is missing or failed.
+CREATE TABLE IF NOT EXISTS run_shards (
+    run_id           INTEGER NOT NULL REFERENCES runs(id),   -- the merged run
+    shard_index      INTEGER NOT NULL,
+    status           TEXT NOT NULL,          -- merged | failed | missing
+    source_db        TEXT,                   -- the shard database, as given to merge
+    shard_uuid       TEXT,                   -- runs.uuid of the shard run in it
+    shard_status     TEXT,                   -- that run's status (ok, errors, interrupted...)
+    key_id           TEXT,
+    shard_started_at TEXT,
+    shard_ended_at   TEXT,
+    sources          INTEGER NOT NULL DEFAULT 0,             -- rows copied
+    findings         INTEGER NOT NULL DEFAULT 0,
+    merged_at        TEXT,
+    PRIMARY KEY (run_id, shard_index)
+);
+CREATE INDEX IF NOT EXISTS run_shards_uuid ON run_shards(shard_uuid);

@@ -27,10 +27,12 @@ enum {
 static const char *const statement_sql[ST_COUNT] = {
 	[ST_SOURCE_INSERT] =
 		"INSERT INTO sources(run_id, parent_id, path, member, kind, format, size,"
-		" bytes_scanned, status, error, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		" bytes_scanned, status, error, findings, records, invalid_records, note)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SOURCE_UPDATE] =
 		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
-		" format = coalesce(?, format), size = coalesce(?, size) WHERE id = ?",
+		" format = coalesce(?, format), size = coalesce(?, size), records = ?,"
+		" invalid_records = ?, note = ? WHERE id = ?",
 	[ST_FINDING_INSERT] =
 		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
 		" length, confidence, placeholder, preview, fingerprint, value)"
@@ -282,7 +284,7 @@ int db_run_end(struct db_store *s, int64_t run_id, const char *status)
 	now_utc(ended, sizeof(ended));
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
-	                       "UPDATE runs SET ended_at = ?, status = ?,"
+	                       "UPDATE runs SET ended_at = ?2, status = ?3,"
 	                       " sources_ok = (SELECT count(*) FROM sources WHERE run_id = ?1"
 	                       "   AND status IN ('ok','skipped') AND kind != 'archive'),"
 	                       " sources_failed = (SELECT count(*) FROM sources WHERE run_id = ?1"
@@ -323,6 +325,11 @@ static int source_write(struct db_store *s, struct db_source *src)
 		bind_text(st, 9, src->status);
 		bind_text(st, 10, src->error);
 		sqlite3_bind_int64(st, 11, (sqlite3_int64)src->findings);
+		if (src->records >= 0) {
+			sqlite3_bind_int64(st, 12, src->records);
+			sqlite3_bind_int64(st, 13, src->invalid_records);
+		}
+		bind_text(st, 14, src->note);
 		if (step_done(s, st, "cannot record a source"))
 			return -1;
 		src->id = sqlite3_last_insert_rowid(s->db);
@@ -336,7 +343,12 @@ static int source_write(struct db_store *s, struct db_source *src)
 	bind_text(st, 5, src->format);
 	if (src->size >= 0)
 		sqlite3_bind_int64(st, 6, src->size);
-	sqlite3_bind_int64(st, 7, src->id);
+	if (src->records >= 0) {
+		sqlite3_bind_int64(st, 7, src->records);
+		sqlite3_bind_int64(st, 8, src->invalid_records);
+	}
+	bind_text(st, 9, src->note);
+	sqlite3_bind_int64(st, 10, src->id);
 	return step_done(s, st, "cannot update a source");
 }
 

@@ -49,6 +49,9 @@ struct db_source {
 	uint64_t findings;
 	const char *status;         /* scanning | ok | error | skipped */
 	const char *error;          /* or NULL */
+	int64_t records;            /* -1: not read as records */
+	int64_t invalid_records;
+	const char *note;           /* or NULL */
 };
 
 struct db_finding {

@@ -463,7 +463,9 @@ static bool v_luhn(const char *v, size_t len)
 }
 
 /* Card networks by IIN range and permitted lengths (bit N set: N digits
- * allowed).  First match wins, so the specific ranges come first. */
+ * allowed).  First match wins, so the specific ranges come first.
+ * Discover also routes 622126-622925, but those cards are UnionPay's (the
+ * 62 range, same lengths), so they are reported as such. */
 #define LEN_BITS(lo, hi) ((((uint32_t)1 << ((hi) + 1)) - 1) & ~(((uint32_t)1 << (lo)) - 1))
 #define LEN_BIT(n) ((uint32_t)1 << (n))
 
@@ -481,7 +483,6 @@ static const struct card_range {
 	{ "discover", 4, 6011, 6011, LEN_BITS(16, 19) },
 	{ "discover", 3, 644, 649, LEN_BITS(16, 19) },
 	{ "discover", 2, 65, 65, LEN_BITS(16, 19) },
-	{ "discover", 6, 622126, 622925, LEN_BITS(16, 19) },
 	{ "jcb", 4, 3528, 3589, LEN_BITS(16, 19) },
 	{ "diners", 3, 300, 305, LEN_BITS(14, 19) },
 	{ "diners", 2, 36, 36, LEN_BITS(14, 19) },
@@ -581,7 +582,7 @@ static bool v_card(const char *v, size_t len)
 /* Banking: IBAN and BIC. */
 
 /* SWIFT IBAN registry: country and total IBAN length, every country of the
- * registry (release 99, 2025); territories that use another country's
+ * registry as of 2025 (89 countries); territories that use another country's
  * IBAN (GF, PF, IM, AX...) write that country's code. */
 static const struct iban_country {
 	char cc[3];
@@ -603,6 +604,8 @@ static const struct iban_country {
 	{ "SO", 23 }, { "ST", 25 }, { "SV", 28 }, { "TL", 23 }, { "TN", 24 }, { "TR", 26 },
 	{ "UA", 29 }, { "VA", 22 }, { "VG", 24 }, { "XK", 20 }, { "YE", 30 },
 };
+
+_Static_assert(ARRAY_SIZE(iban_countries) == 89, "one row per registry country");
 
 static unsigned iban_length(const unsigned char *cc)
 {
@@ -668,6 +671,8 @@ static const char iso3166[] =
 	"MSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERO"
 	"RSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTV"
 	"TWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZWXK";
+
+_Static_assert(sizeof(iso3166) == 2 * 250 + 1, "249 ISO codes and XK");
 
 static bool iso3166_known(unsigned char a, unsigned char b)
 {
@@ -2171,8 +2176,10 @@ static bool nanp_ok(const unsigned char *d)
 }
 
 /* Country calling codes (ITU-T E.164 assignments) and the length range of
- * the national significant number in each, from the national numbering
- * plans.  Codes are prefix-free, so the first match by length is the one. */
+ * the national significant number of subscriber (fixed and mobile) numbers
+ * in each, from the national numbering plans; toll-free and other service
+ * numbers may fall outside.  Codes are prefix-free, so the first match by
+ * length is the one. */
 static const struct calling_code {
 	unsigned short cc;
 	unsigned char min, max;
@@ -2234,7 +2241,7 @@ static const struct calling_code {
 	{ 255, 9, 9 },    /* TZ */
 	{ 256, 9, 9 },    /* UG */
 	{ 260, 9, 9 },    /* ZM */
-	{ 263, 9, 9 },    /* ZW */
+	{ 263, 5, 10 },   /* ZW */
 	{ 351, 9, 9 },    /* PT */
 	{ 352, 4, 11 },   /* LU */
 	{ 353, 7, 9 },    /* IE */
@@ -2243,7 +2250,7 @@ static const struct calling_code {
 	{ 356, 8, 8 },    /* MT */
 	{ 357, 8, 8 },    /* CY */
 	{ 358, 5, 12 },   /* FI */
-	{ 359, 8, 9 },    /* BG */
+	{ 359, 6, 9 },    /* BG */
 	{ 370, 8, 8 },    /* LT */
 	{ 371, 8, 8 },    /* LV */
 	{ 372, 7, 8 },    /* EE */
@@ -2262,11 +2269,11 @@ static const struct calling_code {
 	{ 389, 8, 8 },    /* MK */
 	{ 420, 9, 9 },    /* CZ */
 	{ 421, 9, 9 },    /* SK */
-	{ 423, 7, 7 },    /* LI */
+	{ 423, 7, 9 },    /* LI */
 	{ 852, 8, 8 },    /* HK */
 	{ 853, 8, 8 },    /* MO */
 	{ 855, 8, 9 },    /* KH */
-	{ 880, 10, 10 },  /* BD */
+	{ 880, 8, 10 },   /* BD */
 	{ 886, 8, 9 },    /* TW */
 	{ 961, 7, 8 },    /* LB */
 	{ 962, 8, 9 },    /* JO */
@@ -2304,7 +2311,8 @@ static const struct calling_code *calling_code_find(const unsigned char *d, size
  * number of the right length for that country; "(0)" is allowed only just
  * after the country code ("+44 (0)20 ..."), other parentheses only after
  * it.  The national number does not start with the trunk 0, except in
- * Italy where landline numbers keep it.
+ * Italy and San Marino where landline numbers keep it.  Slashes are
+ * allowed too, as Slovak numbers are printed "+421 2/212 345 67".
  */
 static bool v_phone_e164(const char *v, size_t len)
 {
@@ -2313,7 +2321,7 @@ static bool v_phone_e164(const char *v, size_t len)
 	const unsigned char *d;
 	size_t n, cc_len, start;
 
-	if (!phone_scan(v, len, false, &p))
+	if (!phone_scan(v, len, true, &p))
 		return false;
 	if (p.plus)
 		start = 0;
@@ -2330,7 +2338,7 @@ static bool v_phone_e164(const char *v, size_t len)
 		return false;
 	if (p.parens && p.paren_at < start + cc_len)
 		return false;
-	if (d[cc_len] == '0' && cc->cc != 39)
+	if (d[cc_len] == '0' && cc->cc != 39 && cc->cc != 378)
 		return false;
 	return cc->cc != 1 || nanp_ok(d + 1);
 }

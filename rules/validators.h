@@ -73,9 +73,9 @@ const struct rule_validator *rule_validators(size_t *count);
  * Card brand from the digits of a number ("visa", "mastercard", "amex",
  * "discover", "jcb", "diners", "unionpay", "maestro") or NULL.  Separators
  * (space, dash) are skipped; any other non-digit byte gives NULL.  The brand
- * is the first whose IIN prefix and length both fit (so 622126-622925 is
- * "discover", as its network routes it); the Luhn digit is not checked here,
- * the "card" validator does that.  The string is static.
+ * is the one whose IIN prefix and length both fit; 622126-622925, which
+ * Discover routes too, is "unionpay", the issuer.  The Luhn digit is not
+ * checked here, the "card" validator does that.  The string is static.
  */
 const char *rule_card_brand(const char *value, size_t len);
 

@@ -22,35 +22,25 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "scanners/byte_src.h"
+#include "scanners/json_fields.h"
 #include "scanners/reader.h"
 
 #define PEEK_BYTES (64u << 10)
 #define BINARY_PROBE_BYTES 8192u
 #define CLIENT_BUF_BYTES (128u << 10)
 
-/* Where a unit's bytes come from: a file descriptor or an archive entry. */
-struct byte_src {
+/* A file descriptor's bytes. */
+struct fd_src {
+	struct byte_src base;
 	int fd;
-	struct archive *archive;
-	char error[512];
 };
 
-static ssize_t src_read(struct byte_src *src, void *buf, size_t n)
+static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
 {
-	if (src->archive) {
-		la_ssize_t got;
-		do
-			got = archive_read_data(src->archive, buf, n);
-		while (got == ARCHIVE_RETRY);
-		if (got < 0) {
-			const char *msg = archive_error_string(src->archive);
-			snprintf(src->error, sizeof(src->error), "%s", msg ? msg : "read error");
-			return -1;
-		}
-		return got;
-	}
+	struct fd_src *f = (struct fd_src *)src;
 	for (;;) {
-		ssize_t got = read(src->fd, buf, n);
+		ssize_t got = read(f->fd, buf, n);
 		if (got >= 0)
 			return got;
 		if (errno != EINTR) {
@@ -60,19 +50,46 @@ static ssize_t src_read(struct byte_src *src, void *buf, size_t n)
 	}
 }
 
-/* Reads until n bytes or the end; -1 on error. */
-static ssize_t src_read_full(struct byte_src *src, unsigned char *buf, size_t n)
+/* The current entry of an archive. */
+struct archive_src {
+	struct byte_src base;
+	struct archive *archive;
+};
+
+static ssize_t archive_src_read(struct byte_src *src, void *buf, size_t n)
+{
+	struct archive_src *a = (struct archive_src *)src;
+	la_ssize_t got;
+	do
+		got = archive_read_data(a->archive, buf, n);
+	while (got == ARCHIVE_RETRY);
+	if (got < 0) {
+		const char *msg = archive_error_string(a->archive);
+		snprintf(src->error, sizeof(src->error), "%s", msg ? msg : "read error");
+		return -1;
+	}
+	return got;
+}
+
+#define src_read byte_src_read
+
+/* Reads until n bytes, the end, or an error (*failed set, the reason in
+ * src->error): what came before an error is kept. */
+static size_t src_read_full(struct byte_src *src, unsigned char *buf, size_t n, bool *failed)
 {
 	size_t have = 0;
+	*failed = false;
 	while (have < n) {
 		ssize_t got = src_read(src, buf + have, n - have);
-		if (got < 0)
-			return -1;
+		if (got < 0) {
+			*failed = true;
+			break;
+		}
 		if (got == 0)
 			break;
 		have += (size_t)got;
 	}
-	return (ssize_t)have;
+	return have;
 }
 
 struct scan_reader {
@@ -234,8 +251,12 @@ static la_int64_t fd_skip(struct archive *a, void *data, la_int64_t request)
 
 /* ---- units ---- */
 
+/* `layers`: compression layers already peeled for this unit (bounded, so
+ * a gzip of a gzip of ... ends). */
 static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
-                    const struct scan_unit *unit, void *parent, bool decompressed);
+                    const struct scan_unit *unit, void *parent, unsigned layers);
+
+#define MAX_LAYERS 8
 
 struct window_ctx {
 	struct scan_reader *r;
@@ -248,8 +269,206 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 	return wc->r->sink->window(wc->r->sink->ctx, wc->handle, s, w);
 }
 
+/* ---- record mode: JSON lines and JSON arrays ---- */
+
+struct record_buf {
+	unsigned char *data;
+	size_t len, cap, max;
+	uint64_t base;               /* member offset of data[0] */
+	uint64_t total;              /* bytes read so far */
+};
+
+/* Reads more into rb (growing it up to its maximum); 0 at the end, -1 on
+ * error, 1 when data came in. */
+static int record_fill(struct record_buf *rb, struct byte_src *src)
+{
+	if (rb->len == rb->cap) {
+		if (rb->cap >= rb->max)
+			return 2; /* full */
+		size_t cap = rb->cap * 2 < rb->max ? rb->cap * 2 : rb->max;
+		unsigned char *grown = realloc(rb->data, cap);
+		if (!grown) {
+			snprintf(src->error, sizeof(src->error), "out of memory");
+			return -1;
+		}
+		rb->data = grown;
+		rb->cap = cap;
+	}
+	ssize_t got = src_read(src, rb->data + rb->len, rb->cap - rb->len);
+	if (got < 0)
+		return -1;
+	rb->len += (size_t)got;
+	rb->total += (uint64_t)got;
+	return got > 0;
+}
+
+static int first_json_byte(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+			continue;
+		/* A UTF-8 byte order mark is allowed before JSON text. */
+		if (i == 0 && n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+			i += 2;
+			continue;
+		}
+		return p[i];
+	}
+	return -1;
+}
+
+struct array_ctx {
+	struct scan_reader *r;
+	void *handle;
+	const unsigned char *data;
+	uint64_t base;
+	uint64_t line;
+	size_t line_pos;
+};
+
+static int on_array_element(void *ctx, size_t index, size_t start, size_t end)
+{
+	struct array_ctx *a = ctx;
+	for (; a->line_pos < start; a->line_pos++)
+		a->line += a->data[a->line_pos] == '\n';
+	struct scan_record rec = {
+		.data = a->data + start, .len = end - start, .offset = a->base + start,
+		.number = index + 1, .line = a->line,
+	};
+	return a->r->sink->record(a->r->sink->ctx, a->handle, &rec);
+}
+
+static enum scan_status records_array(struct scan_reader *r, struct byte_src *src,
+                                      struct record_buf *rb, bool at_end, void *h, char *reason,
+                                      size_t reason_len)
+{
+	int more = at_end ? 0 : 1;
+	while (more == 1)
+		more = record_fill(rb, src);
+	if (more < 0) {
+		snprintf(reason, reason_len, "%s", src->error);
+		return SCAN_ERROR;
+	}
+	if (more == 2) {
+		snprintf(reason, reason_len,
+		         "limit: JSON array larger than %llu bytes (--max-record-bytes); not scanned",
+		         (unsigned long long)rb->max);
+		return SCAN_ERROR;
+	}
+	struct array_ctx a = { .r = r, .handle = h, .data = rb->data, .line = 1 };
+	struct json_error err;
+	int rc = json_array_elements(rb->data, rb->len, on_array_element, &a, &err);
+	if (rc > 0)
+		return SCAN_STOPPED;
+	if (rc < 0) {
+		snprintf(reason, reason_len, "invalid JSON at byte %zu: %s", err.offset, err.reason);
+		return SCAN_ERROR;
+	}
+	return SCAN_OK;
+}
+
+static enum scan_status records_lines(struct scan_reader *r, struct byte_src *src,
+                                      struct record_buf *rb, bool at_end, void *h, char *reason,
+                                      size_t reason_len)
+{
+	uint64_t number = 0;
+	size_t start = 0, scan_from = 0;
+	bool skipping = false;      /* inside a line too long to hold */
+	int more = at_end ? 0 : 1;
+	for (;;) {
+		unsigned char *nl = memchr(rb->data + scan_from, '\n', rb->len - scan_from);
+		if (!nl && more == 1) {
+			/* Keep the partial line; make room and read on. */
+			if (start) {
+				memmove(rb->data, rb->data + start, rb->len - start);
+				rb->base += start;
+				rb->len -= start;
+				scan_from -= start;
+				start = 0;
+			}
+			scan_from = rb->len;
+			more = record_fill(rb, src);
+			if (more < 0) {
+				snprintf(reason, reason_len, "%s", src->error);
+				return SCAN_ERROR;
+			}
+			if (more == 2) {
+				/* A line longer than the limit: report it, drop what we
+				 * hold, and skip to its end. */
+				if (!skipping) {
+					struct scan_record rec = { .offset = rb->base, .number = number + 1,
+					                           .line = number + 1, .too_large = true };
+					if (r->sink->record(r->sink->ctx, h, &rec))
+						return SCAN_STOPPED;
+				}
+				skipping = true;
+				rb->base += rb->len;
+				rb->len = 0;
+				scan_from = 0;
+				more = 1;
+			}
+			continue;
+		}
+		size_t end = nl ? (size_t)(nl - rb->data) : rb->len;
+		if (!nl && end == start)
+			break;
+		number++;
+		size_t len = end - start;
+		if (len && rb->data[start + len - 1] == '\r')
+			len--;
+		if (!skipping && len) {
+			/* The peek can hold a line longer than the limit: same rule. */
+			bool too_large = len > rb->max;
+			struct scan_record rec = { .data = too_large ? NULL : rb->data + start,
+			                           .len = too_large ? 0 : len,
+			                           .offset = rb->base + start, .number = number,
+			                           .line = number, .too_large = too_large };
+			if (r->sink->record(r->sink->ctx, h, &rec))
+				return SCAN_STOPPED;
+		}
+		skipping = false;
+		if (!nl)
+			break;
+		start = scan_from = end + 1;
+	}
+	return SCAN_OK;
+}
+
+static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
+                         size_t peek_len, bool at_end, const char *peek_error, bool array,
+                         const struct scan_unit *unit, void *h)
+{
+	char reason[600] = "";
+	enum scan_status status;
+	struct record_buf rb = { .max = (size_t)r->limits.max_record_bytes };
+	rb.cap = peek_len > (1u << 20) ? peek_len : (1u << 20);
+	if (rb.cap > rb.max)
+		rb.cap = rb.max > peek_len ? rb.max : peek_len;
+	rb.data = malloc(rb.cap);
+	if (!rb.data) {
+		r->sink->end(r->sink->ctx, h, SCAN_ERROR, "out of memory", 0, unit->format);
+		note_status(r, SCAN_ERROR);
+		return;
+	}
+	memcpy(rb.data, peek, peek_len);
+	rb.len = rb.total = peek_len;
+	status = array ? records_array(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason))
+	               : records_lines(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason));
+	if (peek_error && status == SCAN_OK) {
+		status = SCAN_ERROR;
+		snprintf(reason, sizeof(reason), "%s", peek_error);
+	}
+	free(rb.data);
+	r->sink->end(r->sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, rb.total,
+	             unit->format);
+	note_status(r, status);
+}
+
+/* `peek_error`: reading the peek ended in this error (the peek holds what
+ * came before it). */
 static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
-                 size_t peek_len, bool at_end, const struct scan_unit *unit, void *parent)
+                 size_t peek_len, bool at_end, const char *peek_error,
+                 const struct scan_unit *unit, void *parent)
 {
 	const struct scan_sink *sink = r->sink;
 	void *h = sink->begin(sink->ctx, unit, parent);
@@ -259,10 +478,22 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 		sink->end(sink->ctx, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
 		return;
 	}
+	if (r->limits.records && sink->record) {
+		int first = first_json_byte(peek, peek_len);
+		if (first == '{' || first == '[') {
+			leaf_records(r, src, peek, peek_len, at_end, peek_error, first == '[', unit, h);
+			return;
+		}
+	}
 	struct window_ctx wc = { r, h };
 	struct scan_stream *s = &r->stream;
 	scan_stream_reset(s, on_window, &wc);
 	int rc = scan_stream_write(s, peek, peek_len);
+	if (peek_error) {
+		status = SCAN_ERROR;
+		snprintf(reason, sizeof(reason), "%s", peek_error);
+		at_end = true;
+	}
 	while (!rc && !at_end) {
 		size_t avail;
 		unsigned char *dst = scan_stream_space(s, &avail);
@@ -332,7 +563,8 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
                          const struct scan_unit *unit, void *parent)
 {
 	char format[64];
-	const char *filter = archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(a, 0) : NULL;
+	const char *filter = archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(a, 0)
+	                     : unit->format;
 	snprintf(format, sizeof(format), "%s%s%s", base_format_name(archive_format(a)),
 	         filter ? "+" : "", filter ? filter : "");
 	struct scan_unit self = *unit;
@@ -363,8 +595,8 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 				.size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1,
 				.depth = unit->depth + 1,
 			};
-			struct byte_src child_src = { .fd = -1, .archive = a };
-			process(r, &child_src, -1, &child, h, false);
+			struct archive_src child_src = { .base.read = archive_src_read, .archive = a };
+			process(r, &child_src.base, -1, &child, h, 0);
 			free(member);
 			if (r->stopped) {
 				status = SCAN_STOPPED;
@@ -445,8 +677,8 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	}
 	if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
 		/* A single compressed stream: its content is the unit. */
-		struct byte_src inner = { .fd = -1, .archive = a };
-		process(r, &inner, -1, &self, parent, true);
+		struct archive_src inner = { .base.read = archive_src_read, .archive = a };
+		process(r, &inner.base, -1, &self, parent, MAX_LAYERS);
 	} else {
 		walk_archive(r, a, entry, unit, parent);
 	}
@@ -456,23 +688,42 @@ out:
 	free(fdc);
 }
 
+/* A gzip stream: decoded here (ISA-L or zlib), its content a new unit
+ * body: plain text, a tar, anything. */
+static void open_gzip(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
+                      size_t peek_len, const struct scan_unit *unit, void *parent, unsigned layers)
+{
+	struct replay_src replay;
+	replay_src_init(&replay, peek, peek_len, src);
+	struct gzip_src *gz = gzip_src_new(&replay.base);
+	if (!gz) {
+		fail_unit(r, unit, parent, "out of memory");
+		return;
+	}
+	struct scan_unit self = *unit;
+	self.format = "gzip";
+	process(r, gzip_src_base(gz), -1, &self, parent, layers + 1);
+	gzip_src_free(gz);
+}
+
 static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
-                    const struct scan_unit *unit, void *parent, bool decompressed)
+                    const struct scan_unit *unit, void *parent, unsigned layers)
 {
 	unsigned char *peek = malloc(PEEK_BYTES);
 	if (!peek) {
 		fail_unit(r, unit, parent, "out of memory");
 		return;
 	}
-	ssize_t got = src_read_full(src, peek, PEEK_BYTES);
-	if (got < 0) {
+	bool failed;
+	size_t got = src_read_full(src, peek, PEEK_BYTES, &failed);
+	if (failed && !got) {
 		fail_unit(r, unit, parent, src->error);
 		goto out;
 	}
 	const char *magic = sniff(peek, (size_t)got);
-	if (magic && decompressed) {
-		/* libarchive already peeled every compression layer it knows; what
-		 * is left is a format it does not read. */
+	if (magic && layers >= MAX_LAYERS) {
+		/* libarchive already peeled every compression layer it knows (or
+		 * this is gzip in gzip in ...): what is left is not read further. */
 		magic = NULL;
 	}
 	if (magic && unit->depth > r->limits.max_depth) {
@@ -482,10 +733,13 @@ static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
 		fail_unit(r, unit, parent, reason);
 		goto out;
 	}
-	if (magic)
+	if (magic && !strcmp(magic, "gzip"))
+		open_gzip(r, src, peek, (size_t)got, unit, parent, layers);
+	else if (magic)
 		open_archive(r, src, seek_fd, peek, (size_t)got, magic, unit, parent);
 	else
-		leaf(r, src, peek, (size_t)got, (size_t)got < PEEK_BYTES, unit, parent);
+		leaf(r, src, peek, got, got < PEEK_BYTES && !failed, failed ? src->error : NULL, unit,
+		     parent);
 out:
 	free(peek);
 }
@@ -493,7 +747,7 @@ out:
 enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const struct scan_sink *sink)
 {
 	struct scan_unit unit = { .kind = SCAN_UNIT_FILE, .path = path, .size = -1 };
-	struct byte_src src = { .fd = -1 };
+	struct fd_src src = { .base.read = fd_src_read, .fd = -1 };
 	struct stat st;
 	int seek_fd = -1;
 	r->sink = sink;
@@ -522,7 +776,7 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 		/* O_NONBLOCK only kept open() from hanging on a FIFO. */
 		fcntl(src.fd, F_SETFL, fcntl(src.fd, F_GETFL) & ~O_NONBLOCK);
 	}
-	process(r, &src, seek_fd, &unit, NULL, false);
+	process(r, &src.base, seek_fd, &unit, NULL, 0);
 	if (src.fd != STDIN_FILENO)
 		close(src.fd);
 	return r->worst;

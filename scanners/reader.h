@@ -38,6 +38,18 @@ struct scan_limits {
 	unsigned max_depth;          /* archives inside archives */
 	uint64_t max_member_bytes;   /* decompressed bytes of one stream; 0: none */
 	uint64_t max_entries;        /* entries of one archive; 0: none */
+	bool records;                /* hand JSON content out record by record */
+	uint64_t max_record_bytes;   /* longest record held in memory */
+};
+
+/* One JSON record: a line of JSON lines, or an element of a JSON array. */
+struct scan_record {
+	const unsigned char *data;   /* NULL when too_large */
+	size_t len;
+	uint64_t offset;             /* of data[0] in the member */
+	uint64_t number;             /* 1-based: line of JSONL, element of an array */
+	uint64_t line;               /* 1-based physical line where it starts */
+	bool too_large;              /* longer than max_record_bytes: skipped */
 };
 
 struct scan_unit {
@@ -59,6 +71,10 @@ struct scan_sink {
 	int (*window)(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *w);
 	void (*end)(void *ctx, void *handle, enum scan_status status, const char *reason,
 	            uint64_t bytes, const char *format);
+	/* With limits.records: leaves whose content starts with '{' (JSON
+	 * lines) or '[' (a JSON array) come record by record here instead of
+	 * through window.  Other leaves still come through window. */
+	int (*record)(void *ctx, void *handle, const struct scan_record *rec);
 };
 
 struct scan_reader;

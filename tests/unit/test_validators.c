@@ -70,6 +70,9 @@ static const struct vec vectors[] = {
 	OK("card", "30569309025904"),
 	OK("card", "6200000000000005"),
 	OK("card", "6759649826438453"),
+	OK("card", "6227-6018-9555-9796"),
+	OK("card", "3675 749118 6253"),
+	OK("card", "6759711471049746504"),
 	BAD("card", "4111111111111112"),   /* Luhn */
 	BAD("card", "1234567812345670"),   /* Luhn fine, no network */
 	BAD("card", "411111111111111"),    /* 15 digits is no Visa length */
@@ -577,6 +580,7 @@ static const struct vec vectors[] = {
 	OK("email", "user+tag@sub.example.org"),
 	OK("email", "x@xn--80ak6aa92e.com"),
 	OK("email", "o'brien@example.xn--p1ai"),
+	OK("email", "user@xn--bcher-kva.ch"),
 	BAD("email", ".john@example.com"),
 	BAD("email", "john.@example.com"),
 	BAD("email", "john..doe@example.com"),
@@ -605,6 +609,10 @@ static const struct vec vectors[] = {
 	OK("phone_e164", "+351 912 345 678"),
 	OK("phone_e164", "+1 (212) 555-1234"),
 	OK("phone_e164", "+7 495 123-45-67"),
+	OK("phone_e164", "+421 2/212 345 67"),
+	OK("phone_e164", "+378 0549 886377"),
+	OK("phone_e164", "+65 6123 4567"),
+	OK("phone_e164", "+61 4 1234 5678"),
 	BAD("phone_e164", "+44 020 7946 0958"),  /* trunk 0 kept */
 	BAD("phone_e164", "+1 112 555 1234"),    /* area code 1XX */
 	BAD("phone_e164", "+33 1 23 45 67 8"),
@@ -820,9 +828,13 @@ static void check_card_brand(void)
 		{ "2223003122003222", "mastercard" },
 		{ "378282246310005", "amex" },
 		{ "6011111111111117", "discover" },
-		{ "6221260000000000", "discover" },
-		{ "6229250000000000", "discover" },
-		{ "6229260000000000", "unionpay" },
+		{ "6221260000000000", "unionpay" }, /* Discover routes it, UnionPay issues */
+		{ "6227-6018-9555-9796", "unionpay" },
+		{ "6441000000000000", "discover" },
+		{ "6500000000000000000", "discover" },
+		{ "3589000000000000", "jcb" },
+		{ "3600000000000000000", "diners" },
+		{ "6763000000000", "maestro" },
 		{ "3530111333300000", "jcb" },
 		{ "30569309025904", "diners" },
 		{ "6200000000000005", "unionpay" },

@@ -1,0 +1,45 @@
+/*
+ * scanners/byte_src.h - where a unit's bytes come from, inside scanners/:
+ * a file descriptor, an archive entry, a replay of peeked bytes in front of
+ * another source, or a gzip decoder over another source.
+ *
+ * read() returns the bytes read, 0 at the end, -1 on error with the reason
+ * in error[].  A source borrows the source it wraps.
+ */
+#ifndef PIIAUDIT_BYTE_SRC_H
+#define PIIAUDIT_BYTE_SRC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct byte_src {
+	ssize_t (*read)(struct byte_src *src, void *buf, size_t n);
+	char error[512];
+};
+
+static inline ssize_t byte_src_read(struct byte_src *src, void *buf, size_t n)
+{
+	return src->read(src, buf, n);
+}
+
+/* Bytes already taken from `inner`, served again before it. */
+struct replay_src {
+	struct byte_src base;
+	const unsigned char *data;
+	size_t len, pos;
+	struct byte_src *inner;
+};
+
+void replay_src_init(struct replay_src *r, const unsigned char *data, size_t len,
+                     struct byte_src *inner);
+
+/* A gzip decoder (all members of a multi-member file), with ISA-L when
+ * built with HAVE_ISAL, zlib otherwise.  Every byte that could be decoded
+ * before damage or truncation is delivered first; then the error.  The
+ * CRC-32 of each member is checked. */
+struct gzip_src;
+struct gzip_src *gzip_src_new(struct byte_src *inner);
+struct byte_src *gzip_src_base(struct gzip_src *g);
+void gzip_src_free(struct gzip_src *g);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * scanners/json_fields.h - the string fields of a JSON record, located in
+ * its raw bytes.
+ *
+ * A record (one JSONL line, or one element of a JSON array) is walked once,
+ * validating it, and each string value whose path is selected is handed
+ * out as its raw (still escaped) bytes.  json_decode_string() then decodes
+ * the escapes for matching and keeps, for every decoded byte, the offset of
+ * the raw bytes it came from, so that a finding in the decoded text points
+ * back into the file exactly.
+ *
+ * Paths are dotted keys ("text", "meta.author"); arrays are transparent, so
+ * "messages.content" selects the content of every element of messages.
+ * The caller owns every buffer; nothing here allocates except
+ * json_paths_init() and nothing prints.  Errors: -1 with a reason and the
+ * offset where the JSON went wrong.
+ */
+#ifndef PIIAUDIT_JSON_FIELDS_H
+#define PIIAUDIT_JSON_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSON_MAX_DEPTH 128
+#define JSON_MAX_PATH_PARTS 16
+
+struct json_path {
+	char *text;                          /* as given: "meta.author" */
+	const char *part[JSON_MAX_PATH_PARTS];
+	size_t part_len[JSON_MAX_PATH_PARTS];
+	size_t parts;
+	char *storage;
+};
+
+struct json_paths {
+	struct json_path *items;
+	size_t count;
+};
+
+/* Adds a dotted path; -1 when it is empty, has an empty part or more than
+ * JSON_MAX_PATH_PARTS parts, or memory runs out. */
+int json_paths_add(struct json_paths *paths, const char *dotted);
+void json_paths_release(struct json_paths *paths);
+
+struct json_error {
+	size_t offset;
+	const char *reason;                  /* static string */
+};
+
+/* Called for each selected string: raw[start, end) is its content between
+ * the quotes.  Non-zero stops the walk and is returned. */
+typedef int (*json_field_fn)(void *ctx, size_t path_index, size_t start, size_t end);
+
+/* Walks text[0, len) as exactly one JSON value (surrounding white space
+ * allowed).  Returns 0, the callback's non-zero value, or -1 when the text
+ * is not valid JSON (err set). */
+int json_walk_fields(const unsigned char *text, size_t len, const struct json_paths *paths,
+                     json_field_fn fn, void *ctx, struct json_error *err);
+
+/* Decodes the escapes of raw[0, n) (string content, without quotes) into
+ * out (room for n bytes: decoding never grows), with map[i] the raw offset
+ * of decoded byte i and map[result] = n.  Returns the decoded length. */
+size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map);
+
+/* Splits text[0, len) holding one JSON array into its elements: calls fn
+ * with each element's [start, end) (path_index is the element's index).
+ * -1 when it is not an array of valid JSON values. */
+int json_array_elements(const unsigned char *text, size_t len, json_field_fn fn, void *ctx,
+                        struct json_error *err);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The JSON walker (validation, selected paths) and the escape decoder with
+ * its map back to raw offsets.
+ */
+#include <string.h>
+
+#include "scanners/json_fields.h"
+#include "tests/unit/unit.h"
+
+struct seen {
+	size_t count;
+	size_t path[8], start[8], end[8];
+};
+
+static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct seen *s = ctx;
+	if (s->count < 8) {
+		s->path[s->count] = path_index;
+		s->start[s->count] = start;
+		s->end[s->count] = end;
+	}
+	s->count++;
+	return 0;
+}
+
+static int walk(const char *text, struct json_paths *paths, struct seen *s)
+{
+	struct json_error err;
+	memset(s, 0, sizeof(*s));
+	return json_walk_fields((const unsigned char *)text, strlen(text), paths, on_field, s, &err);
+}
+
+int main(void)
+{
+	struct json_paths paths = {0};
+	struct seen s;
+	CHECK(json_paths_add(&paths, "text") == 0);
+	CHECK(json_paths_add(&paths, "meta.author") == 0);
+	CHECK(json_paths_add(&paths, "") == -1);
+	CHECK(json_paths_add(&paths, "a..b") == -1);
+	CHECK(json_paths_add(&paths, ".a") == -1);
+
+	const char *doc = "{\"text\":\"hi\",\"meta\":{\"author\":\"x\\\"y\",\"text\":\"no\"},\"n\":[1,2.5e3,true,null]}";
+	CHECK(walk(doc, &paths, &s) == 0);
+	CHECK(s.count == 2);
+	CHECK(s.path[0] == 0 && !memcmp(doc + s.start[0], "hi", 2) && s.end[0] - s.start[0] == 2);
+	CHECK(s.path[1] == 1 && s.end[1] - s.start[1] == 4);
+	/* Arrays are transparent. */
+	CHECK(walk("[{\"text\":\"a\"},{\"text\":\"b\"}]", &paths, &s) == 0 && s.count == 2);
+	CHECK(walk("{\"text\":[\"a\",[\"b\"]]}", &paths, &s) == 0 && s.count == 2);
+
+	const char *bad[] = {
+		"", "{", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "\"\\x\"", "\"\\u12G4\"",
+		"01", "1.", "-", "1e", "tru", "{} x", "\"a\nb\"", "\"unterminated",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		int rc = walk(bad[i], &paths, &s);
+		if (rc != -1)
+			printf("  accepted invalid JSON: %s\n", bad[i]);
+		CHECK(rc == -1);
+	}
+	char deep[600];
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	CHECK(walk(deep, &paths, &s) == -1);
+
+	/* Decoding: escapes, surrogate pairs, and the map back to raw bytes. */
+	const char *raw = "a\\u0040b\\n\\ud83d\\ude00\\u00e9z";
+	unsigned char out[64];
+	uint32_t map[65];
+	size_t n = json_decode_string((const unsigned char *)raw, strlen(raw), out, map);
+	CHECK(n == 1 + 1 + 1 + 1 + 4 + 2 + 1);
+	CHECK(!memcmp(out, "a@b\n\xf0\x9f\x98\x80\xc3\xa9z", n));
+	CHECK(map[0] == 0 && map[1] == 1 && map[2] == 7 && map[3] == 8 && map[4] == 10);
+	CHECK(map[8] == 22 && map[10] == 28 && map[n] == strlen(raw));
+	/* A lone surrogate becomes U+FFFD. */
+	n = json_decode_string((const unsigned char *)"\\ud800x", 7, out, map);
+	CHECK(n == 4 && !memcmp(out, "\xef\xbf\xbdx", 4));
+
+	/* Array elements with their spans. */
+	const char *arr = " [ {\"a\":1} , \"s\" ,3 ] ";
+	struct json_error err;
+	memset(&s, 0, sizeof(s));
+	CHECK(json_array_elements((const unsigned char *)arr, strlen(arr), on_field, &s, &err) == 0);
+	CHECK(s.count == 3 && !memcmp(arr + s.start[1], "\"s\"", 3) && s.end[2] - s.start[2] == 1);
+	CHECK(json_array_elements((const unsigned char *)"{}", 2, on_field, &s, &err) == -1);
+	json_paths_release(&paths);
+	return unit_finish("test_json_fields");
+}
