@@ -33,7 +33,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 # Debian packages the build, the tests and the demo need; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config libpcre2-dev zlib1g-dev libsqlite3-dev \
             libarchive-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
-            p7zip-full zip unzip mandoc
+            p7zip-full zip unzip mandoc ripgrep isal time
 
 LIB_SRCS := $(filter-out db/schema_sql.c,$(sort $(wildcard scanners/*.c rules/*.c db/*.c)))
 APP_SRCS := $(sort $(wildcard audit/*.c))
@@ -45,7 +45,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OBJDIR)/tests/%,$(UNIT_SRCS))
 BIN      ?= piiaudit
 
-.PHONY: all deps check check-asan check-unit check-cli demo install uninstall clean eval bench rules-test
+.PHONY: all deps check check-asan check-asan-run demo install uninstall clean eval bench
 
 all: $(BIN)
 
@@ -105,6 +105,12 @@ demo: deps
 eval: deps
 	@$(MAKE) --no-print-directory all
 	@PIIAUDIT=./$(BIN) tests/eval/run.sh
+
+# make bench [BENCH_MB=1024]: piiaudit against cat, zcat, igzip, zstd and
+# ripgrep on one generated corpus; prints one table (tests/bench/README.md).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@PIIAUDIT=$(CURDIR)/$(BIN) tests/bench/bench.sh $(BENCH_MB)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5

@@ -34,6 +34,21 @@ int cmd_merge(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_prompts(int argc, char **argv);
+int cmd_xref(int argc, char **argv);
+int cmd_redact(int argc, char **argv);
+
+/* What distinguishes scan from probe, which share audit/cmd_scan.c's
+ * workers and sinks. */
+struct scan_mode {
+	const char *command;        /* "scan" or "probe": in messages */
+	const char *run_kind;       /* runs.kind */
+	const char *leaf_kind;      /* sources.kind of text streams; NULL: by unit */
+	bool probe;                 /* --id-field; a line of text is one output (record) */
+	void (*usage)(FILE *out);   /* --help */
+};
+int scan_main(int argc, char **argv, const struct scan_mode *mode);
 
 /* "piiaudit: <fmt>" and a newline on stderr; thread-safe. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -25,6 +25,7 @@
 
 #include "audit/cli.h"
 #include "db/store.h"
+#include "db/xref.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "scanners/shard.h"
@@ -43,15 +44,19 @@ struct scan_options {
 	bool quiet;
 	int progress;               /* -1: when stderr is a terminal */
 	bool follow;
+	bool resume;                /* --resume: continue the unfinished run */
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
 	const char *plan_path;      /* --plan */
 	long shard_index;           /* --shard K[/N]; -1: none */
 	unsigned shard_count;       /* N of K/N, 0 with a plan */
+	const char *id_field;       /* probe --id-field: its index in fields is id_index */
+	size_t id_index;
 };
 
 struct scan_job {
 	const struct scan_options *opt;
+	const struct scan_mode *mode;
 	struct ruleset *rules;
 	struct db_store *db;
 	struct db_key key;
@@ -84,6 +89,11 @@ struct worker {
 	size_t decoded_alloc;
 	const struct scan_record *record;   /* the record being walked */
 	struct unit_state *record_unit;
+	/* probe --id-field: the record's prompt id, and where ids are written. */
+	struct db_outrec_writer *outrec;
+	char prompt_id[DB_PROMPT_ID_MAX];
+	size_t prompt_id_len;
+	bool have_prompt_id;
 };
 
 #define INVALID_LINES_NOTED 5
@@ -94,9 +104,11 @@ struct unit_state {
 	bool container;
 	uint64_t invalid_lines[INVALID_LINES_NOTED];
 	char note[256];
+	uint64_t newlines;          /* probe, text: each line is one output */
+	unsigned char last_byte;
 };
 
-static volatile sig_atomic_t got_signal;
+static volatile int got_signal;   /* sig_atomic_t is int here; the reader takes an int */
 
 static void on_signal(int signo)
 {
@@ -139,7 +151,10 @@ static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 		.path = unit->path, .member = unit->member, .kind = kind_name(unit->kind),
 		.format = unit->format, .size = unit->size, .status = "scanning", .records = -1,
 	};
-	if (unit->container && db_source_insert(w->job->db, &us->src))
+	if (!unit->container && w->job->mode->leaf_kind)
+		us->src.kind = w->job->mode->leaf_kind;
+	/* Prompt ids name their source row: it must exist before them. */
+	if ((unit->container || w->outrec) && db_source_insert(w->job->db, &us->src))
 		db_failure(w->job);
 	return us;
 }
@@ -265,11 +280,18 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	                      collect_hit, w))
 		return 1;
 	atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
+	bool lines_are_outputs = job->mode->probe;
+	if (lines_are_outputs && win->accept_end > win->from) {
+		for (size_t i = win->from; i < win->accept_end; i++)
+			us->newlines += win->data[i] == '\n';
+		us->last_byte = win->data[win->accept_end - 1];
+	}
 	size_t n = settle_hits(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_hit *h = &w->hits[i];
-		if (add_finding(w, us, h, (const char *)win->data + h->start,
-		                scan_stream_line_at(s, h->start), win->base + h->start, h->len, 0, NULL))
+		uint64_t line = scan_stream_line_at(s, h->start);
+		if (add_finding(w, us, h, (const char *)win->data + h->start, line,
+		                win->base + h->start, h->len, lines_are_outputs ? (int64_t)line : 0, NULL))
 			return 1;
 	}
 	return 0;
@@ -282,6 +304,18 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	struct worker *w = ctx;
 	const struct scan_record *rec = w->record;
 	size_t raw_len = end - start;
+	if (w->job->opt->id_field && path_index == w->job->opt->id_index) {
+		/* The prompt id is kept, not scanned: decoded, at most a bound. */
+		unsigned char idbuf[DB_PROMPT_ID_MAX * 2];
+		uint32_t idmap[DB_PROMPT_ID_MAX * 2 + 1];
+		size_t take = raw_len < sizeof(idbuf) ? raw_len : sizeof(idbuf);
+		size_t n = json_decode_string(rec->data + start, take, idbuf, idmap);
+		w->prompt_id_len = n < sizeof(w->prompt_id) - 1 ? n : sizeof(w->prompt_id) - 1;
+		memcpy(w->prompt_id, idbuf, w->prompt_id_len);
+		w->prompt_id[w->prompt_id_len] = 0;
+		w->have_prompt_id = true;
+		return 0;
+	}
 	if (raw_len + 1 > w->decoded_alloc) {
 		size_t alloc = raw_len + 1 > 2 * w->decoded_alloc ? raw_len + 1 : 2 * w->decoded_alloc;
 		unsigned char *d = realloc(w->decoded, alloc);
@@ -343,9 +377,17 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	if (!rec->too_large) {
 		w->record = rec;
 		w->record_unit = us;
+		w->have_prompt_id = false;
 		rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
 		if (rc == -2)
 			return 1;
+		if (rc == 0 && w->have_prompt_id && w->outrec &&
+		    db_outrec_add(w->outrec, w->job->run_id, us->src.id, (int64_t)rec->number,
+		                  w->prompt_id, w->prompt_id_len)) {
+			diag("%s: %s", w->job->opt->db_path, db_outrec_error(w->outrec));
+			atomic_store(&w->job->db_failed, true);
+			return 1;
+		}
 		if (rc == 0)
 			return 0;
 		if (scan_record_as_text(w, us, rec))
@@ -392,6 +434,8 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	default: us->src.status = "error"; break;
 	}
 	us->src.error = reason;
+	if (w->job->mode->probe && us->src.records < 0 && !us->container)
+		us->src.records = (int64_t)(us->newlines + (bytes > 0 && us->last_byte != '\n'));
 	if (us->src.invalid_records > 0) {
 		note_invalid(us);
 		diag_source(us->src.path, us->src.member, us->note);
@@ -402,6 +446,10 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	}
 	if (!atomic_load(&w->job->db_failed))
 		flush(w, us);
+	if (w->outrec && !atomic_load(&w->job->db_failed) && db_outrec_flush(w->outrec)) {
+		diag("%s: %s", w->job->opt->db_path, db_outrec_error(w->outrec));
+		atomic_store(&w->job->db_failed, true);
+	}
 	batch_clear(w);
 	free(us);
 }
@@ -536,6 +584,9 @@ static void scan_usage(FILE *out)
 	        "                          matching; offsets still point into the raw bytes.\n"
 	        "                          Other content is scanned as text.\n"
 	        "  --max-record-bytes N    longest JSON record held in memory (default 64M)\n"
+	        "  --resume                continue the database's unfinished run (interrupted\n"
+	        "                          or killed) with the same inputs and rules: sources\n"
+	        "                          already complete are skipped, those in flight redone\n"
 	        "  --label TEXT            a label stored with the run\n"
 	        "  --store-values          also store raw matched values (opt-in; a leak risk)\n"
 	        "  --fail-on CAT[,CAT...]  exit 1 when the run found any of these categories\n"
@@ -565,7 +616,8 @@ static void scan_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
+	OPT_RESUME,
 };
 
 static const struct option scan_longopts[] = {
@@ -586,8 +638,10 @@ static const struct option scan_longopts[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -596,8 +650,10 @@ static const struct option scan_longopts[] = {
 };
 
 /* Returns -1 to go on, or the exit status. */
-static int parse_scan_options(int argc, char **argv, struct scan_options *o)
+static int parse_scan_options(int argc, char **argv, struct scan_options *o,
+                              const struct scan_mode *mode)
 {
+	const char *cmd = mode->command;
 	int c;
 	uint64_t num;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -606,6 +662,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 	o->progress = -1;
 	o->limits.max_depth = 4;
 	o->limits.max_record_bytes = 64ULL << 20;
+	o->limits.cancel = &got_signal;
 	o->shard_index = -1;
 	optind = 1;
 	opterr = 0;
@@ -615,52 +672,58 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 		case OPT_KEY: o->key_path = optarg; break;
 		case OPT_RULES:
 			if (rule_strings_push(&o->rules.packs, optarg))
-				return usage_error("scan", "out of memory");
+				return usage_error(cmd, "out of memory");
 			break;
 		case OPT_NO_BUILTIN: o->rules.no_builtin = true; break;
 		case OPT_DISABLE:
 			if (split_list(&o->rules.disable, optarg))
-				return usage_error("scan", "out of memory");
+				return usage_error(cmd, "out of memory");
 			break;
 		case OPT_ONLY:
 			if (split_list(&o->rules.only, optarg))
-				return usage_error("scan", "out of memory");
+				return usage_error(cmd, "out of memory");
 			break;
 		case 'j':
 			if (parse_size(optarg, &num) || num < 1 || num > 1024)
-				return usage_error("scan", "--jobs takes a number from 1 to 1024, not '%s'", optarg);
+				return usage_error(cmd, "--jobs takes a number from 1 to 1024, not '%s'", optarg);
 			o->jobs = (unsigned)num;
 			break;
 		case OPT_LABEL: o->label = optarg; break;
 		case OPT_STORE_VALUES: o->store_values = true; break;
 		case OPT_FAIL_ON:
 			if (split_list(&o->fail_on, optarg))
-				return usage_error("scan", "out of memory");
+				return usage_error(cmd, "out of memory");
 			break;
 		case OPT_MAX_DEPTH:
 			if (parse_size(optarg, &num) || num > 64)
-				return usage_error("scan", "--max-depth takes a number from 0 to 64, not '%s'", optarg);
+				return usage_error(cmd, "--max-depth takes a number from 0 to 64, not '%s'", optarg);
 			o->limits.max_depth = (unsigned)num;
 			break;
 		case OPT_MAX_MEMBER:
 			if (parse_size(optarg, &o->limits.max_member_bytes) || !o->limits.max_member_bytes)
-				return usage_error("scan", "--max-member-bytes takes a size such as 10G, not '%s'", optarg);
+				return usage_error(cmd, "--max-member-bytes takes a size such as 10G, not '%s'", optarg);
 			break;
 		case OPT_MAX_ENTRIES:
 			if (parse_size(optarg, &o->limits.max_entries) || !o->limits.max_entries)
-				return usage_error("scan", "--max-entries takes a positive number, not '%s'", optarg);
+				return usage_error(cmd, "--max-entries takes a positive number, not '%s'", optarg);
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
+		case OPT_RESUME: o->resume = true; break;
 		case OPT_FIELD:
 			if (json_paths_add(&o->fields, optarg))
-				return usage_error("scan", "--field takes a dotted path such as text or meta.author, not '%s'", optarg);
+				return usage_error(cmd, "--field takes a dotted path such as text or meta.author, not '%s'", optarg);
 			o->limits.records = true;
+			break;
+		case OPT_ID_FIELD:
+			if (!mode->probe)
+				return usage_error(cmd, "unknown option '--id-field'");
+			o->id_field = optarg;
 			break;
 		case OPT_MAX_RECORD:
 			if (parse_size(optarg, &o->limits.max_record_bytes) || o->limits.max_record_bytes < 1024 ||
 			    o->limits.max_record_bytes > (1ULL << 32) - 1)
-				return usage_error("scan", "--max-record-bytes takes a size from 1K to 4G, not '%s'", optarg);
+				return usage_error(cmd, "--max-record-bytes takes a size from 1K to 4G, not '%s'", optarg);
 			break;
 		case OPT_SHARD: {
 			unsigned k, n;
@@ -672,39 +735,46 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o)
 				o->shard_index = k;
 				o->shard_count = 0;
 			} else {
-				return usage_error("scan", "--shard is K (with --plan) or K/N with K < N, not '%s'", optarg);
+				return usage_error(cmd, "--shard is K (with --plan) or K/N with K < N, not '%s'", optarg);
 			}
 			break;
 		}
 		case OPT_ENGINE:
 			if (parse_engine(optarg, &o->rules.engine))
-				return usage_error("scan", "--engine is auto, hyperscan or pcre2, not '%s'", optarg);
+				return usage_error(cmd, "--engine is auto, hyperscan or pcre2, not '%s'", optarg);
 			break;
 		case OPT_PROGRESS: o->progress = 1; break;
 		case OPT_NO_PROGRESS: o->progress = 0; break;
 		case 'q': o->quiet = true; break;
-		case 'h': scan_usage(stdout); return EXIT_FINISHED;
-		default: return usage_bad_option("scan", c, argv);
+		case 'h': mode->usage(stdout); return EXIT_FINISHED;
+		default: return usage_bad_option(cmd, c, argv);
 		}
 	}
+	if (o->id_field) {
+		/* The id rides the same walk as the scanned fields, as the last path. */
+		o->id_index = o->fields.count;
+		if (json_paths_add(&o->fields, o->id_field))
+			return usage_error(cmd, "--id-field takes a dotted path such as id or meta.prompt_id, not '%s'", o->id_field);
+		o->limits.records = true;
+	}
 	if (o->plan_path && (o->shard_index < 0 || o->shard_count))
-		return usage_error("scan", "--plan needs --shard K (the shard's number in the plan)");
+		return usage_error(cmd, "--plan needs --shard K (the shard's number in the plan)");
 	if (!o->plan_path && o->shard_index >= 0 && !o->shard_count)
-		return usage_error("scan", "--shard K needs --plan FILE; without a plan use --shard K/N");
+		return usage_error(cmd, "--shard K needs --plan FILE; without a plan use --shard K/N");
 	if (o->plan_path && optind < argc)
-		return usage_error("scan", "with --plan the paths come from the plan, not the command line");
+		return usage_error(cmd, "with --plan the paths come from the plan, not the command line");
 	if (!o->plan_path && optind >= argc)
-		return usage_error("scan", "no paths to scan (give files, folders, or - for stdin)");
+		return usage_error(cmd, "no paths to scan (give files, folders, or - for stdin)");
 	for (size_t i = 0; i < o->fail_on.count; i++)
 		if (strcmp(o->fail_on.items[i], "any") && !rule_category_known(o->fail_on.items[i]))
-			return usage_error("scan", "--fail-on: unknown category '%s'", o->fail_on.items[i]);
+			return usage_error(cmd, "--fail-on: unknown category '%s'", o->fail_on.items[i]);
 	int stdin_count = 0;
 	for (int i = optind; i < argc; i++)
 		stdin_count += !strcmp(argv[i], "-");
 	if (stdin_count > 1)
-		return usage_error("scan", "'-' (standard input) can be given once");
+		return usage_error(cmd, "'-' (standard input) can be given once");
 	if (stdin_count && o->shard_count)
-		return usage_error("scan", "standard input cannot be sharded");
+		return usage_error(cmd, "standard input cannot be sharded");
 	return -1;
 }
 
@@ -753,6 +823,66 @@ static long long fail_on_count(struct scan_job *job)
 	return total;
 }
 
+/* --resume: the newest unfinished run continues, if it was made with the
+ * same rules and key; sources it completed are taken off the list. */
+static int resume_run(struct scan_job *job, const struct db_run *run)
+{
+	char digest[65] = "", key_id[17] = "";
+	int64_t id = db_run_unfinished(job->db, "scan", digest, key_id);
+	if (id < 0) {
+		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		return -1;
+	}
+	if (id == 0) {
+		if (!job->opt->quiet)
+			diag("%s: no unfinished scan to resume: starting a new run", job->opt->db_path);
+		if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {
+			diag("%s: %s", job->opt->db_path, db_error(job->db));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(digest, run->rules_digest)) {
+		diag("%s: run %lld was made with other rules (digest %.12s, now %.12s); resume with the same rules",
+		     job->opt->db_path, (long long)id, digest, run->rules_digest);
+		return -1;
+	}
+	if (strcmp(key_id, run->key_id)) {
+		diag("%s: run %lld was made with another key (key id %s, now %s)", job->opt->db_path,
+		     (long long)id, key_id, run->key_id);
+		return -1;
+	}
+	int64_t dropped = db_run_reopen(job->db, id);
+	if (dropped < 0) {
+		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		return -1;
+	}
+	job->run_id = id;
+	size_t kept = 0, skipped = 0;
+	for (size_t i = 0; i < job->files.count; i++) {
+		struct walk_entry *e = &job->files.items[i];
+		int done = db_source_completed(job->db, id, e->path);
+		if (done < 0) {
+			diag("%s: %s", job->opt->db_path, db_error(job->db));
+			return -1;
+		}
+		if (done) {
+			if (e->size > 0)
+				job->files.total_bytes -= (uint64_t)e->size;
+			free(e->path);
+			free(e->problem);
+			skipped++;
+		} else {
+			job->files.items[kept++] = *e;
+		}
+	}
+	job->files.count = kept;
+	if (!job->opt->quiet)
+		diag("resuming run %lld: %zu sources done, %lld in flight redone, %zu to go", (long long)id,
+		     skipped, (long long)dropped, kept);
+	return 0;
+}
+
 static int run_workers(struct scan_job *job, bool show_progress)
 {
 	const struct scan_options *o = job->opt;
@@ -770,7 +900,9 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		w->matcher = rule_matcher_new(job->rules);
 		w->reader = scan_reader_new(&o->limits);
 		w->batch = calloc(BATCH_FINDINGS, sizeof(*w->batch));
-		if (!w->matcher || !w->reader || !w->batch ||
+		if (o->id_field && db_outrec_open(&w->outrec, o->db_path, NULL, 0))
+			w->outrec = NULL;
+		if (!w->matcher || !w->reader || !w->batch || (o->id_field && !w->outrec) ||
 		    pthread_create(&w->thread, NULL, worker_main, w)) {
 			rc = -1;
 			w->failed_to_start = 1;
@@ -811,6 +943,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		free(w->hits);
 		free(w->decoded);
 		free(w->decoded_map);
+		db_outrec_close(w->outrec);
 	}
 	free(workers);
 	if (rc)
@@ -820,13 +953,22 @@ static int run_workers(struct scan_job *job, bool show_progress)
 
 int cmd_scan(int argc, char **argv)
 {
+	static const struct scan_mode mode = {
+		.command = "scan", .run_kind = "scan", .usage = scan_usage,
+	};
+	return scan_main(argc, argv, &mode);
+}
+
+int scan_main(int argc, char **argv, const struct scan_mode *mode)
+{
 	struct scan_options o = {0};
 	struct ruleset rules;
 	struct scan_job job = {
-		.opt = &o, .done_lock = PTHREAD_MUTEX_INITIALIZER, .done_cond = PTHREAD_COND_INITIALIZER,
+		.opt = &o, .mode = mode,
+		.done_lock = PTHREAD_MUTEX_INITIALIZER, .done_cond = PTHREAD_COND_INITIALIZER,
 	};
 	char key_path[4096], err[1024];
-	int status = parse_scan_options(argc, argv, &o);
+	int status = parse_scan_options(argc, argv, &o, mode);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ruleset_init(&rules);
@@ -866,19 +1008,31 @@ int cmd_scan(int argc, char **argv)
 		diag("%s", err);
 		goto out;
 	}
+	if (o.id_field && db_xref_init(job.db, err, sizeof(err))) {
+		diag("%s: %s", o.db_path, err);
+		goto out;
+	}
 	char *argv_json = json_argv(argc + 1, argv - 1);
 	struct db_run run = {
-		.kind = "scan", .argv_json = argv_json ? argv_json : "[]",
+		.kind = mode->run_kind, .argv_json = argv_json ? argv_json : "[]",
 		.tool_version = PIIAUDIT_VERSION, .rules_digest = rules.digest, .key_id = job.key.id,
 		.label = o.label, .store_values = o.store_values,
 		.shard_index = (int)o.shard_index, .shard_count = o.plan_path ? (int)plan_shards : (int)o.shard_count,
 		.plan_digest = o.plan_path ? plan_digest : NULL,
 	};
-	int begun = db_run_begin(job.db, &run, &job.run_id);
-	free(argv_json);
-	if (begun || record_rules(&job)) {
-		diag("%s: %s", o.db_path, db_error(job.db));
-		goto out;
+	int begun;
+	if (o.resume) {
+		begun = resume_run(&job, &run);
+		free(argv_json);
+		if (begun)
+			goto out;
+	} else {
+		begun = db_run_begin(job.db, &run, &job.run_id);
+		free(argv_json);
+		if (begun || record_rules(&job)) {
+			diag("%s: %s", o.db_path, db_error(job.db));
+			goto out;
+		}
 	}
 
 	struct sigaction sa = { .sa_handler = on_signal };

@@ -18,6 +18,15 @@ static const struct command commands[] = {
 	{ "scan", cmd_scan, "scan files, folders and archives for personal data and secrets" },
 	{ "export", cmd_export, "print a run's findings as JSON lines or CSV" },
 	{ "rules", cmd_rules, "list, test and lint rule packs" },
+	{ "plan", cmd_plan, "split the sources into shards for a cluster, balanced by size" },
+	{ "merge", cmd_merge, "combine shard databases into one run" },
+	{ "review", cmd_review, "sample findings for review, import verdicts, measure precision" },
+	{ "lookup", cmd_lookup, "find where a data subject's values occur (access and erasure)" },
+	{ "report", cmd_report, "a compliance report of a run: HTML, Markdown or JSON" },
+	{ "probe", cmd_probe, "scan model outputs (JSON lines), keeping each output's prompt id" },
+	{ "prompts", cmd_prompts, "extraction prompts: the corpus text before each finding" },
+	{ "xref", cmd_xref, "which PII in model outputs also occurs in the corpus, and where" },
+	{ "redact", cmd_redact, "a copy of the inputs without the personal data, in the same format" },
 };
 
 static void usage(FILE *out)

@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS sources (
     note          TEXT                             -- what to know though it was read (first invalid lines...)
 );
 CREATE INDEX IF NOT EXISTS sources_run ON sources(run_id, status);
+CREATE INDEX IF NOT EXISTS sources_parent ON sources(parent_id);
+CREATE INDEX IF NOT EXISTS sources_path ON sources(run_id, path);
 
 CREATE TABLE IF NOT EXISTS findings (
     id          INTEGER PRIMARY KEY,
@@ -112,7 +114,10 @@ CREATE INDEX IF NOT EXISTS verdicts_rule ON verdicts(rule, verdict);
 -- Merged runs (piiaudit merge): one row per shard number of the plan,
 -- naming the shard run copied into the merged run, or why none was.  A
 -- merged run is a runs row with shard_count set and shard_index NULL; its
--- status is 'incomplete' while a shard is missing or failed.
+-- status is 'incomplete' while a shard is missing or failed.  db/merge.c
+-- runs the text between the begin and end lines on databases made before
+-- this table.
+-- begin run_shards
 CREATE TABLE IF NOT EXISTS run_shards (
     run_id           INTEGER NOT NULL REFERENCES runs(id),   -- the merged run
     shard_index      INTEGER NOT NULL,
@@ -129,3 +134,55 @@ CREATE TABLE IF NOT EXISTS run_shards (
     PRIMARY KEY (run_id, shard_index)
 );
 CREATE INDEX IF NOT EXISTS run_shards_uuid ON run_shards(shard_uuid);
+-- end run_shards
+
+-- Model outputs (piiaudit probe --id-field): for each output record, the id
+-- of the prompt it answers, as the output file gave it.  A prompt made by
+-- piiaudit prompts has the id of the corpus finding it was built for
+-- (db_finding_id()), so xref can tell an exact extraction.  db/xref.c runs
+-- the text between the begin and end lines on databases made before it.
+-- begin output_records
+CREATE TABLE IF NOT EXISTS output_records (
+    run_id    INTEGER NOT NULL REFERENCES runs(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    record    INTEGER NOT NULL,                    -- findings.record of the output
+    prompt_id TEXT NOT NULL,
+    PRIMARY KEY (run_id, source_id, record)
+);
+CREATE INDEX IF NOT EXISTS output_records_prompt ON output_records(prompt_id);
+-- end output_records
+
+-- Redactions (piiaudit redact; audit/cmd_redact.c): one row per input file
+-- rewritten, with the SHA-256 of both files' bytes, and per rule the number
+-- of values replaced.  A redaction run is a runs row of kind 'redact'.
+-- audit/cmd_redact.c runs the text between the begin and end lines on
+-- databases made before these tables.
+-- begin redactions
+CREATE TABLE IF NOT EXISTS redactions (
+    id              INTEGER PRIMARY KEY,
+    run_id          INTEGER NOT NULL REFERENCES runs(id),
+    input           TEXT NOT NULL,
+    output          TEXT NOT NULL,
+    format          TEXT,                    -- text, gzip, tar+zstd, zip...
+    style           TEXT NOT NULL,           -- placeholder | mask | pseudonym | drop-record
+    status          TEXT NOT NULL,           -- ok | error | interrupted
+    error           TEXT,                    -- the reason, naming the member, when not ok
+    input_sha256    TEXT,
+    output_sha256   TEXT,
+    units           INTEGER NOT NULL DEFAULT 0,   -- text streams rewritten
+    copied          INTEGER NOT NULL DEFAULT 0,   -- binary members copied as they were
+    bytes_in        INTEGER NOT NULL DEFAULT 0,   -- decompressed bytes read
+    bytes_out       INTEGER NOT NULL DEFAULT 0,   -- decompressed bytes written
+    replaced        INTEGER NOT NULL DEFAULT 0,   -- values replaced
+    records_dropped INTEGER NOT NULL DEFAULT 0,   -- drop-record style
+    remaining       INTEGER                       -- findings --verify left in the output; NULL: not verified
+);
+CREATE INDEX IF NOT EXISTS redactions_run ON redactions(run_id);
+CREATE TABLE IF NOT EXISTS redaction_counts (
+    redaction_id INTEGER NOT NULL REFERENCES redactions(id),
+    rule         TEXT NOT NULL,
+    category     TEXT NOT NULL,
+    replaced     INTEGER NOT NULL,
+    PRIMARY KEY (redaction_id, rule)
+);
+-- end redactions

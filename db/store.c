@@ -143,6 +143,7 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 	}
 	sqlite3_busy_timeout(s->db, 30000);
 	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
+	    exec(s, "PRAGMA cache_size = -65536") || exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
 	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;
@@ -409,6 +410,98 @@ rollback:
 out:
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17])
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT id, rules_digest, key_id FROM runs WHERE kind = ?"
+	                       " AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		bind_text(st, 1, kind);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			snprintf(digest, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+			snprintf(key_id, 17, "%s", (const char *)sqlite3_column_text(st, 2));
+		} else if (rc == SQLITE_DONE) {
+			id = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	if (id < 0)
+		fail(s, "cannot read runs");
+	pthread_mutex_unlock(&s->lock);
+	return id;
+}
+
+int64_t db_run_reopen(struct db_store *s, int64_t run_id)
+{
+	static const char *const steps[] = {
+		"CREATE TEMP TABLE IF NOT EXISTS resume_doomed(id INTEGER PRIMARY KEY)",
+		"DELETE FROM resume_doomed",
+		"WITH RECURSIVE doomed(id) AS ("
+		"  SELECT id FROM sources WHERE run_id = ?1 AND parent_id IS NULL"
+		"    AND status NOT IN ('ok', 'error', 'skipped')"
+		"  UNION ALL SELECT s.id FROM sources s JOIN doomed d ON s.parent_id = d.id)"
+		" INSERT OR IGNORE INTO resume_doomed SELECT id FROM doomed",
+		"DELETE FROM findings WHERE run_id = ?1 AND source_id IN (SELECT id FROM resume_doomed)",
+		"DELETE FROM sources WHERE id IN (SELECT id FROM resume_doomed)",
+		"UPDATE runs SET status = 'running', ended_at = NULL WHERE id = ?1",
+	};
+	int64_t dropped = -1;
+	pthread_mutex_lock(&s->lock);
+	if (step_done(s, s->st[ST_BEGIN], "cannot begin a transaction"))
+		goto out;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) {
+			fail(s, "cannot reopen the run");
+			step_done(s, s->st[ST_ROLLBACK], "rollback");
+			goto out;
+		}
+		if (sqlite3_bind_parameter_count(st))
+			sqlite3_bind_int64(st, 1, run_id);
+		int rc = sqlite3_step(st);
+		if (i == 4)
+			dropped = sqlite3_changes64(s->db);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			fail(s, "cannot reopen the run");
+			dropped = -1;
+			step_done(s, s->st[ST_ROLLBACK], "rollback");
+			goto out;
+		}
+	}
+	if (step_done(s, s->st[ST_COMMIT], "cannot commit"))
+		dropped = -1;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return dropped;
+}
+
+int db_source_completed(struct db_store *s, int64_t run_id, const char *path)
+{
+	sqlite3_stmt *st;
+	int found = -1;
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT 1 FROM sources WHERE run_id = ? AND parent_id IS NULL AND path = ?"
+	                       " AND status IN ('ok', 'error', 'skipped') LIMIT 1",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		bind_text(st, 2, path);
+		int rc = sqlite3_step(st);
+		found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	if (found < 0)
+		fail(s, "cannot read sources");
+	pthread_mutex_unlock(&s->lock);
+	return found;
 }
 
 int64_t db_latest_run(struct db_store *s)

@@ -92,6 +92,20 @@ int db_source_insert(struct db_store *s, struct db_source *src);
 int db_source_commit(struct db_store *s, struct db_source *src,
                      const struct db_finding *batch, size_t count);
 
+/* Resuming a run that did not finish (status 'running' or 'interrupted'):
+ * the newest such run of this kind, with its rules digest and key id
+ * (0 when there is none; -1 on error). */
+int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17]);
+
+/* Marks the run running again, and deletes its top-level sources that did
+ * not complete, with everything under them and their findings, so they
+ * can be read again.  Returns the number of sources dropped, -1 on error. */
+int64_t db_run_reopen(struct db_store *s, int64_t run_id);
+
+/* Whether the run has a completed top-level source for path: 1 yes, 0 no,
+ * -1 on error. */
+int db_source_completed(struct db_store *s, int64_t run_id, const char *path);
+
 /* The newest run's id, or 0 when there is none; -1 on error. */
 int64_t db_latest_run(struct db_store *s);
 

@@ -28,6 +28,7 @@ struct keyword {
 struct rule_matcher {
 	const struct ruleset *set;
 	pcre2_match_data *md;
+	pcre2_match_data *md_list;           /* for allow and placeholder lists */
 	pcre2_match_context *mctx;
 	pcre2_match_context *mctx_limited;   /* with an offset limit, for the prefilter path */
 	struct rule_prefilter_scratch *pf_scratch;
@@ -107,11 +108,12 @@ struct rule_matcher *rule_matcher_new(const struct ruleset *set)
 		return NULL;
 	m->set = set;
 	m->md = pcre2_match_data_create(100, NULL);
+	m->md_list = pcre2_match_data_create(1, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->mctx_limited = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
 	m->limit_hits = calloc(set->count + 1, sizeof(*m->limit_hits));
-	if (!m->md || !m->mctx || !m->mctx_limited || !m->limit_hits || build_keywords(m) ||
+	if (!m->md || !m->md_list || !m->mctx || !m->mctx_limited || !m->limit_hits || build_keywords(m) ||
 	    (set->prefilter && !(m->pf_scratch = rule_prefilter_scratch_new(set->prefilter)))) {
 		rule_matcher_free(m);
 		return NULL;
@@ -132,6 +134,7 @@ void rule_matcher_free(struct rule_matcher *m)
 	if (!m)
 		return;
 	pcre2_match_data_free(m->md);
+	pcre2_match_data_free(m->md_list);
 	pcre2_match_context_free(m->mctx);
 	pcre2_match_context_free(m->mctx_limited);
 	rule_prefilter_scratch_free(m->pf_scratch);
@@ -202,13 +205,9 @@ static bool in_valuelist(struct rule_matcher *m, const struct rule_valuelist *v,
 	for (size_t i = 0; i < v->exact.count; i++)
 		if (strlen(v->exact.items[i]) == len && !strncasecmp(v->exact.items[i], (const char *)value, len))
 			return true;
-	for (size_t i = 0; i < v->regex_src.count; i++) {
-		pcre2_match_data *md = pcre2_match_data_create_from_pattern(v->regex[i], NULL);
-		int rc = md ? pcre2_match(v->regex[i], value, len, 0, 0, md, m->mctx) : -1;
-		pcre2_match_data_free(md);
-		if (rc >= 0)
+	for (size_t i = 0; i < v->regex_src.count; i++)
+		if (pcre2_match(v->regex[i], value, len, 0, 0, m->md_list, m->mctx) >= 0)
 			return true;
-	}
 	return false;
 }
 

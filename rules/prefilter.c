@@ -17,7 +17,103 @@
 #include "rules/rule.h"
 
 #ifdef HAVE_HYPERSCAN
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <hs/hs.h>
+#include <sodium.h>
+
+/* Compiling the database takes a second or two for the default packs, so
+ * it is kept, serialised, in a cache folder under a name made of the
+ * SHA-256 of everything that goes into it (expressions, flags, ids and the
+ * Hyperscan version).  Only patterns are in it, nothing from a corpus.  A
+ * cache that cannot be read or written is simply not used. */
+static int cache_dir(char *out, size_t cap)
+{
+	const char *env = getenv("PIIAUDIT_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	if (env)
+		n = *env ? snprintf(out, cap, "%s", env) : -1; /* empty: no cache */
+	else if (xdg && *xdg)
+		n = snprintf(out, cap, "%s/piiaudit", xdg);
+	else if (home && *home)
+		n = snprintf(out, cap, "%s/.cache/piiaudit", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static void cache_name(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                       size_t n, char *out, size_t cap)
+{
+	crypto_hash_sha256_state st;
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	char hex[2 * sizeof(sum) + 1], dir[4000];
+	const char *version = hs_version();
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)version, strlen(version) + 1);
+	for (size_t i = 0; i < n; i++) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)exprs[i], strlen(exprs[i]) + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)&flags[i], sizeof(flags[i]));
+		crypto_hash_sha256_update(&st, (const unsigned char *)&ids[i], sizeof(ids[i]));
+	}
+	crypto_hash_sha256_final(&st, sum);
+	sodium_bin2hex(hex, sizeof(hex), sum, sizeof(sum));
+	if (cache_dir(dir, sizeof(dir)))
+		out[0] = '\0';
+	else
+		snprintf(out, cap, "%s/hs-%.32s.db", dir, hex);
+}
+
+static hs_database_t *cache_load(const char *path)
+{
+	hs_database_t *db = NULL;
+	struct stat st;
+	int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20)) {
+		char *bytes = malloc((size_t)st.st_size);
+		size_t got = 0;
+		for (ssize_t n; bytes && got < (size_t)st.st_size &&
+		                (n = read(fd, bytes + got, (size_t)st.st_size - got)) > 0;)
+			got += (size_t)n;
+		if (bytes && got == (size_t)st.st_size &&
+		    hs_deserialize_database(bytes, got, &db) != HS_SUCCESS)
+			db = NULL;
+		free(bytes);
+	}
+	close(fd);
+	return db;
+}
+
+static void cache_store(const char *path, const hs_database_t *db)
+{
+	char *bytes = NULL, tmp[4200], dir[4000];
+	size_t len = 0;
+	if (!path[0] || cache_dir(dir, sizeof(dir)) || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	/* mkdir -p, 0700. */
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	mkdir(dir, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		bool ok = write(fd, bytes, len) == (ssize_t)len;
+		ok = close(fd) == 0 && ok;
+		if (!ok || rename(tmp, path))
+			unlink(tmp);
+	}
+	free(bytes);
+}
 
 struct rule_prefilter {
 	hs_database_t *db;
@@ -124,7 +220,10 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		ids[n] = (unsigned)(set->count + k);
 		n++;
 	}
-	if (n) {
+	char cached[4200];
+	if (n)
+		cache_name(exprs, flags, ids, n, cached, sizeof(cached));
+	if (n && !(pf->db = cache_load(cached))) {
 		hs_compile_error_t *cerr = NULL;
 		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &cerr) !=
 		    HS_SUCCESS) {
@@ -133,6 +232,7 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 			hs_free_compile_error(cerr);
 			goto fail;
 		}
+		cache_store(cached, pf->db);
 	}
 	for (size_t k = 0; k < keyword_count; k++)
 		free(owned[k]);

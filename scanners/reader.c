@@ -34,6 +34,7 @@
 struct fd_src {
 	struct byte_src base;
 	int fd;
+	const volatile int *cancel;
 };
 
 static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
@@ -43,6 +44,10 @@ static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
 		ssize_t got = read(f->fd, buf, n);
 		if (got >= 0)
 			return got;
+		if (errno == EINTR && f->cancel && *f->cancel) {
+			snprintf(src->error, sizeof(src->error), "interrupted");
+			return -1;
+		}
 		if (errno != EINTR) {
 			snprintf(src->error, sizeof(src->error), "%s", strerror(errno));
 			return -1;
@@ -747,7 +752,7 @@ out:
 enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const struct scan_sink *sink)
 {
 	struct scan_unit unit = { .kind = SCAN_UNIT_FILE, .path = path, .size = -1 };
-	struct fd_src src = { .base.read = fd_src_read, .fd = -1 };
+	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel };
 	struct stat st;
 	int seek_fd = -1;
 	r->sink = sink;

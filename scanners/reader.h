@@ -39,6 +39,9 @@ struct scan_limits {
 	uint64_t max_member_bytes;   /* decompressed bytes of one stream; 0: none */
 	uint64_t max_entries;        /* entries of one archive; 0: none */
 	bool records;                /* hand JSON content out record by record */
+	/* When set (e.g. by a signal handler), a read interrupted by a signal
+	 * ends the unit as stopped instead of being retried. */
+	const volatile int *cancel;
 	uint64_t max_record_bytes;   /* longest record held in memory */
 };
 

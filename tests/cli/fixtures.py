@@ -5,13 +5,15 @@
         writes the fixture files of KIND (formats, offsets, boundaries,
         errors, privacy, cli) into DIR, and one manifest per scan into
         DIR/*.json: the planted values with the source and member each is in.
-    fixtures.py verify MANIFEST EXPORT.jsonl [--categories email,...] [--what TEXT]
+    fixtures.py verify MANIFEST[,MANIFEST...] EXPORT.jsonl [--categories email,...] [--what TEXT]
+                       [--only-planted-sources]
         checks a `piiaudit export --format jsonl` against a manifest: every
         planted value found once, in the right source and member, at the
         right offset/length/line (read back from the member, which this
         script decompresses and extracts itself, independently of
         piiaudit), no unexpected finding, the placeholder flag, masked
-        previews, hex fingerprints.
+        previews, hex fingerprints.  --only-planted-sources: findings in
+        sources the manifest does not name are not looked at.
     fixtures.py extract PATH [MEMBER]
         prints a (decompressed, nested) member's bytes, as verify reads them.
 
@@ -91,7 +93,9 @@ def luhn_ok(digits):
 
 def card_value(n):
     # A Visa-shaped number, unique per n, with a valid Luhn digit.
-    return luhn_complete("45" + "%013d" % (n * 7919 + 1234567))
+    card = luhn_complete("45" + "%013d" % (n * 7919 + 1234567))
+    assert len(card) == 16 and luhn_ok(card)
+    return card
 
 
 def ip_value(n):
@@ -235,6 +239,34 @@ def zip_bytes(members, dirs=()):
     return buf.getvalue()
 
 
+class _NoSeek(io.RawIOBase):
+    def __init__(self):
+        super().__init__()
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def seekable(self):
+        return False
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+
+def zip_bytes_streamed(members):
+    """A zip as written to a pipe: general purpose bit 3, data descriptors."""
+    out = _NoSeek()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data, stored in members:
+            zi = zipfile.ZipInfo(name, (2023, 11, 14, 22, 13, 20))
+            zi.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            with zf.open(zi, "w") as w:
+                w.write(data)
+    return bytes(out.data)
+
+
 def zstd_bytes(data):
     return subprocess.run(["zstd", "-q", "-c", "-3"], input=data, stdout=subprocess.PIPE,
                           check=True).stdout
@@ -319,6 +351,13 @@ def build_formats(base, p):
                    ("y/z.txt", text_member(m, src, "mid.zip!inner.tar!y/z.txt", 2))], dirs=["y/"])
     z = zip_bytes([("inner.tar", t, False), ("side.txt", text_member(m, src, "mid.zip!side.txt", 2), False)])
     write(base, src, tar_bytes([("mid.zip", z)]))
+    # A zip written to a pipe (sizes in data descriptors after the data,
+    # stored and deflated entries) inside a tar: read from local headers.
+    src = "nested4.tar"
+    z = zip_bytes_streamed([("s1.txt", text_member(m, src, "piped.zip!s1.txt", 3), True),
+                            ("d/d2.txt", text_member(m, src, "piped.zip!d/d2.txt", 3), False),
+                            ("s3.txt", text_member(m, src, "piped.zip!s3.txt", 2), True)])
+    write(base, src, tar_bytes([("piped.zip", z), ("after.txt", text_member(m, src, "after.txt", 2))]))
     m.save()
 
     # Standard input: plain text, a tar.gz, a zip (streamed: no seek), a gz.
@@ -457,16 +496,6 @@ def build_boundaries(base, p):
     data = long_line + b"\n second line " + v.encode() + b"\n"
     write(base, "long.tar.gz", tar_bytes([("one-line.txt", data)], "w:gz"))
     m.save()
-
-
-def truncate_gzip_manifest(m, src, data, cut_fraction, margin):
-    """Writes src as data gzipped and cut; values ending more than margin
-    bytes before what zlib can still recover are required."""
-    gz = gzip.compress(data, compresslevel=6, mtime=0)
-    cut = gz[: int(len(gz) * cut_fraction)]
-    d = zlib.decompressobj(31)
-    recoverable = len(d.decompress(cut))
-    return cut, recoverable
 
 
 def damaged_gzip(data, inflates):
@@ -609,6 +638,22 @@ def build_errors(base, p):
                                               ("ok.txt", text_member(m, "with-binary.tar", "ok.txt", 2))]))
     m.save()
 
+    # A 7z inside a tar: 7z keeps its directory at the end, and a member of
+    # a tar cannot be seeked: read it, or report it; never skip it silently.
+    m = Manifest(p, base, "sevenz-in-tar")
+    src = "with-7z.tar"
+    stage = os.path.join(base, "inner.7z")
+    seven_zip(stage, [("a.txt", text_member(m, src, "inner.7z!a.txt", 3)),
+                      ("b/c.txt", text_member(m, src, "inner.7z!b/c.txt", 2))])
+    with open(stage, "rb") as f:
+        inner = f.read()
+    os.unlink(stage)
+    for e in m.planted:
+        e["required"] = False
+        e["may_miss"] = True
+    write(base, src, tar_bytes([("inner.7z", inner), ("after.txt", text_member(m, src, "after.txt", 2))]))
+    m.save()
+
     # Placeholders only (--fail-on does not count them), and no e-mail at all.
     write(base, "placeholder-only.txt", b"write to someone@example.com or admin@mail.example.org\n")
     write(base, "nothing.txt", ("nothing to see " + prose(p.rng) + "\n").encode())
@@ -723,15 +768,23 @@ def say(good, what, problems=()):
         print("not_ok\t%s\t%s" % (what, detail.replace("\\", "\\\\").replace("\n", "\\n")))
 
 
-def verify(manifest_path, export_path, categories, label):
-    base = os.path.dirname(os.path.abspath(manifest_path))
-    with open(manifest_path) as f:
-        man = json.load(f)
+def verify(manifest_path, export_path, categories, label, only_planted=False):
+    # Several manifests (comma-separated) of one folder are merged.
+    paths = manifest_path.split(",")
+    base = os.path.dirname(os.path.abspath(paths[0]))
+    man = {"planted": [], "files": {}, "plain": {}}
+    for path in paths:
+        with open(path) as f:
+            one = json.load(f)
+        man["planted"] += one["planted"]
+        man["files"].update(one["files"])
+        man["plain"].update(one["plain"])
     cats = set(categories)
     planted = {}      # (source, member) -> value -> entry
     for e in man["planted"]:
         if e["category"] in cats:
             planted.setdefault((e["source"], e["member"]), {})[e["value"]] = e
+    planted_sources = {src for src, _ in planted}
     found = {}        # (source, member, value) -> count
     bad_json, bad_keys, wrong_place, bad_pos, bad_line, unexpected = [], [], [], [], [], []
     bad_flag, bad_preview, bad_fp, extract_fail = [], [], [], []
@@ -746,7 +799,8 @@ def verify(manifest_path, export_path, categories, label):
                 continue
             if not isinstance(obj, dict) or set(obj) != set(EXPORT_KEYS) or list(obj) != EXPORT_KEYS:
                 bad_keys.append("line %d: keys %s" % (no, list(obj) if isinstance(obj, dict) else obj))
-            if isinstance(obj, dict) and obj.get("category") in cats:
+            if isinstance(obj, dict) and obj.get("category") in cats and (
+                    not only_planted or obj.get("source") in planted_sources):
                 findings.append(obj)
 
     def member_bytes(source, member):
@@ -869,13 +923,11 @@ def main(argv):
             cats = argv[argv.index("--categories") + 1].split(",")
         if "--what" in argv:
             label = argv[argv.index("--what") + 1]
-        verify(argv[1], argv[2], cats, label)
+        verify(argv[1], argv[2], cats, label, "--only-planted-sources" in argv)
         return 0
     if len(argv) >= 2 and argv[0] == "extract":
         sys.stdout.buffer.write(extract(argv[1], argv[2] if len(argv) > 2 else None))
         return 0
-    if len(argv) >= 1 and argv[0] == "luhn":
-        return 0 if luhn_ok(argv[1]) else 1
     sys.stderr.write(__doc__)
     return 2
 

@@ -1,0 +1,1305 @@
+/*
+ * audit/cmd_redact.c - piiaudit redact: a copy of each input without the
+ * personal data, in the same format, and the evidence that it is clean.
+ *
+ * scanners/redact_io.c opens each input and writes its copy (plain, single
+ * compressed streams, tar in every compression, zip) through a temporary
+ * file renamed on success; for each text unit it calls on_text() here.
+ * A text unit is rewritten either as a stream of block-stream windows
+ * (scanners/rewrite.c keeps the cursor, so a value across two blocks is
+ * replaced once) or, for JSON lines with --field and for the drop-record
+ * style, line by line: the selected string fields are decoded, matched,
+ * and the matches mapped back to raw bytes and replaced by JSON-escaped
+ * text, so every line stays valid JSON.
+ *
+ * What a value becomes is rules/pseudonym.c's: placeholder, mask, or a
+ * pseudonym seeded by the value's keyed fingerprint.  Each file's run is
+ * recorded in the redactions table; --verify rescans each output with the
+ * scanner's own reader and the same rules.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "audit/cli.h"
+#include "db/schema.h"
+#include "db/store.h"
+#include "rules/pseudonym.h"
+#include "scanners/json_fields.h"
+#include "scanners/reader.h"
+#include "scanners/redact_io.h"
+#include "scanners/rewrite.h"
+#include "scanners/walk.h"
+
+enum style { STYLE_PLACEHOLDER, STYLE_MASK, STYLE_PSEUDONYM, STYLE_DROP };
+static const char *const style_names[] = { "placeholder", "mask", "pseudonym", "drop-record" };
+
+#define REPL_MAX (SCAN_OVERLAP_DEFAULT * 6 + 64)   /* a value JSON-escaped, worst case */
+
+struct redact_options {
+	const char *db_path;
+	const char *key_path;
+	const char *out_dir;
+	const char *out_file;
+	struct rule_strings packs, only, except;
+	bool no_builtin;
+	enum style style;
+	double min_confidence;
+	bool placeholders;          /* --include-placeholders */
+	struct json_paths fields;
+	uint64_t max_findings;
+	uint64_t max_record_bytes;
+	bool force, verify, quiet, follow;
+};
+
+/* A set of 64-bit hashes: the pseudonyms written, for --verify. */
+struct hash_set {
+	uint64_t *slots;
+	size_t cap, count;
+};
+
+struct span {
+	size_t start, end;          /* raw offsets in the line */
+	size_t text, len;           /* replacement in the arena */
+};
+
+struct redactor {
+	const struct redact_options *opt;
+	struct ruleset *rules;
+	struct rule_matcher *matcher;
+	struct db_key key;
+	struct scan_stream stream;
+	struct rewrite rw;
+	struct redact_out *out;     /* of the unit being rewritten */
+	struct rule_hit *hits;
+	size_t hit_count, hit_alloc;
+	uint64_t *counts;           /* per rule, this file */
+	uint64_t replaced, dropped, bytes_in, bytes_out;
+	struct hash_set pseudonyms;
+	char reason[512];
+	/* Line mode. */
+	unsigned char *line;
+	size_t line_cap;
+	unsigned char *decoded;
+	uint32_t *map;
+	size_t decoded_cap;
+	struct span *spans;
+	size_t span_count, span_alloc;
+	char *arena;
+	size_t arena_len, arena_cap;
+	const unsigned char *rec;   /* the line being walked */
+	uint64_t rec_findings;
+	/* Verify. */
+	uint64_t remaining, verify_errors;
+	uint64_t v_line, v_line_hits;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int signo)
+{
+	got_signal = signo;
+}
+
+/* ---- the pseudonym set ---- */
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+static int set_add(struct hash_set *s, uint64_t h)
+{
+	if (2 * (s->count + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		uint64_t *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				for (size_t k = s->slots[i] & (cap - 1);; k = (k + 1) & (cap - 1))
+					if (!slots[k]) {
+						slots[k] = s->slots[i];
+						break;
+					}
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	for (size_t k = h & (s->cap - 1);; k = (k + 1) & (s->cap - 1)) {
+		if (s->slots[k] == h)
+			return 0;
+		if (!s->slots[k]) {
+			s->slots[k] = h;
+			s->count++;
+			return 0;
+		}
+	}
+}
+
+static bool set_has(const struct hash_set *s, uint64_t h)
+{
+	if (!s->cap)
+		return false;
+	for (size_t k = h & (s->cap - 1); s->slots[k]; k = (k + 1) & (s->cap - 1))
+		if (s->slots[k] == h)
+			return true;
+	return false;
+}
+
+/* ---- hits ---- */
+
+static int collect_hit(void *ctx, const struct rule_hit *hit)
+{
+	struct redactor *r = ctx;
+	if (hit->confidence < r->opt->min_confidence || (hit->placeholder && !r->opt->placeholders))
+		return 0;
+	if (r->hit_count == r->hit_alloc) {
+		size_t alloc = r->hit_alloc ? r->hit_alloc * 2 : 256;
+		struct rule_hit *grown = realloc(r->hits, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->hits = grown;
+		r->hit_alloc = alloc;
+	}
+	r->hits[r->hit_count++] = *hit;
+	return 0;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct rule_hit *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	return strcmp(x->rule->id, y->rule->id);
+}
+
+/* The selected hits of subject[from, accept_end), in order of start (the
+ * longest first).  -1 when out of memory. */
+static int find_hits(struct redactor *r, const unsigned char *s, size_t len, size_t from, size_t end)
+{
+	r->hit_count = 0;
+	if (rule_matcher_scan(r->matcher, s, len, from, end, NULL, collect_hit, r))
+		return -1;
+	if (r->hit_count > 1)
+		qsort(r->hits, r->hit_count, sizeof(*r->hits), hit_cmp);
+	return 0;
+}
+
+/* What the value becomes; returns its length (unescaped). */
+static size_t replacement(struct redactor *r, const struct rule_hit *h, const unsigned char *value,
+                          char *out, size_t cap)
+{
+	const char *cat = h->rule->category;
+	size_t n;
+	r->counts[h->rule - r->rules->rules]++;
+	r->replaced++;
+	switch (r->opt->style) {
+	case STYLE_MASK:
+		return rule_mask_shape(cat, (const char *)value, h->len, out, cap);
+	case STYLE_PSEUDONYM: {
+		char normal[4096], fp[DB_FINGERPRINT_HEX];
+		unsigned char seed[RULE_SEED_BYTES];
+		size_t nlen = rule_normalize(cat, (const char *)value, h->len, normal, sizeof(normal));
+		db_key_fingerprint(&r->key, cat, normal, nlen, fp);
+		explicit_bzero(normal, nlen);
+		rule_seed_from_hex(fp, seed);
+		n = rule_pseudonym(cat, (const char *)value, h->len, seed, out, cap);
+		if (r->opt->verify)
+			set_add(&r->pseudonyms, hash_bytes(out, n));
+		return n;
+	}
+	default:
+		return rule_placeholder(cat, out, cap);
+	}
+}
+
+/* The part of an overlapping hit past what was already replaced. */
+static size_t tail_replacement(struct redactor *r, const unsigned char *v, size_t n, char *out, size_t cap)
+{
+	if (r->opt->style == STYLE_PLACEHOLDER)
+		return 0;
+	return rule_mask_shape("other", (const char *)v, n, out, cap);
+}
+
+/* ---- stream mode ---- */
+
+static int stream_out(void *ctx, const void *data, size_t n)
+{
+	struct redactor *r = ctx;
+	r->bytes_out += n;
+	if (redact_out_write(r->out, data, n)) {
+		snprintf(r->reason, sizeof(r->reason), "%s", r->out->error);
+		return -1;
+	}
+	return 0;
+}
+
+static int on_window(void *ctx, struct scan_stream *s, const struct scan_window *w)
+{
+	struct redactor *r = ctx;
+	static char text[REPL_MAX];
+	(void)s;
+	if (got_signal) {
+		snprintf(r->reason, sizeof(r->reason), "interrupted");
+		return 1;
+	}
+	if (find_hits(r, w->data, w->len, w->from, w->accept_end)) {
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < r->hit_count; i++) {
+		const struct rule_hit *h = &r->hits[i];
+		uint64_t start = w->base + h->start, end = start + h->len, pos = rewrite_pos(&r->rw);
+		size_t n;
+		if (end <= pos)
+			continue;
+		if (start < pos)
+			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(end - pos), text, sizeof(text));
+		else
+			n = replacement(r, h, w->data + h->start, text, sizeof(text));
+		if (rewrite_replace(&r->rw, w, start < pos ? pos : start, end, text, n))
+			return 1;
+	}
+	return rewrite_window_done(&r->rw, w) ? 1 : 0;
+}
+
+static int redact_stream(struct redactor *r, const struct redact_io_unit *u)
+{
+	struct scan_stream *s = &r->stream;
+	int rc = 0;
+	scan_stream_reset(s, on_window, r);
+	rewrite_reset(&r->rw, stream_out, r);
+	for (;;) {
+		size_t avail;
+		unsigned char *dst = scan_stream_space(s, &avail);
+		ssize_t got = byte_src_read(u->src, dst, avail);
+		if (got < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		r->bytes_in += (uint64_t)got;
+		if ((rc = scan_stream_commit(s, (size_t)got)))
+			return -1;
+	}
+	return scan_stream_finish(s) ? -1 : 0;
+}
+
+/* ---- line mode ---- */
+
+static int arena_put(struct redactor *r, const char *s, size_t n)
+{
+	if (r->arena_len + n > r->arena_cap) {
+		size_t cap = r->arena_cap ? r->arena_cap : 4096;
+		while (cap < r->arena_len + n)
+			cap *= 2;
+		char *grown = realloc(r->arena, cap);
+		if (!grown)
+			return -1;
+		r->arena = grown;
+		r->arena_cap = cap;
+	}
+	memcpy(r->arena + r->arena_len, s, n);
+	r->arena_len += n;
+	return 0;
+}
+
+/* Appends the replacement of raw [start, end), JSON-escaped if asked. */
+static int add_span(struct redactor *r, size_t start, size_t end, const char *text, size_t n, bool json)
+{
+	if (r->span_count == r->span_alloc) {
+		size_t alloc = r->span_alloc ? 2 * r->span_alloc : 64;
+		struct span *grown = realloc(r->spans, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->spans = grown;
+		r->span_alloc = alloc;
+	}
+	struct span *sp = &r->spans[r->span_count++];
+	sp->start = start;
+	sp->end = end;
+	sp->text = r->arena_len;
+	if (!json) {
+		if (arena_put(r, text, n))
+			return -1;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)text[i];
+			char esc[8];
+			int rc;
+			if (c == '"' || c == '\\') {
+				esc[0] = '\\';
+				esc[1] = (char)c;
+				rc = arena_put(r, esc, 2);
+			} else if (c < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+				rc = arena_put(r, esc, 6);
+			} else {
+				rc = arena_put(r, (const char *)&c, 1);
+			}
+			if (rc)
+				return -1;
+		}
+	}
+	sp->len = r->arena_len - sp->text;
+	return 0;
+}
+
+/* Hits found in subject (decoded field, or raw line) become spans; map
+ * (NULL for raw) turns decoded offsets into raw ones, base is added. */
+static int hits_to_spans(struct redactor *r, const unsigned char *subject, const uint32_t *map,
+                         size_t base, bool json)
+{
+	static char text[REPL_MAX];
+	size_t pos = 0;
+	for (size_t i = 0; i < r->hit_count; i++) {
+		const struct rule_hit *h = &r->hits[i];
+		size_t start = h->start, end = h->start + h->len, n;
+		if (end <= pos)
+			continue;
+		r->rec_findings++;
+		if (r->opt->style == STYLE_DROP) {
+			pos = end;
+			continue;
+		}
+		if (start < pos) {
+			n = tail_replacement(r, subject + pos, end - pos, text, sizeof(text));
+			start = pos;
+		} else {
+			n = replacement(r, h, subject + start, text, sizeof(text));
+		}
+		pos = end;
+		size_t raw_start = map ? map[start] : start, raw_end = map ? map[end] : end;
+		if (add_span(r, base + raw_start, base + raw_end, text, n, json))
+			return -1;
+	}
+	return 0;
+}
+
+static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct redactor *r = ctx;
+	size_t raw_len = end - start;
+	(void)path_index;
+	if (raw_len + 1 > r->decoded_cap) {
+		size_t cap = raw_len + 1;
+		unsigned char *d = realloc(r->decoded, cap);
+		if (d)
+			r->decoded = d;
+		uint32_t *m = realloc(r->map, cap * sizeof(*m));
+		if (m)
+			r->map = m;
+		if (!d || !m)
+			return -2;
+		r->decoded_cap = cap;
+	}
+	size_t n = json_decode_string(r->rec + start, raw_len, r->decoded, r->map);
+	if (find_hits(r, r->decoded, n, 0, n) || hits_to_spans(r, r->decoded, r->map, start, true))
+		return -2;
+	return 0;
+}
+
+static int first_json_byte(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+			continue;
+		if (i == 0 && n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+			i += 2;
+			continue;
+		}
+		return p[i];
+	}
+	return -1;
+}
+
+/* One line (without its newline): matched, then written with its spans
+ * replaced, or dropped. */
+static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
+{
+	r->span_count = r->arena_len = 0;
+	r->rec_findings = 0;
+	r->rec = line;
+	int rc = -1;
+	if (r->opt->fields.count && first_json_byte(line, len) == '{') {
+		struct json_error err;
+		rc = json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
+		if (rc == -2)
+			goto oom;
+		if (rc) {
+			/* Not JSON: matched as text, as scan does. */
+			r->span_count = r->arena_len = 0;
+			r->rec_findings = 0;
+		}
+	}
+	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
+		goto oom;
+	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
+		r->dropped++;
+		return 0;
+	}
+	size_t at = 0;
+	for (size_t i = 0; i < r->span_count; i++) {
+		const struct span *sp = &r->spans[i];
+		if (stream_out(r, line + at, sp->start - at) || stream_out(r, r->arena + sp->text, sp->len))
+			return -1;
+		at = sp->end;
+	}
+	if (stream_out(r, line + at, len - at) || (newline && stream_out(r, "\n", 1)))
+		return -1;
+	return 0;
+oom:
+	snprintf(r->reason, sizeof(r->reason), "out of memory");
+	return -1;
+}
+
+static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
+{
+	size_t len = 0, scan_from = 0;
+	uint64_t number = 0;
+	if (!r->line) {
+		r->line_cap = 1u << 20;
+		if (!(r->line = malloc(r->line_cap))) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+	}
+	for (;;) {
+		if (got_signal) {
+			snprintf(r->reason, sizeof(r->reason), "interrupted");
+			return -1;
+		}
+		unsigned char *nl = memchr(r->line + scan_from, '\n', len - scan_from);
+		if (nl) {
+			size_t end = (size_t)(nl - r->line);
+			number++;
+			if (do_line(r, r->line, end, true))
+				return -1;
+			memmove(r->line, nl + 1, len - end - 1);
+			len -= end + 1;
+			scan_from = 0;
+			continue;
+		}
+		scan_from = len;
+		if (len == r->line_cap) {
+			if (r->line_cap >= r->opt->max_record_bytes) {
+				snprintf(r->reason, sizeof(r->reason),
+				         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
+				         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
+				return -1;
+			}
+			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
+			             : (size_t)r->opt->max_record_bytes;
+			unsigned char *grown = realloc(r->line, cap);
+			if (!grown) {
+				snprintf(r->reason, sizeof(r->reason), "out of memory");
+				return -1;
+			}
+			r->line = grown;
+			r->line_cap = cap;
+		}
+		ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
+		if (got < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		r->bytes_in += (uint64_t)got;
+		len += (size_t)got;
+	}
+	return len ? do_line(r, r->line, len, false) : 0;
+}
+
+static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t errlen)
+{
+	struct redactor *r = ctx;
+	int first = first_json_byte(u->peek, u->peek_len);
+	bool lines = r->opt->style == STYLE_DROP || (r->opt->fields.count && first == '{');
+	r->out = u->out;
+	r->reason[0] = '\0';
+	int rc = lines ? redact_lines(r, u) : redact_stream(r, u);
+	if (rc)
+		snprintf(err, errlen, "%s", r->reason[0] ? r->reason : "cannot rewrite");
+	return rc;
+}
+
+static int on_stop(void *ctx)
+{
+	(void)ctx;
+	return got_signal != 0;
+}
+
+/* ---- verify: the output scanned by the scanner's reader ---- */
+
+/* Findings that should not be there: selected, and not a pseudonym we
+ * wrote ourselves. */
+static uint64_t count_left(struct redactor *r, const unsigned char *s)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < r->hit_count; i++) {
+		const struct rule_hit *h = &r->hits[i];
+		if (r->opt->style == STYLE_PSEUDONYM && set_has(&r->pseudonyms, hash_bytes(s + h->start, h->len)))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+static void *v_begin(void *ctx, const struct scan_unit *unit, void *parent)
+{
+	(void)unit;
+	(void)parent;
+	return ctx;
+}
+
+static int v_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *w)
+{
+	struct redactor *r = ctx;
+	(void)handle;
+	if (find_hits(r, w->data, w->len, w->from, w->accept_end))
+		return 1;
+	if (r->opt->style != STYLE_DROP) {
+		r->remaining += count_left(r, w->data);
+		return 0;
+	}
+	/* drop-record on text: lines with more than N findings. */
+	for (size_t i = 0; i < r->hit_count; i++) {
+		uint64_t line = scan_stream_line_at(s, r->hits[i].start);
+		if (line != r->v_line) {
+			r->v_line = line;
+			r->v_line_hits = 0;
+		}
+		if (++r->v_line_hits == r->opt->max_findings + 1)
+			r->remaining++;
+	}
+	return 0;
+}
+
+static int v_field(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct redactor *r = ctx;
+	(void)path_index;
+	if (end - start + 1 > r->decoded_cap) {
+		size_t cap = end - start + 1;
+		unsigned char *d = realloc(r->decoded, cap);
+		if (d)
+			r->decoded = d;
+		uint32_t *m = realloc(r->map, cap * sizeof(*m));
+		if (m)
+			r->map = m;
+		if (!d || !m)
+			return -2;
+		r->decoded_cap = cap;
+	}
+	size_t n = json_decode_string(r->rec + start, end - start, r->decoded, r->map);
+	if (find_hits(r, r->decoded, n, 0, n))
+		return -2;
+	r->rec_findings += count_left(r, r->decoded);
+	return 0;
+}
+
+static int v_record(void *ctx, void *handle, const struct scan_record *rec)
+{
+	struct redactor *r = ctx;
+	struct json_error err;
+	(void)handle;
+	if (rec->too_large) {
+		r->verify_errors++;
+		return 0;
+	}
+	r->rec = rec->data;
+	r->rec_findings = 0;
+	int rc = json_walk_fields(rec->data, rec->len, &r->opt->fields, v_field, r, &err);
+	if (rc == -2)
+		return 1;
+	if (rc) {
+		r->rec_findings = 0;
+		if (find_hits(r, rec->data, rec->len, 0, rec->len))
+			return 1;
+		r->rec_findings = count_left(r, rec->data);
+	}
+	if (r->opt->style == STYLE_DROP)
+		r->remaining += r->rec_findings > r->opt->max_findings;
+	else
+		r->remaining += r->rec_findings;
+	return 0;
+}
+
+static void v_end(void *ctx, void *handle, enum scan_status status, const char *reason, uint64_t bytes,
+                  const char *format)
+{
+	struct redactor *r = ctx;
+	(void)handle;
+	(void)bytes;
+	(void)format;
+	if (status == SCAN_ERROR || status == SCAN_STOPPED) {
+		r->verify_errors++;
+		if (reason)
+			snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	}
+}
+
+/* Rescans out: -1 when it could not be read whole, else the number of
+ * findings left (records over the limit, for drop-record). */
+static int64_t verify_output(struct redactor *r, const char *out)
+{
+	struct scan_limits limits = {
+		.max_depth = 4, .records = r->opt->fields.count > 0,
+		.max_record_bytes = r->opt->max_record_bytes,
+	};
+	const struct scan_sink sink = {
+		.ctx = r, .begin = v_begin, .window = v_window, .end = v_end,
+		.record = limits.records ? v_record : NULL,
+	};
+	struct scan_reader *reader = scan_reader_new(&limits);
+	if (!reader)
+		return -1;
+	r->remaining = r->verify_errors = 0;
+	r->v_line = 0;
+	r->reason[0] = '\0';
+	scan_reader_run(reader, out, &sink);
+	scan_reader_free(reader);
+	return r->verify_errors ? -1 : (int64_t)r->remaining;
+}
+
+/* ---- the database ---- */
+
+static int ensure_tables(sqlite3 *db)
+{
+	static const char begin[] = "-- begin redactions\n", end[] = "-- end redactions";
+	const char *a = strstr(db_schema_sql, begin), *b = a ? strstr(a, end) : NULL;
+	if (!a || !b)
+		return -1;
+	a += sizeof(begin) - 1;
+	char *sql = strndup(a, (size_t)(b - a));
+	if (!sql)
+		return -1;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	free(sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+struct file_record {
+	const char *input, *output, *status, *error;
+	const struct redact_io_result *res;
+	int64_t remaining;          /* -2: not verified */
+};
+
+static int record_file(struct redactor *r, sqlite3 *db, int64_t run_id, const struct file_record *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT INTO redactions (run_id, input, output, format, style, status, error,"
+	                       " input_sha256, output_sha256, units, copied, bytes_in, bytes_out, replaced,"
+	                       " records_dropped, remaining) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, f->input, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->output, -1, SQLITE_STATIC);
+	if (f->res->format[0])
+		sqlite3_bind_text(st, 4, f->res->format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, style_names[r->opt->style], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, f->status, -1, SQLITE_STATIC);
+	if (f->error)
+		sqlite3_bind_text(st, 7, f->error, -1, SQLITE_STATIC);
+	if (f->res->in_sha256[0])
+		sqlite3_bind_text(st, 8, f->res->in_sha256, -1, SQLITE_STATIC);
+	if (f->res->out_sha256[0])
+		sqlite3_bind_text(st, 9, f->res->out_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, (int64_t)f->res->text_units);
+	sqlite3_bind_int64(st, 11, (int64_t)f->res->copied_units);
+	sqlite3_bind_int64(st, 12, (int64_t)r->bytes_in);
+	sqlite3_bind_int64(st, 13, (int64_t)r->bytes_out);
+	sqlite3_bind_int64(st, 14, (int64_t)r->replaced);
+	sqlite3_bind_int64(st, 15, (int64_t)r->dropped);
+	if (f->remaining >= 0)
+		sqlite3_bind_int64(st, 16, f->remaining);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	int64_t id = sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "INSERT INTO redaction_counts (redaction_id, rule, category, replaced)"
+	                           " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < r->rules->count; i++) {
+		if (!r->counts[i])
+			continue;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, r->rules->rules[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, r->rules->rules[i].category, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (int64_t)r->counts[i]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- options ---- */
+
+static void redact_usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: piiaudit redact [options] (--out DIR | -o FILE) PATH...\n"
+	        "\n"
+	        "Write a copy of each input without the personal data it holds, in the same\n"
+	        "format: plain text, single .gz .zst .xz .bz2 .lz4 streams, tar in every\n"
+	        "compression, zip.  Outputs are written beside their target and renamed into\n"
+	        "place on success; on an error the target is untouched.\n"
+	        "\n"
+	        "options:\n"
+	        "  -o, --output FILE       the redacted copy of the one input file\n"
+	        "  --out DIR               copies under DIR, mirroring each folder given\n"
+	        "  --style STYLE           placeholder (<EMAIL>, the default), mask (same length,\n"
+	        "                          separators kept), pseudonym (a consistent fake of the\n"
+	        "                          same shape) or drop-record (remove records with more\n"
+	        "                          than --max-findings findings)\n"
+	        "  --only LIST             redact only these categories or rule ids (commas)\n"
+	        "  --except LIST           redact all but these categories or rule ids\n"
+	        "  --min-confidence X      leave findings below this confidence (0 to 1)\n"
+	        "  --include-placeholders  redact documentation values too (example.com...)\n"
+	        "  --field PATH            JSON lines: redact only this string field (dotted,\n"
+	        "                          repeatable); other lines are redacted as text\n"
+	        "  --max-findings N        drop-record: keep records with up to N findings (0)\n"
+	        "  --max-record-bytes N    longest line held in line mode (default 64M)\n"
+	        "  --rules PATH            add a rule pack file or folder (repeatable)\n"
+	        "  --no-builtin-rules      only the packs given with --rules\n"
+	        "  --db FILE               record the run in FILE (default ./piiaudit.db)\n"
+	        "  --key FILE              the fingerprint key, which seeds the pseudonyms\n"
+	        "  --force                 replace outputs that exist\n"
+	        "  --verify                rescan each output; exit 1 if a finding is left\n"
+	        "  --follow                follow symbolic links inside folders\n"
+	        "  -q, --quiet             errors only\n"
+	        "  -h, --help              this help\n"
+	        "\n"
+	        "Exit status: 0 every input redacted, 1 --verify found findings left, 2 usage\n"
+	        "or configuration error (nothing written), 3 some inputs could not be redacted\n"
+	        "(each is named on stderr; its target is untouched), 130/143 interrupted.\n");
+}
+
+enum {
+	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
+	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
+	OPT_FOLLOW,
+};
+
+static const struct option redact_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "style", required_argument, NULL, OPT_STYLE },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "except", required_argument, NULL, OPT_EXCEPT },
+	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
+	{ "include-placeholders", no_argument, NULL, OPT_PLACEHOLDERS },
+	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "max-findings", required_argument, NULL, OPT_MAX_FINDINGS },
+	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_redact_options(int argc, char **argv, struct redact_options *o)
+{
+	int c;
+	o->db_path = "piiaudit.db";
+	o->max_record_bytes = 64ULL << 20;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:qh", redact_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out_file = optarg; break;
+		case OPT_OUT: o->out_dir = optarg; break;
+		case OPT_STYLE: {
+			size_t i;
+			for (i = 0; i < sizeof(style_names) / sizeof(style_names[0]); i++)
+				if (!strcmp(optarg, style_names[i]))
+					break;
+			if (i == sizeof(style_names) / sizeof(style_names[0]))
+				return usage_error("redact", "--style is placeholder, mask, pseudonym or drop-record, not '%s'",
+				                   optarg);
+			o->style = (enum style)i;
+			break;
+		}
+		case OPT_ONLY:
+			if (split_list(&o->only, optarg))
+				return usage_error("redact", "out of memory");
+			break;
+		case OPT_EXCEPT:
+			if (split_list(&o->except, optarg))
+				return usage_error("redact", "out of memory");
+			break;
+		case OPT_MIN_CONF: {
+			char *end;
+			o->min_confidence = strtod(optarg, &end);
+			if (end == optarg || *end || o->min_confidence < 0 || o->min_confidence > 1)
+				return usage_error("redact", "--min-confidence takes a number from 0 to 1, not '%s'", optarg);
+			break;
+		}
+		case OPT_PLACEHOLDERS: o->placeholders = true; break;
+		case OPT_FIELD:
+			if (json_paths_add(&o->fields, optarg))
+				return usage_error("redact", "--field takes a dotted path such as text or meta.author, not '%s'",
+				                   optarg);
+			break;
+		case OPT_MAX_FINDINGS:
+			if (parse_count(optarg, &o->max_findings))
+				return usage_error("redact", "--max-findings takes a number, not '%s'", optarg);
+			break;
+		case OPT_MAX_RECORD:
+			if (parse_count(optarg, &o->max_record_bytes) || o->max_record_bytes < 1024 ||
+			    o->max_record_bytes > (1ULL << 32) - 1)
+				return usage_error("redact", "--max-record-bytes takes a size from 1K to 4G, not '%s'", optarg);
+			break;
+		case OPT_RULES:
+			if (rule_strings_push(&o->packs, optarg))
+				return usage_error("redact", "out of memory");
+			break;
+		case OPT_NO_BUILTIN: o->no_builtin = true; break;
+		case OPT_DB: o->db_path = optarg; break;
+		case OPT_KEY: o->key_path = optarg; break;
+		case OPT_FORCE: o->force = true; break;
+		case OPT_VERIFY: o->verify = true; break;
+		case OPT_FOLLOW: o->follow = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': redact_usage(stdout); return EXIT_FINISHED;
+		default: return usage_bad_option("redact", c, argv);
+		}
+	}
+	if (!o->out_dir == !o->out_file)
+		return usage_error("redact", "give exactly one of --out DIR and -o FILE");
+	if (optind >= argc)
+		return usage_error("redact", "no paths to redact");
+	if (o->out_file && argc - optind != 1)
+		return usage_error("redact", "-o FILE takes one input; use --out DIR for several");
+	for (int i = optind; i < argc; i++)
+		if (!strcmp(argv[i], "-"))
+			return usage_error("redact", "standard input cannot be redacted (give a file)");
+	return -1;
+}
+
+/* Loads the packs, checks --only/--except, and disables every rule not
+ * selected before compiling (so unselected rules cost nothing). */
+static int load_redact_rules(struct ruleset *set, const struct redact_options *o)
+{
+	if (!o->no_builtin) {
+		const char *dir = ruleset_builtin_dir();
+		if (!dir) {
+			diag("no built-in rule packs found (set PIIAUDIT_RULES_DIR, or use --rules)");
+			return -1;
+		}
+		if (ruleset_load_path(set, dir)) {
+			diag("%s", ruleset_error(set));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < o->packs.count; i++)
+		if (ruleset_load_path(set, o->packs.items[i])) {
+			diag("%s", ruleset_error(set));
+			return -1;
+		}
+	const struct rule_strings *lists[] = { &o->only, &o->except };
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->count; i++) {
+			const char *x = lists[l]->items[i];
+			if (!rule_category_known(x) && !ruleset_find(set, x)) {
+				diag("--%s: '%s' is neither a category nor a rule id", l ? "except" : "only", x);
+				return -1;
+			}
+		}
+	size_t enabled = 0;
+	for (size_t i = 0; i < set->count; i++) {
+		struct rule *r = &set->rules[i];
+		bool in_only = !o->only.count, in_except = false;
+		for (size_t k = 0; k < o->only.count; k++)
+			in_only |= !strcmp(o->only.items[k], r->category) || !strcmp(o->only.items[k], r->id);
+		for (size_t k = 0; k < o->except.count; k++)
+			in_except |= !strcmp(o->except.items[k], r->category) || !strcmp(o->except.items[k], r->id);
+		if (!in_only || in_except)
+			r->disabled = true;
+		enabled += !r->disabled;
+	}
+	if (!enabled) {
+		diag("no rules selected to redact with");
+		return -1;
+	}
+	if (ruleset_compile(set)) {
+		diag("%s", ruleset_error(set));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the list of (input, output) pairs ---- */
+
+struct pair {
+	char *in, *out;
+	const char *problem;        /* borrowed from the walk list */
+	bool skipped;               /* the problem is a deliberate skip */
+};
+
+struct pairs {
+	struct pair *items;
+	size_t count, alloc;
+};
+
+static int pairs_add(struct pairs *p, const char *in, const char *out, const char *problem, bool skipped)
+{
+	if (p->count == p->alloc) {
+		size_t alloc = p->alloc ? 2 * p->alloc : 16;
+		struct pair *grown = realloc(p->items, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		p->items = grown;
+		p->alloc = alloc;
+	}
+	struct pair *x = &p->items[p->count];
+	x->in = strdup(in);
+	x->out = strdup(out);
+	x->problem = problem;
+	x->skipped = skipped;
+	if (!x->in || !x->out) {
+		free(x->in);
+		free(x->out);
+		return -1;
+	}
+	p->count++;
+	return 0;
+}
+
+static void pairs_release(struct pairs *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		free(p->items[i].in);
+		free(p->items[i].out);
+	}
+	free(p->items);
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Lists every pair; a usage problem (exit 2, nothing written) returns the
+ * status, else -1. */
+static int list_pairs(const struct redact_options *o, int argc, char **argv, struct walk_list *walk,
+                      struct pairs *pairs)
+{
+	char out[PATH_MAX * 2], real_out[PATH_MAX], real_in[PATH_MAX];
+	if (o->out_dir) {
+		if (mkdir(o->out_dir, 0777) && errno != EEXIST) {
+			diag("%s: %s", o->out_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (!realpath(o->out_dir, real_out)) {
+			diag("%s: %s", o->out_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		const char *arg = argv[i];
+		struct stat st;
+		if (stat(arg, &st)) {
+			diag_source(arg, NULL, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (o->out_file)
+				return usage_error("redact", "%s is a folder: use --out DIR", arg);
+			size_t rl;
+			if (realpath(arg, real_in) && (rl = strlen(real_in)) &&
+			    !strncmp(real_out, real_in, rl) && (real_out[rl] == '/' || !real_out[rl]))
+				return usage_error("redact", "--out %s is inside the input folder %s", o->out_dir, arg);
+			size_t first = walk->count;
+			if (walk_add(walk, arg, o->follow)) {
+				diag("out of memory listing sources");
+				return EXIT_USAGE;
+			}
+			size_t alen = strlen(arg);
+			while (alen > 1 && arg[alen - 1] == '/')
+				alen--;
+			for (size_t k = first; k < walk->count; k++) {
+				const struct walk_entry *e = &walk->items[k];
+				const char *rel = e->path + alen;
+				while (*rel == '/')
+					rel++;
+				snprintf(out, sizeof(out), "%s/%s", o->out_dir, rel);
+				if (pairs_add(pairs, e->path, out, e->problem, e->skipped)) {
+					diag("out of memory listing sources");
+					return EXIT_USAGE;
+				}
+			}
+		} else {
+			if (o->out_file) {
+				snprintf(out, sizeof(out), "%s", o->out_file);
+			} else {
+				const char *slash = strrchr(arg, '/');
+				snprintf(out, sizeof(out), "%s/%s", o->out_dir, slash ? slash + 1 : arg);
+			}
+			if (pairs_add(pairs, arg, out, NULL, false)) {
+				diag("out of memory listing sources");
+				return EXIT_USAGE;
+			}
+		}
+	}
+	/* Checked before anything is written. */
+	for (size_t i = 0; i < pairs->count; i++) {
+		struct pair *p = &pairs->items[i];
+		struct stat si, so;
+		if (p->problem)
+			continue;
+		if (stat(p->in, &si) == 0 && stat(p->out, &so) == 0) {
+			if (si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+				diag_source(p->in, NULL, "refusing to overwrite the input with its redacted copy");
+				return EXIT_USAGE;
+			}
+			if (!o->force) {
+				diag("%s: exists (--force replaces it)", p->out);
+				return EXIT_USAGE;
+			}
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(pairs->items[k].out, p->out)) {
+				diag("%s and %s would both be written to %s", pairs->items[k].in, p->in, p->out);
+				return EXIT_USAGE;
+			}
+	}
+	return -1;
+}
+
+/* ---- the command ---- */
+
+int cmd_redact(int argc, char **argv)
+{
+	struct redact_options o = {0};
+	struct ruleset rules;
+	struct redactor r = { .opt = &o, .rules = &rules };
+	struct walk_list walk = {0};
+	struct pairs pairs = {0};
+	struct db_store *db = NULL;
+	char key_path[4096], err[1024];
+	int64_t run_id = 0;
+	uint64_t failed = 0, left = 0, total_replaced = 0, total_dropped = 0, done = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ruleset_init(&rules);
+	int status = parse_redact_options(argc, argv, &o);
+	if (status >= 0)
+		goto out;
+	status = EXIT_USAGE;
+	if (load_redact_rules(&rules, &o))
+		goto out;
+	if (o.key_path)
+		snprintf(key_path, sizeof(key_path), "%s", o.key_path);
+	else if (db_key_default_path(key_path, sizeof(key_path))) {
+		diag("no key file: give --key FILE or set PIIAUDIT_KEY_FILE");
+		goto out;
+	}
+	if (db_key_load(&r.key, key_path, true, err, sizeof(err))) {
+		diag("%s", err);
+		goto out;
+	}
+	int listed = list_pairs(&o, argc, argv, &walk, &pairs);
+	if (listed >= 0) {
+		status = listed;
+		goto out;
+	}
+	r.matcher = rule_matcher_new(&rules);
+	r.counts = calloc(rules.count ? rules.count : 1, sizeof(*r.counts));
+	if (!r.matcher || !r.counts ||
+	    scan_stream_init(&r.stream, SCAN_BLOCK_DEFAULT, SCAN_OVERLAP_DEFAULT, SCAN_LOOKBEHIND_DEFAULT)) {
+		diag("out of memory");
+		goto out;
+	}
+	if (db_open(&db, o.db_path, true, err, sizeof(err))) {
+		diag("%s", err);
+		goto out;
+	}
+	if (ensure_tables(db_handle(db))) {
+		diag("%s: cannot create the redactions tables: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	char *argv_json = json_argv(argc + 1, argv - 1);
+	struct db_run run = {
+		.kind = "redact", .argv_json = argv_json ? argv_json : "[]", .tool_version = PIIAUDIT_VERSION,
+		.rules_digest = rules.digest, .key_id = r.key.id,
+	};
+	int begun = db_run_begin(db, &run, &run_id);
+	free(argv_json);
+	for (size_t i = 0; !begun && i < rules.count; i++) {
+		const struct rule *ru = &rules.rules[i];
+		if (!ru->disabled)
+			begun = db_run_rule(db, run_id, ru->id, ru->category, ru->description, ru->validator_name,
+			                    ru->confidence, NULL, ru->pack_path);
+	}
+	if (begun) {
+		diag("%s: %s", o.db_path, db_error(db));
+		goto out;
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	const struct redact_io_hooks hooks = { .ctx = &r, .text = on_text, .stop = on_stop };
+	for (size_t i = 0; i < pairs.count && !got_signal; i++) {
+		const struct pair *p = &pairs.items[i];
+		struct redact_io_result res;
+		struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
+		memset(&res, 0, sizeof(res));
+		memset(r.counts, 0, rules.count * sizeof(*r.counts));
+		r.replaced = r.dropped = r.bytes_in = r.bytes_out = 0;
+		if (p->problem && p->skipped) {
+			fr.status = "skipped";
+			fr.error = p->problem;
+		} else if (p->problem) {
+			fr.status = "error";
+			fr.error = p->problem;
+			diag_source(p->in, NULL, p->problem);
+			failed++;
+		} else if (mkdir_parents(p->out)) {
+			snprintf(err, sizeof(err), "cannot create the folder of %s: %s", p->out, strerror(errno));
+			fr.status = "error";
+			fr.error = err;
+			diag_source(p->in, NULL, err);
+			failed++;
+		} else if (redact_io_file(p->in, p->out, o.force, &hooks, &res, err, sizeof(err))) {
+			fr.status = got_signal ? "interrupted" : "error";
+			fr.error = err;
+			if (!got_signal) {
+				diag_source(p->in, res.err_member[0] ? res.err_member : NULL, err);
+				failed++;
+			}
+		} else {
+			fr.status = "ok";
+			done++;
+			total_replaced += r.replaced;
+			total_dropped += r.dropped;
+			if (o.verify) {
+				fr.remaining = verify_output(&r, p->out);
+				if (fr.remaining < 0) {
+					diag_source(p->out, NULL, r.reason[0] ? r.reason : "cannot be read back to verify");
+					failed++;
+				} else if (fr.remaining > 0) {
+					diag("%s: --verify: %lld %s left", p->out, (long long)fr.remaining,
+					     o.style == STYLE_DROP ? "records over the limit" : "findings");
+					left += (uint64_t)fr.remaining;
+				}
+			}
+		}
+		if (record_file(&r, db_handle(db), run_id, &fr)) {
+			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
+			failed++;
+		}
+	}
+	const char *run_status = got_signal ? "interrupted" : failed ? "errors" : "ok";
+	if (db_run_end(db, run_id, run_status))
+		diag("%s: %s", o.db_path, db_error(db));
+	if (got_signal)
+		status = got_signal == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
+	else if (failed)
+		status = EXIT_UNREADABLE;
+	else if (left)
+		status = EXIT_FAIL_ON;
+	else
+		status = EXIT_FINISHED;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!o.quiet) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		char dropped[64] = "";
+		if (o.style == STYLE_DROP)
+			snprintf(dropped, sizeof(dropped), ", %llu records dropped", (unsigned long long)total_dropped);
+		diag("run %lld: %llu of %zu files redacted (%s) in %.1f s, %llu values replaced%s, %llu failed%s -> %s",
+		     (long long)run_id, (unsigned long long)done, pairs.count, style_names[o.style], secs,
+		     (unsigned long long)total_replaced, dropped, (unsigned long long)failed,
+		     o.verify ? (left ? ", verify: findings left" : ", verified clean") : "", o.db_path);
+	}
+out:
+	db_close(db);
+	db_key_wipe(&r.key);
+	rule_matcher_free(r.matcher);
+	scan_stream_release(&r.stream);
+	free(r.counts);
+	free(r.hits);
+	free(r.line);
+	free(r.decoded);
+	free(r.map);
+	free(r.spans);
+	free(r.arena);
+	free(r.pseudonyms.slots);
+	pairs_release(&pairs);
+	walk_release(&walk);
+	ruleset_release(&rules);
+	rule_strings_release(&o.packs);
+	rule_strings_release(&o.only);
+	rule_strings_release(&o.except);
+	json_paths_release(&o.fields);
+	return status;
+}

@@ -1,0 +1,699 @@
+/*
+ * scanners/redact_io.c - read a file, write its redacted copy in the same
+ * format (see redact_io.h).
+ *
+ * Input bytes are read once, in order, through one descriptor that hashes
+ * them as they come (a zip, read through its central directory with
+ * seeks, is hashed in a pass of its own).  Output bytes go through one
+ * buffered writer that hashes them on their way to the temporary file.
+ * libarchive reads and writes every compressed and archive format: its
+ * raw format for single compressed streams, tar and zip otherwise, with
+ * the filter the input had.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <sodium.h>
+
+#include "scanners/redact_io.h"
+
+#define PEEK_BYTES (64u << 10)
+#define BINARY_PROBE_BYTES 8192u
+#define IO_BUF_BYTES (256u << 10)
+
+/* ---- the input: one descriptor, hashed as read ---- */
+
+struct in_file {
+	struct byte_src base;
+	int fd;
+	bool hashing;
+	crypto_hash_sha256_state sha;
+	unsigned char buf[IO_BUF_BYTES];   /* for libarchive's read callback */
+};
+
+static ssize_t in_read(struct byte_src *src, void *buf, size_t n)
+{
+	struct in_file *f = (struct in_file *)src;
+	for (;;) {
+		ssize_t got = read(f->fd, buf, n);
+		if (got > 0 && f->hashing)
+			crypto_hash_sha256_update(&f->sha, buf, (unsigned long long)got);
+		if (got >= 0)
+			return got;
+		if (errno != EINTR) {
+			snprintf(src->error, sizeof(src->error), "%s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static la_ssize_t in_archive_read(struct archive *a, void *data, const void **out)
+{
+	struct in_file *f = data;
+	ssize_t got = in_read(&f->base, f->buf, sizeof(f->buf));
+	if (got < 0) {
+		archive_set_error(a, EIO, "%s", f->base.error);
+		return -1;
+	}
+	*out = f->buf;
+	return got;
+}
+
+static la_int64_t in_archive_seek(struct archive *a, void *data, la_int64_t offset, int whence)
+{
+	struct in_file *f = data;
+	off_t at = lseek(f->fd, (off_t)offset, whence);
+	if (at < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	return at;
+}
+
+/* Hashes whatever libarchive left unread (a tar's end padding...). */
+static int in_drain(struct in_file *f)
+{
+	for (;;) {
+		ssize_t got = in_read(&f->base, f->buf, sizeof(f->buf));
+		if (got <= 0)
+			return got < 0 ? -1 : 0;
+	}
+}
+
+/* The whole file's SHA-256, from the start (the zip case). */
+static int hash_whole(struct in_file *f)
+{
+	crypto_hash_sha256_init(&f->sha);
+	for (off_t at = 0;;) {
+		ssize_t got = pread(f->fd, f->buf, sizeof(f->buf), at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(f->base.error, sizeof(f->base.error), "%s", strerror(errno));
+			return -1;
+		}
+		if (got == 0)
+			return 0;
+		crypto_hash_sha256_update(&f->sha, f->buf, (unsigned long long)got);
+		at += got;
+	}
+}
+
+/* ---- the output: the temporary file, buffered and hashed ---- */
+
+struct out_file {
+	int fd;
+	char tmp[PATH_MAX];
+	crypto_hash_sha256_state sha;
+	size_t len;
+	char error[256];
+	unsigned char buf[IO_BUF_BYTES];
+};
+
+static int out_flush(struct out_file *o)
+{
+	size_t done = 0;
+	crypto_hash_sha256_update(&o->sha, o->buf, o->len);
+	while (done < o->len) {
+		ssize_t put = write(o->fd, o->buf + done, o->len - done);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0) {
+			snprintf(o->error, sizeof(o->error), "%s: %s", o->tmp, strerror(errno));
+			return -1;
+		}
+		done += (size_t)put;
+	}
+	o->len = 0;
+	return 0;
+}
+
+static int out_put(struct out_file *o, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	while (n) {
+		if (o->len == sizeof(o->buf) && out_flush(o))
+			return -1;
+		size_t take = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+		memcpy(o->buf + o->len, p, take);
+		o->len += take;
+		p += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static la_ssize_t out_archive_write(struct archive *a, void *data, const void *buf, size_t n)
+{
+	struct out_file *o = data;
+	if (out_put(o, buf, n)) {
+		archive_set_error(a, EIO, "%s", o->error);
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* redact_out over the plain output file. */
+struct plain_out {
+	struct redact_out base;
+	struct out_file *file;
+};
+
+static int plain_write(struct redact_out *ro, const void *data, size_t n)
+{
+	struct plain_out *p = (struct plain_out *)ro;
+	if (out_put(p->file, data, n)) {
+		snprintf(ro->error, sizeof(ro->error), "%s", p->file->error);
+		return -1;
+	}
+	return 0;
+}
+
+/* redact_out over archive_write_data (a raw compressed stream). */
+struct archive_out {
+	struct redact_out base;
+	struct archive *a;
+};
+
+static int archive_out_write(struct redact_out *ro, const void *data, size_t n)
+{
+	struct archive_out *ao = (struct archive_out *)ro;
+	const char *p = data;
+	while (n) {
+		la_ssize_t put = archive_write_data(ao->a, p, n);
+		if (put <= 0) {
+			const char *msg = archive_error_string(ao->a);
+			snprintf(ro->error, sizeof(ro->error), "%s", msg ? msg : "write error");
+			return -1;
+		}
+		p += put;
+		n -= (size_t)put;
+	}
+	return 0;
+}
+
+/* redact_out into a spool file (an archive member being rewritten). */
+struct spool_out {
+	struct redact_out base;
+	FILE *f;
+};
+
+static int spool_write(struct redact_out *ro, const void *data, size_t n)
+{
+	struct spool_out *s = (struct spool_out *)ro;
+	if (fwrite(data, 1, n, s->f) != n) {
+		snprintf(ro->error, sizeof(ro->error), "temporary spool file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- an archive entry's data as a byte source ---- */
+
+struct entry_src {
+	struct byte_src base;
+	struct archive *a;
+};
+
+static ssize_t entry_read(struct byte_src *src, void *buf, size_t n)
+{
+	struct entry_src *e = (struct entry_src *)src;
+	la_ssize_t got;
+	do
+		got = archive_read_data(e->a, buf, n);
+	while (got == ARCHIVE_RETRY);
+	if (got < 0) {
+		const char *msg = archive_error_string(e->a);
+		snprintf(src->error, sizeof(src->error), "%s", msg ? msg : "read error");
+		return -1;
+	}
+	return got;
+}
+
+static size_t read_full(struct byte_src *src, unsigned char *buf, size_t n, bool *failed)
+{
+	size_t have = 0;
+	*failed = false;
+	while (have < n) {
+		ssize_t got = byte_src_read(src, buf + have, n - have);
+		if (got < 0) {
+			*failed = true;
+			break;
+		}
+		if (got == 0)
+			break;
+		have += (size_t)got;
+	}
+	return have;
+}
+
+/* ---- magic bytes ---- */
+
+static const char *sniff(const unsigned char *p, size_t n)
+{
+	static const struct { const char *name; size_t at; const char *bytes; size_t len; } magics[] = {
+		{ "gzip", 0, "\x1f\x8b", 2 },
+		{ "zstd", 0, "\x28\xb5\x2f\xfd", 4 },
+		{ "xz", 0, "\xfd\x37\x7a\x58\x5a\x00", 6 },
+		{ "bzip2", 0, "BZh", 3 },
+		{ "lz4", 0, "\x04\x22\x4d\x18", 4 },
+		{ "lzma", 0, "\x5d\x00\x00", 3 },
+		{ "zip", 0, "PK\x03\x04", 4 },
+		{ "zip", 0, "PK\x05\x06", 4 },
+		{ "zip", 0, "PK\x07\x08", 4 },
+		{ "7z", 0, "7z\xbc\xaf\x27\x1c", 6 },
+		{ "tar", 257, "ustar", 5 },
+		{ "cpio", 0, "070701", 6 },
+		{ "cpio", 0, "070702", 6 },
+		{ "cpio", 0, "070707", 6 },
+		{ "ar", 0, "!<arch>\n", 8 },
+	};
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+		if (n < magics[i].at + magics[i].len || memcmp(p + magics[i].at, magics[i].bytes, magics[i].len))
+			continue;
+		if (!strcmp(magics[i].name, "bzip2") && (n < 4 || p[3] < '1' || p[3] > '9'))
+			continue;
+		if (!strcmp(magics[i].name, "lzma") && (n < 13 || p[12] != 0))
+			continue;
+		return magics[i].name;
+	}
+	return NULL;
+}
+
+static bool looks_binary(const unsigned char *p, size_t n)
+{
+	return memchr(p, '\0', n < BINARY_PROBE_BYTES ? n : BINARY_PROBE_BYTES) != NULL;
+}
+
+/* ---- the job ---- */
+
+struct job {
+	const char *in_path;
+	const struct redact_io_hooks *h;
+	struct redact_io_result *res;
+	struct in_file *in;
+	struct out_file *out;
+	unsigned char *peek;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct job *j, const char *member, const char *fmt, const char *what)
+{
+	snprintf(j->err, j->errlen, fmt, what);
+	snprintf(j->res->err_member, sizeof(j->res->err_member), "%s", member ? member : "");
+	return -1;
+}
+
+static bool stopped(struct job *j)
+{
+	return j->h->stop && j->h->stop(j->h->ctx);
+}
+
+/* Copies the rest of src (after `have` bytes already in the peek) to out. */
+static int copy_rest(struct job *j, const char *member, const unsigned char *peek, size_t have,
+                     struct byte_src *src, struct redact_out *out)
+{
+	if (redact_out_write(out, peek, have))
+		return fail(j, member, "%s", out->error);
+	unsigned char *buf = j->peek + PEEK_BYTES;  /* the second half is scratch */
+	for (;;) {
+		if (stopped(j))
+			return fail(j, member, "%s", "interrupted");
+		ssize_t got = byte_src_read(src, buf, PEEK_BYTES);
+		if (got < 0)
+			return fail(j, member, "%s", src->error);
+		if (got == 0)
+			return 0;
+		if (redact_out_write(out, buf, (size_t)got))
+			return fail(j, member, "%s", out->error);
+	}
+}
+
+/* One unit's content: peeked, then rewritten (text) or copied (binary). */
+static int unit(struct job *j, const char *member, struct byte_src *src, struct redact_out *out,
+                bool nested_is_error)
+{
+	bool failed;
+	size_t got = read_full(src, j->peek, PEEK_BYTES, &failed);
+	if (failed)
+		return fail(j, member, "%s", src->error);
+	/* Before the binary test: a compressed text is binary too, and must
+	 * not be copied unredacted. */
+	const char *magic = sniff(j->peek, got);
+	if (magic && nested_is_error)
+		return fail(j, member, "a nested %s is not redacted (unpack it first)", magic);
+	if (looks_binary(j->peek, got)) {
+		j->res->copied_units++;
+		return copy_rest(j, member, j->peek, got, src, out);
+	}
+	struct replay_src replay;
+	replay_src_init(&replay, j->peek, got, src);
+	struct redact_io_unit u = {
+		.path = j->in_path, .member = member, .peek = j->peek, .peek_len = got,
+		.src = &replay.base, .out = out,
+	};
+	j->res->text_units++;
+	char reason[512] = "";
+	if (j->h->text(j->h->ctx, &u, reason, sizeof(reason)))
+		return fail(j, member, "%s", reason[0] ? reason : "cannot rewrite");
+	return 0;
+}
+
+static int archive_fail(struct job *j, struct archive *a, const char *member, const char *dflt)
+{
+	const char *msg = archive_error_string(a);
+	return fail(j, member, "%s", msg ? msg : dflt);
+}
+
+/* A single compressed stream: its content is one text unit. */
+static int do_raw(struct job *j, struct archive *ar)
+{
+	struct archive *aw = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	int rc = -1;
+	if (!aw || !e) {
+		fail(j, NULL, "%s", "out of memory");
+		goto out;
+	}
+	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
+	    archive_write_add_filter(aw, archive_filter_code(ar, 0)) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
+	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
+		archive_fail(j, aw, NULL, "cannot write this compression");
+		goto out;
+	}
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_pathname(e, "data");
+	if (archive_write_header(aw, e) != ARCHIVE_OK) {
+		archive_fail(j, aw, NULL, "cannot write");
+		goto out;
+	}
+	struct entry_src src = { .base.read = entry_read, .a = ar };
+	struct archive_out ao = { .base.write = archive_out_write, .a = aw };
+	if (unit(j, NULL, &src.base, &ao.base, true))
+		goto out;
+	if (archive_write_close(aw) != ARCHIVE_OK) {
+		archive_fail(j, aw, NULL, "cannot write");
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_entry_free(e);
+	archive_write_free(aw);
+	return rc;
+}
+
+/* Writes the spooled member: header with its new size, then its bytes. */
+static int write_spooled(struct job *j, struct archive *aw, struct archive_entry *e, FILE *sp,
+                         const char *member)
+{
+	long size = ftell(sp);
+	if (size < 0 || fflush(sp) || fseek(sp, 0, SEEK_SET))
+		return fail(j, member, "temporary spool file: %s", strerror(errno));
+	archive_entry_set_size(e, size);
+	if (archive_write_header(aw, e) < ARCHIVE_WARN)
+		return archive_fail(j, aw, member, "cannot write the member's header");
+	unsigned char *buf = j->peek + PEEK_BYTES;
+	size_t got;
+	struct archive_out ao = { .base.write = archive_out_write, .a = aw };
+	while ((got = fread(buf, 1, PEEK_BYTES, sp)) > 0)
+		if (redact_out_write(&ao.base, buf, got))
+			return fail(j, member, "%s", ao.base.error);
+	if (ferror(sp))
+		return fail(j, member, "temporary spool file: %s", strerror(errno));
+	return 0;
+}
+
+static int do_archive(struct job *j, struct archive *ar, struct archive_entry *entry, bool is_zip)
+{
+	struct archive *aw = archive_write_new();
+	int rc = -1;
+	if (!aw)
+		return fail(j, NULL, "%s", "out of memory");
+	int filters = archive_filter_count(ar);
+	int fcode = archive_filter_code(ar, 0);
+	if (filters > 2) {
+		fail(j, NULL, "%s", "more than one compression layer is not supported");
+		goto out;
+	}
+	int fmt = is_zip ? archive_write_set_format_zip(aw)
+	                 : archive_write_set_format(aw, archive_format(ar));
+	if (fmt != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
+	                          (archive_write_add_filter(aw, fcode) != ARCHIVE_OK ||
+	                           archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK)) ||
+	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
+		archive_fail(j, aw, NULL, "cannot write this archive format");
+		goto out;
+	}
+	for (;;) {
+		const char *name = archive_entry_pathname(entry);
+		char member[1024];
+		snprintf(member, sizeof(member), "%s", name ? name : "?");
+		if (stopped(j)) {
+			fail(j, member, "%s", "interrupted");
+			goto out;
+		}
+		struct archive_entry *copy = archive_entry_clone(entry);
+		if (!copy) {
+			fail(j, member, "%s", "out of memory");
+			goto out;
+		}
+		int wrc = 0;
+		bool data = archive_entry_filetype(entry) == AE_IFREG && !archive_entry_hardlink(entry);
+		if (data) {
+			FILE *sp = tmpfile();
+			if (!sp) {
+				fail(j, member, "temporary spool file: %s", strerror(errno));
+				archive_entry_free(copy);
+				goto out;
+			}
+			struct spool_out so = { .base.write = spool_write, .f = sp };
+			struct entry_src src = { .base.read = entry_read, .a = ar };
+			wrc = unit(j, member, &src.base, &so.base, true);
+			if (!wrc)
+				wrc = write_spooled(j, aw, copy, sp, member);
+			fclose(sp);
+		} else if (archive_write_header(aw, copy) < ARCHIVE_WARN) {
+			wrc = archive_fail(j, aw, member, "cannot write the entry");
+		}
+		archive_entry_free(copy);
+		if (wrc)
+			goto out;
+		if (archive_write_finish_entry(aw) < ARCHIVE_WARN) {
+			archive_fail(j, aw, member, "cannot write the entry");
+			goto out;
+		}
+		int next = archive_read_next_header(ar, &entry);
+		if (next == ARCHIVE_EOF)
+			break;
+		if (next < ARCHIVE_WARN) {
+			archive_fail(j, ar, member, "damaged archive");
+			snprintf(j->res->err_member, sizeof(j->res->err_member), "%s", "");
+			goto out;
+		}
+	}
+	if (archive_write_close(aw) != ARCHIVE_OK) {
+		archive_fail(j, aw, NULL, "cannot write");
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_write_free(aw);
+	return rc;
+}
+
+static int do_libarchive(struct job *j, const char *magic)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *entry;
+	bool is_zip = !strcmp(magic, "zip");
+	int rc = -1;
+	if (!ar)
+		return fail(j, NULL, "%s", "out of memory");
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_gnutar(ar);
+	archive_read_support_format_zip(ar);
+	archive_read_support_format_raw(ar);
+	if (is_zip) {
+		/* The central directory is at the end: seek, and hash apart. */
+		if (hash_whole(j->in)) {
+			fail(j, NULL, "%s", j->in->base.error);
+			goto out;
+		}
+		j->in->hashing = false;
+		archive_read_set_seek_callback(ar, in_archive_seek);
+	}
+	archive_read_set_read_callback(ar, in_archive_read);
+	archive_read_set_callback_data(ar, j->in);
+	if (archive_read_open1(ar) != ARCHIVE_OK) {
+		archive_fail(j, ar, NULL, "cannot open");
+		goto out;
+	}
+	int hr = archive_read_next_header(ar, &entry);
+	if (hr < ARCHIVE_WARN && hr != ARCHIVE_EOF) {
+		archive_fail(j, ar, NULL, "damaged archive");
+		goto out;
+	}
+	if (hr == ARCHIVE_EOF) {
+		fail(j, NULL, "%s", "an empty archive: nothing to redact");
+		goto out;
+	}
+	const char *filter = archive_filter_code(ar, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(ar, 0)
+	                     : NULL;
+	if (archive_format(ar) == ARCHIVE_FORMAT_RAW) {
+		snprintf(j->res->format, sizeof(j->res->format), "%s", filter ? filter : magic);
+		rc = do_raw(j, ar);
+	} else if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR || is_zip) {
+		snprintf(j->res->format, sizeof(j->res->format), "%s%s%s", is_zip ? "zip" : "tar",
+		         filter ? "+" : "", filter ? filter : "");
+		rc = do_archive(j, ar, entry, is_zip);
+	} else {
+		fail(j, NULL, "%s", "this archive format is not supported for redaction (tar and zip are)");
+	}
+	if (!rc && !is_zip && in_drain(j->in))
+		rc = fail(j, NULL, "%s", j->in->base.error);
+out:
+	archive_read_free(ar);
+	return rc;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int redact_io_file(const char *in, const char *out, bool force, const struct redact_io_hooks *h,
+                   struct redact_io_result *res, char *err, size_t errlen)
+{
+	struct in_file *inf = calloc(1, sizeof(*inf));
+	struct out_file *of = calloc(1, sizeof(*of));
+	unsigned char *peek = malloc(2 * PEEK_BYTES);
+	struct job j = { .in_path = in, .h = h, .res = res, .in = inf, .out = of, .peek = peek,
+	                 .err = err, .errlen = errlen };
+	struct stat st, ost;
+	int rc = -1;
+	memset(res, 0, sizeof(*res));
+	if (of)
+		of->fd = -1;
+	if (inf)
+		inf->fd = -1;
+	if (!inf || !of || !peek) {
+		fail(&j, NULL, "%s", "out of memory");
+		goto out;
+	}
+	inf->base.read = in_read;
+	inf->fd = -1;
+	inf->fd = open(in, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (inf->fd < 0 || fstat(inf->fd, &st)) {
+		fail(&j, NULL, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(&j, NULL, "%s", S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		goto out;
+	}
+	if (lstat(out, &ost) == 0) {
+		if (ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+			fail(&j, NULL, "refusing to overwrite the input with its redacted copy (%s)", out);
+			goto out;
+		}
+		if (!force) {
+			fail(&j, NULL, "%s exists (--force replaces it)", out);
+			goto out;
+		}
+	}
+	/* The temporary file beside the target, so the rename is atomic. */
+	char dir[PATH_MAX], base[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", out);
+	snprintf(base, sizeof(base), "%s", out);
+	int w = snprintf(of->tmp, sizeof(of->tmp), "%s/.%s.piiaudit-XXXXXX", dirname(dir), basename(base));
+	if (w < 0 || (size_t)w >= sizeof(of->tmp)) {
+		fail(&j, NULL, "%s", "output path too long");
+		goto out;
+	}
+	of->fd = mkstemp(of->tmp);
+	if (of->fd < 0) {
+		of->tmp[0] = '\0';
+		char what[PATH_MAX + 64];
+		snprintf(what, sizeof(what), "%s: %s", out, strerror(errno));
+		fail(&j, NULL, "cannot create the output: %s", what);
+		goto out;
+	}
+	fchmod(of->fd, st.st_mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID));
+	crypto_hash_sha256_init(&of->sha);
+	crypto_hash_sha256_init(&inf->sha);
+	inf->hashing = true;
+
+	ssize_t got;
+	do
+		got = pread(inf->fd, peek, PEEK_BYTES, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		fail(&j, NULL, "%s", strerror(errno));
+		goto out;
+	}
+	const char *magic = sniff(peek, (size_t)got);
+	if (!magic) {
+		struct plain_out po = { .base.write = plain_write, .file = of };
+		snprintf(res->format, sizeof(res->format), "text");
+		if (unit(&j, NULL, &inf->base, &po.base, false) || in_drain(inf))
+			goto out;
+	} else if (!strcmp(magic, "7z") || !strcmp(magic, "cpio") || !strcmp(magic, "ar")) {
+		fail(&j, NULL, "a %s archive is not supported for redaction (tar and zip are)", magic);
+		goto out;
+	} else if (do_libarchive(&j, magic)) {
+		goto out;
+	}
+	if (out_flush(of) || fsync(of->fd)) {
+		fail(&j, NULL, "%s", of->error[0] ? of->error : strerror(errno));
+		goto out;
+	}
+	if (close(of->fd)) {
+		of->fd = -1;
+		fail(&j, NULL, "%s", strerror(errno));
+		goto out;
+	}
+	of->fd = -1;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&inf->sha, digest);
+	hex(digest, sizeof(digest), res->in_sha256);
+	crypto_hash_sha256_final(&of->sha, digest);
+	hex(digest, sizeof(digest), res->out_sha256);
+	int moved = force ? rename(of->tmp, out) : renameat2(AT_FDCWD, of->tmp, AT_FDCWD, out, RENAME_NOREPLACE);
+	if (moved && !force && errno == EINVAL)   /* a file system without RENAME_NOREPLACE */
+		moved = link(of->tmp, out) ? -1 : unlink(of->tmp);
+	if (moved) {
+		fail(&j, NULL, errno == EEXIST ? "%s appeared meanwhile (--force replaces it)" : "cannot rename into %s",
+		     out);
+		goto out;
+	}
+	of->tmp[0] = '\0';
+	rc = 0;
+out:
+	if (of && of->fd >= 0)
+		close(of->fd);
+	if (of && of->tmp[0] && rc)
+		unlink(of->tmp);
+	if (inf && inf->fd >= 0)
+		close(inf->fd);
+	free(inf);
+	free(of);
+	free(peek);
+	return rc;
+}

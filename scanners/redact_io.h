@@ -1,0 +1,77 @@
+/*
+ * scanners/redact_io.h - one input file rewritten into a new file of the
+ * same format, a text unit at a time.
+ *
+ * redact_io_file() recognises the input by its magic bytes: plain text, a
+ * single gzip, zstd, xz, bzip2, lz4 or lzma stream, a tar (in any of
+ * those compressions) or a zip.  Each text unit (the file itself, the
+ * decompressed stream, an archive member) is handed to the caller's text
+ * hook with a source of its bytes and an output for the rewritten ones.
+ * Everything else is copied as it is: archive members that are binary
+ * (NUL bytes in their first 8 KiB) with their data unchanged, and every
+ * member's metadata (names, modes, owners, times, extended attributes)
+ * and entries that are not regular files.  A member that is itself an
+ * archive or a compressed stream is an error: it is not redacted, so it
+ * is not written either.
+ *
+ * The output is written to a temporary file beside the target (the input's
+ * mode), then renamed over it on success: on any error the target is
+ * untouched and no temporary file is left.  Memory is bounded: text units
+ * stream, and a rewritten archive member (whose size is only known at its
+ * end, and must be written before its data) is spooled to a temporary file
+ * in $TMPDIR.  SHA-256 of the input and of the output file bytes come with
+ * the result.
+ *
+ * Never prints.  Errors: -1 with a one-line reason in err, and the member
+ * it concerns (if any) in the result.
+ */
+#ifndef PIIAUDIT_REDACT_IO_H
+#define PIIAUDIT_REDACT_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanners/byte_src.h"
+
+/* Where a text unit's rewritten bytes go. */
+struct redact_out {
+	int (*write)(struct redact_out *o, const void *data, size_t n);   /* 0 or -1 */
+	char error[256];
+};
+
+static inline int redact_out_write(struct redact_out *o, const void *data, size_t n)
+{
+	return n ? o->write(o, data, n) : 0;
+}
+
+struct redact_io_unit {
+	const char *path;            /* the input file */
+	const char *member;          /* NULL for the file's own content */
+	const unsigned char *peek;   /* its first bytes, to choose how to read it */
+	size_t peek_len;
+	struct byte_src *src;        /* every byte of the unit, the peek included */
+	struct redact_out *out;
+};
+
+struct redact_io_hooks {
+	void *ctx;
+	/* Rewrites one text unit from src to out: 0, or -1 with the reason. */
+	int (*text)(void *ctx, const struct redact_io_unit *u, char *err, size_t errlen);
+	/* Polled while copying: non-zero stops the file ("interrupted"). */
+	int (*stop)(void *ctx);
+};
+
+struct redact_io_result {
+	char format[64];             /* "text", "gzip", "tar+zstd", "zip" ... */
+	char in_sha256[65], out_sha256[65];
+	uint64_t text_units, copied_units;
+	char err_member[1024];       /* the member an error concerns, or "" */
+};
+
+/* Refuses an output that is the input (same file), and an existing output
+ * unless force.  Returns 0, or -1 with the reason in err. */
+int redact_io_file(const char *in, const char *out, bool force, const struct redact_io_hooks *h,
+                   struct redact_io_result *res, char *err, size_t errlen);
+
+#endif

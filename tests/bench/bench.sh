@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# make bench: piiaudit against cat, zcat, igzip, zstd and ripgrep on one
+# deterministic corpus, in one run, on this machine.  Prints one table:
+# MB/s of uncompressed text, the ratio to the matching baseline, peak RSS
+# and the number of findings (matches for rg).
+#
+#   tests/bench/bench.sh [MB]        (default 1024; BENCH_MB also works)
+#   BENCH_DIR=/path keeps the corpus between runs.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+PIIAUDIT=${PIIAUDIT:-$TOP/piiaudit}
+MB=${1:-${BENCH_MB:-1024}}
+DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/piiaudit-bench.XXXXXX")}
+[ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$DIR"' EXIT
+export PIIAUDIT_KEY_FILE="$DIR/key" PIIAUDIT_RULES_DIR="$TOP/rules/packs"
+for tool in rg igzip zstd /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps installs it)" >&2; exit 2; }
+done
+
+mkdir -p "$DIR"
+C="$DIR/corpus.jsonl"
+if [ ! -s "$C" ] || [ "$(cat "$DIR/mb" 2>/dev/null)" != "$MB" ]; then
+	echo "generating $MB MB of JSON lines in $DIR ..." >&2
+	python3 "$TOP/tests/bench/gen_bench.py" "$C" "$MB"
+	gzip -6 -c "$C" >"$C.gz"
+	zstd -q -3 -f "$C" -o "$C.zst"
+	rm -rf "$DIR/shards" && mkdir -p "$DIR/shards"
+	split -n l/64 -d -a 3 "$C" "$DIR/shards/part-"
+	for f in "$DIR"/shards/part-*; do mv "$f" "$f.jsonl"; done
+	tar -C "$DIR" -czf "$DIR/shards.tar.gz" shards
+	python3 - "$DIR/many.yaml" <<'PY'
+import random, sys
+r = random.Random(3)
+out = ["rules:"]
+for i in range(490):
+    lit = "".join(r.choice("BCDFGHJKLMNPQRSTVWXZ") for _ in range(4))
+    out += ["  - id: other.synthetic_%03d" % i, "    category: other",
+            "    pattern: '\\b%s[0-9]{6,10}[A-Z]{2}\\b'" % lit]
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+	echo "$MB" >"$DIR/mb"
+fi
+BYTES=$(stat -c %s "$C")
+
+# The ten regexes as a pack, for a like-for-like run against ripgrep.
+awk 'BEGIN { print "rules:" } { gsub(/'"'"'/, "'"''"'"); printf "  - id: other.ten_%02d\n    category: other\n    pattern: '"'"'%s'"'"'\n", NR, $0 }' \
+	"$TOP/tests/bench/ten.rg" >"$DIR/ten.yaml"
+
+declare -A SECS RSS COUNT
+measure() { # name command...
+	local name=$1; shift
+	/usr/bin/time -f "%e %M" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" || true
+	read -r SECS[$name] RSS[$name] <"$DIR/time"
+}
+scan() { # name db args...
+	local name=$1 db="$DIR/$2.db"; shift 2
+	rm -f "$db"*
+	measure "$name" "$PIIAUDIT" scan -q --no-progress --db "$db" "$@"
+	COUNT[$name]=$(sqlite3 "$db" 'select count(*) from findings' 2>/dev/null || echo "?")
+}
+
+measure cat cat "$C"
+measure zcat zcat "$C.gz"
+measure igzip igzip -dc "$C.gz"
+measure zstd zstd -dc "$C.zst"
+measure rg_raw rg -c -f "$TOP/tests/bench/ten.rg" "$C"; COUNT[rg_raw]=$(cat "$DIR/out")
+measure rg_gz rg -z -c -f "$TOP/tests/bench/ten.rg" "$C.gz"; COUNT[rg_gz]=$(cat "$DIR/out")
+scan pa_raw_ten raw-ten -j 1 --no-builtin-rules --rules "$DIR/ten.yaml" "$C"
+scan pa_raw raw -j 1 "$C"
+scan pa_raw_many raw-many -j 1 --rules "$DIR/many.yaml" "$C"
+scan pa_raw_pcre2 raw-pcre2 -j 1 --engine pcre2 "$C"
+scan pa_gz gz -j 2 "$C.gz"
+scan pa_zst zst -j 2 "$C.zst"
+scan pa_tar1 tar1 -j 1 "$DIR/shards.tar.gz"
+scan pa_dir1 dir1 -j 1 "$DIR/shards"
+scan pa_dir2 dir2 -j 2 "$DIR/shards"
+RULES=$("$PIIAUDIT" rules list | wc -l)
+
+row() { # label name baseline
+	local s=${SECS[$2]} base=${3:-}
+	local mbs ratio=""
+	mbs=$(awk -v b="$BYTES" -v s="$s" 'BEGIN { printf("%.0f", (s > 0) ? b / s / 1e6 : 0) }')
+	[ -n "$base" ] && ratio=$(awk -v a="${SECS[$base]}" -v s="$s" -v n="$base" 'BEGIN { printf("%.2f x %s", (s > 0) ? a / s : 0, n) }')
+	printf "| %-44s | %8s | %6s | %-16s | %7s MiB | %9s |\n" "$1" "$s" "$mbs" "$ratio" "$((${RSS[$2]} / 1024))" "${COUNT[$2]:-}"
+}
+echo
+echo "corpus: $((BYTES / 1000000)) MB of JSON lines ($(stat -c %s "$C.gz" | awk '{printf "%.0f", $1/1e6}') MB gz, $(stat -c %s "$C.zst" | awk '{printf "%.0f", $1/1e6}') MB zst); $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "default packs: $RULES rules; engine $("$PIIAUDIT" scan --help >/dev/null; ldd "$PIIAUDIT" | grep -q libhs && echo hyperscan || echo pcre2)"
+echo
+echo "| what | seconds | MB/s | ratio | peak RSS | findings |"
+echo "|---|---:|---:|---|---:|---:|"
+row "cat (page cache)" cat
+row "zcat" zcat
+row "igzip -dc" igzip
+row "zstd -dc" zstd
+row "rg, ten regexes, raw" rg_raw
+row "rg -z, ten regexes, .gz" rg_gz
+row "piiaudit, ten regexes, raw, 1 job" pa_raw_ten rg_raw
+row "piiaudit, default packs, raw, 1 job" pa_raw rg_raw
+row "piiaudit, default + 490 rules, raw, 1 job" pa_raw_many pa_raw
+row "piiaudit, default packs, raw, --engine pcre2" pa_raw_pcre2 pa_raw
+row "piiaudit, default packs, .gz, 2 jobs" pa_gz igzip
+row "piiaudit, default packs, .gz vs rg -z" pa_gz rg_gz
+row "piiaudit, default packs, .zst, 2 jobs" pa_zst zstd
+row "piiaudit, 64 shards in a .tar.gz, 1 job" pa_tar1 igzip
+row "piiaudit, 64 shard files, 1 job" pa_dir1
+row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1

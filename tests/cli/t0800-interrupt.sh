@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Interruption: SIGINT and SIGTERM mark the run interrupted and exit 130 and
+# 143; scan --resume continues it; a scan killed with SIGKILL at random
+# points and resumed gives the findings of an uninterrupted scan, and the
+# database passes its integrity check every time.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/c"
+python3 - "$T/c" <<'PY'
+import gzip, os, random, sys
+r = random.Random(7)
+for i in range(20):
+    lines = "".join("rec %d word %d mail u%d.%d@h%d.io\n" % (j, r.randint(0, 10**6), i, j, j % 7)
+                    for j in range(2000))
+    path = os.path.join(sys.argv[1], "f%03d.txt" % i)
+    if i % 4 == 0:
+        with gzip.open(path + ".gz", "wt", compresslevel=1) as f:
+            f.write(lines)
+    else:
+        with open(path, "w") as f:
+            f.write(lines)
+PY
+tar -C "$T" -czf "$T/c.tar.gz" c
+keep() { "$PIIAUDIT" export --db "$1" --format csv | cut -d, -f1-9,12 | sort; }
+
+run 0 "$PIIAUDIT" scan -q -j 2 --db "$T/full.db" "$T/c" "$T/c.tar.gz"
+keep "$T/full.db" >"$T/full.csv"
+check "the uninterrupted scan found the planted values" test "$(wc -l <"$T/full.csv")" -ge 80000
+
+cp "$T/full.db" "$T/again.db"
+run 0 "$PIIAUDIT" scan --no-progress --resume --db "$T/again.db" "$T/c"
+check "resume with nothing unfinished starts a new run, and says so" grep -q 'no unfinished scan to resume: starting a new run' "$T/err"
+check "... a second run" test "$(sqlite3 "$T/again.db" 'select count(*) from runs')" = 2
+
+# SIGKILL at random points, then --resume until the run completes.
+for round in 1 2 3; do
+	rm -f "$T/k.db"*
+	"$PIIAUDIT" scan -q -j 2 --db "$T/k.db" "$T/c" "$T/c.tar.gz" 2>/dev/null &
+	pid=$!
+	sleep "0.$((RANDOM % 9 + 1))"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	integrity=$(sqlite3 "$T/k.db" 'pragma integrity_check' 2>&1)
+	check "round $round: integrity_check after SIGKILL" test "$integrity" = ok
+	status=$(sqlite3 "$T/k.db" 'select status from runs' 2>&1)
+	tries=0
+	while [ "$status" != ok ] && [ $tries -lt 3 ]; do
+		"$PIIAUDIT" scan -q --resume -j 2 --db "$T/k.db" "$T/c" "$T/c.tar.gz" 2>"$T/err"
+		status=$(sqlite3 "$T/k.db" 'select status from runs')
+		tries=$((tries + 1))
+	done
+	check "round $round: one run, completed by --resume" test "$status" = ok
+	keep "$T/k.db" >"$T/k.csv"
+	if cmp -s "$T/full.csv" "$T/k.csv"; then ok "round $round: findings equal the uninterrupted scan's"
+	else not_ok "round $round: findings differ" "$(diff "$T/full.csv" "$T/k.csv" | head -5)"; fi
+	check "round $round: integrity_check after resume" test "$(sqlite3 "$T/k.db" 'pragma integrity_check')" = ok
+done
+
+# SIGINT and SIGTERM: exit 130 and 143, the run marked interrupted.  The
+# scan reads a FIFO that stays open, so it is surely in flight.
+for sig in INT TERM; do
+	rm -f "$T/s.db"* "$T/fifo"
+	mkfifo "$T/fifo"
+	( printf 'first line a@b.io\n'; sleep 30 ) >"$T/fifo" &
+	writer=$!
+	"$PIIAUDIT" scan -q -j 1 --db "$T/s.db" "$T/c/f001.txt" "$T/fifo" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(sqlite3 "$T/s.db" "select count(*) from sources where status = 'ok'" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+	want=$([ $sig = INT ] && echo 130 || echo 143)
+	check "SIG$sig: exit $want (got $rc)" test "$rc" = "$want"
+	check "SIG$sig: run marked interrupted" test "$(sqlite3 "$T/s.db" 'select status from runs')" = interrupted
+	check "SIG$sig: the finished source kept its findings" \
+		test "$(sqlite3 "$T/s.db" "select findings from sources where status = 'ok'")" = 2000
+	run 0 "$PIIAUDIT" scan -q --resume --db "$T/s.db" "$T/c/f001.txt"
+	check "SIG$sig: resume skips the completed source" \
+		test "$(sqlite3 "$T/s.db" "select count(*) from sources where path like '%f001.txt'")" = 1
+done
+
+# Resume refuses other rules or another key.
+rm -f "$T/r.db"*
+"$PIIAUDIT" scan -q --db "$T/r.db" "$T/c" &
+pid=$!; sleep 0.3; kill -KILL $pid; wait $pid 2>/dev/null
+if [ "$(sqlite3 "$T/r.db" "select status from runs" 2>/dev/null)" = running ]; then
+	run 2 "$PIIAUDIT" scan -q --resume --only email --db "$T/r.db" "$T/c"
+	check "resume with other rules is refused" grep -q 'other rules' "$T/err"
+	run 2 "$PIIAUDIT" scan -q --resume --key "$T/other.key" --db "$T/r.db" "$T/c"
+	check "resume with another key is refused" grep -q 'another key' "$T/err"
+else
+	ok "skipped: the scan finished before it could be killed"
+fi
+finish
