@@ -87,7 +87,7 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 # make check: every test, ending with the line "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@tests/run-all.sh $(UNIT_BINS)
+	@FUZZ=$(if $(wildcard tests/fuzz/fuzz.mk),1,0) tests/run-all.sh $(UNIT_BINS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, built apart.
 check-asan: deps
@@ -95,9 +95,15 @@ check-asan: deps
 	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="$(LDFLAGS) -fsanitize=address,undefined" check-asan-run
 
+# Under the sanitizers: unit tests, rule examples and the CLI tests that
+# drive the parsers and the store (not the browser and cluster ones, which
+# exercise other programs and would only repeat the plain run's work).
+ASAN_CLI_TESTS ?= tests/cli/t00*.sh tests/cli/t01*.sh tests/cli/t05*.sh tests/cli/t060*.sh tests/cli/t061*.sh \
+                  tests/cli/t062*.sh tests/cli/t063*.sh tests/cli/t08*.sh \
+                  tests/cli/t09*.sh tests/cli/t10*.sh tests/cli/t0710-merge.sh
 check-asan-run: all $(UNIT_BINS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  PIIAUDIT=$(BIN) tests/run-all.sh $(UNIT_BINS)
+	  CLI_TESTS="$(ASAN_CLI_TESTS)" PIIAUDIT=$(BIN) tests/run-all.sh $(UNIT_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -303,6 +303,9 @@ int cmd_report(int argc, char **argv)
 		diag("%s: %s", j.db_path, r.error);
 		goto out;
 	}
+	if (j.since && !r.since_same_key)
+		diag("report: runs %lld and %lld were made with different fingerprint keys; "
+		     "no finding can match between them", j.run, j.since);
 	if (m && report_sanitize(&r, m)) {
 		diag("report: cannot mask file names (out of memory)");
 		goto out;

@@ -684,7 +684,12 @@ static void diff(FILE *out, const struct report_ctx *c)
 	num(c, out, r->since_total);
 	fputs(" findings. A finding is the same in both runs when its fingerprint, source path, "
 	      "member and offset are the same; fingerprints compare only between runs made with the "
-	      "same key.</p>\n<table class=\"narrow\">\n", out);
+	      "same key.</p>\n", out);
+	if (!r->since_same_key)
+		fputs("<p class=\"note\"><strong>The two runs were made with different fingerprint "
+		      "keys:</strong> no finding can match, so every finding shows as new or "
+		      "resolved.</p>\n", out);
+	fputs("<table class=\"narrow\">\n", out);
 	static const char *const cols[] = { "Category", "New", "Resolved", "Unchanged", NULL };
 	th_row(out, cols, ".nnn");
 	for (size_t i = 0; i < r->diff_count; i++) {

@@ -445,6 +445,7 @@ static void diff(const struct report_ctx *c, FILE *out)
 	kstr(out, "since_started_at", r->since_started_at, false);
 	kint(c, out, "since_findings", r->since_total, false);
 	kstr(out, "matched_by", "fingerprint, path, member, offset", false);
+	kbool(out, "same_key", r->since_same_key, false);
 	key(out, "by_category", false);
 	fputc('[', out);
 	for (size_t i = 0; i < r->diff_count; i++) {

@@ -439,6 +439,9 @@ static void diff(FILE *out, const struct report_ctx *c)
 	num(c, out, r->since_total);
 	fputs(" findings. A finding is unchanged when its fingerprint, source path, member and "
 	      "offset are the same in both runs.\n\n", out);
+	if (!r->since_same_key)
+		fputs("**The two runs were made with different fingerprint keys:** no finding can "
+		      "match, so every finding shows as new or resolved.\n\n", out);
 	static const char *const cols[] = { "Category", "New", "Resolved", "Unchanged", NULL };
 	table_head(out, cols, "lrrr");
 	for (size_t i = 0; i < r->diff_count; i++) {

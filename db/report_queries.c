@@ -732,14 +732,17 @@ static int load_diff(struct db_report *r, sqlite3 *db, int64_t since)
 	bool bad = false;
 	size_t alloc = 0;
 	int rc;
-	if (prepare(r, db, "SELECT started_at, (SELECT count(*) FROM findings WHERE run_id = ?1)"
+	if (prepare(r, db, "SELECT started_at, (SELECT count(*) FROM findings WHERE run_id = ?1),"
+	                   " key_id IS (SELECT key_id FROM runs WHERE id = ?2)"
 	                   " FROM runs WHERE id = ?1", &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, r->run.id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		r->since_started_at = col_dup(st, 0, &bad);
 		r->since_total = sqlite3_column_int64(st, 1);
+		r->since_same_key = sqlite3_column_int(st, 2) != 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {

@@ -151,6 +151,7 @@ struct db_report {
 	/* --since-run */
 	int64_t since_run;                          /* 0: none */
 	char *since_started_at;
+	bool since_same_key;                        /* both runs fingerprinted with one key */
 	int64_t since_total;
 	struct db_report_diff *diff;
 	size_t diff_count;

@@ -220,99 +220,339 @@ void db_sample_release(struct db_sample *sample)
 	memset(sample, 0, sizeof(*sample));
 }
 
+/*
+ * Sampling streams the run's findings once: each gets its finding id and
+ * its seeded rank, and each stratum keeps the per_stratum smallest ranks in
+ * a max-heap.  Time is linear in the findings, memory in strata x N; no
+ * sort of the whole run.
+ */
+struct pick {
+	int64_t rank;
+	int64_t fid;                /* findings.id */
+	char id[DB_FINDING_ID_LEN];
+};
+
+struct stratum {
+	char *name;
+	struct pick *heap;          /* max-heap on (rank, id), at most cap */
+	size_t count;
+	int64_t available;          /* unreviewed findings */
+};
+
+struct strata {
+	struct stratum *items;
+	size_t count, alloc;
+	size_t *slots;              /* open addressing: index + 1, 0 empty */
+	size_t nslots;
+};
+
+/* SQLite orders ranks as signed integers, then ids as text. */
+static int pick_cmp(const struct pick *a, const struct pick *b)
+{
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int pick_qsort_cmp(const void *a, const void *b)
+{
+	return pick_cmp(a, b);
+}
+
+static void heap_down(struct pick *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, top = i;
+		if (l < n && pick_cmp(&h[l], &h[top]) > 0)
+			top = l;
+		if (r < n && pick_cmp(&h[r], &h[top]) > 0)
+			top = r;
+		if (top == i)
+			return;
+		struct pick t = h[i];
+		h[i] = h[top];
+		h[top] = t;
+		i = top;
+	}
+}
+
+static void heap_up(struct pick *h, size_t i)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (pick_cmp(&h[i], &h[parent]) <= 0)
+			return;
+		struct pick t = h[i];
+		h[i] = h[parent];
+		h[parent] = t;
+		i = parent;
+	}
+}
+
+/* Keeps p when it is among the cap smallest; a finding id already kept
+ * (the same file given twice to one scan) is not kept again. */
+static void heap_offer(struct stratum *st, size_t cap, const struct pick *p)
+{
+	if (st->count == cap && pick_cmp(p, &st->heap[0]) >= 0)
+		return;
+	for (size_t i = 0; i < st->count; i++)
+		if (!strcmp(st->heap[i].id, p->id))
+			return;
+	if (st->count < cap) {
+		st->heap[st->count] = *p;
+		heap_up(st->heap, st->count++);
+	} else {
+		st->heap[0] = *p;
+		heap_down(st->heap, st->count, 0);
+	}
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The stratum named name, added when new; NULL when out of memory. */
+static struct stratum *strata_get(struct strata *ss, const char *name, size_t cap)
+{
+	if (ss->nslots) {
+		for (size_t i = name_hash(name) & (ss->nslots - 1);; i = (i + 1) & (ss->nslots - 1)) {
+			if (!ss->slots[i])
+				break;
+			if (!strcmp(ss->items[ss->slots[i] - 1].name, name))
+				return &ss->items[ss->slots[i] - 1];
+		}
+	}
+	if (2 * (ss->count + 1) > ss->nslots) {
+		size_t n = ss->nslots ? ss->nslots * 2 : 64;
+		size_t *slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return NULL;
+		for (size_t k = 0; k < ss->count; k++) {
+			size_t i = name_hash(ss->items[k].name) & (n - 1);
+			while (slots[i])
+				i = (i + 1) & (n - 1);
+			slots[i] = k + 1;
+		}
+		free(ss->slots);
+		ss->slots = slots;
+		ss->nslots = n;
+	}
+	if (ss->count == ss->alloc) {
+		size_t grow = ss->alloc ? ss->alloc * 2 : 32;
+		struct stratum *g = realloc(ss->items, grow * sizeof(*g));
+		if (!g)
+			return NULL;
+		ss->items = g;
+		ss->alloc = grow;
+	}
+	struct stratum *st = &ss->items[ss->count];
+	memset(st, 0, sizeof(*st));
+	st->name = strdup(name);
+	st->heap = malloc(cap * sizeof(*st->heap));
+	if (!st->name || !st->heap) {
+		free(st->name);
+		free(st->heap);
+		return NULL;
+	}
+	size_t i = name_hash(name) & (ss->nslots - 1);
+	while (ss->slots[i])
+		i = (i + 1) & (ss->nslots - 1);
+	ss->slots[i] = ++ss->count;
+	return st;
+}
+
+static void strata_release(struct strata *ss)
+{
+	for (size_t i = 0; i < ss->count; i++) {
+		free(ss->items[i].name);
+		free(ss->items[i].heap);
+	}
+	free(ss->items);
+	free(ss->slots);
+	memset(ss, 0, sizeof(*ss));
+}
+
+static int stratum_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stratum *)a)->name, ((const struct stratum *)b)->name);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids that have a verdict, sorted: *ids malloc'd, each string too. */
+static int load_reviewed(sqlite3 *db, char ***ids, size_t *count, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int step;
+	*ids = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(db, "SELECT finding_id FROM verdicts", -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, "cannot read verdicts", err, errlen);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*count == alloc) {
+			size_t grow = alloc ? alloc * 2 : 256;
+			char **g = realloc(*ids, grow * sizeof(*g));
+			if (!g)
+				goto oom;
+			*ids = g;
+			alloc = grow;
+		}
+		if (!((*ids)[*count] = dup_column(st, 0)))
+			goto oom;
+		(*count)++;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return sql_fail(db, "cannot read verdicts", err, errlen);
+	qsort(*ids, *count, sizeof(**ids), id_cmp);
+	return 0;
+oom:
+	sqlite3_finalize(st);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static void free_ids(char **ids, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* Fills a sample item from findings row fid. */
+static int fetch_item(sqlite3 *db, sqlite3_stmt *st, int64_t fid, bool with_values,
+                      struct db_sample_item *it, char *err, size_t errlen)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, fid);
+	sqlite3_bind_int(st, 2, with_values);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		snprintf(err, errlen, "finding %lld vanished while sampling", (long long)fid);
+		return -1;
+	}
+	if (step != SQLITE_ROW)
+		return sql_fail(db, "cannot draw the sample", err, errlen);
+	it->run_id = sqlite3_column_int64(st, 0);
+	it->source_id = sqlite3_column_int64(st, 1);
+	it->rule = dup_column(st, 2);
+	it->category = dup_column(st, 3);
+	it->path = dup_column(st, 4);
+	it->member = dup_column(st, 5);
+	it->field = dup_column(st, 6);
+	it->record = sqlite3_column_int64(st, 7);
+	it->line = sqlite3_column_int64(st, 8);
+	it->offset = sqlite3_column_int64(st, 9);
+	it->length = sqlite3_column_int64(st, 10);
+	it->preview = dup_column(st, 11);
+	it->fingerprint = dup_column(st, 12);
+	it->value = dup_column(st, 13);
+	if (!it->rule || !it->category || !it->path || !it->preview || !it->fingerprint ||
+	    (sqlite3_column_type(st, 5) != SQLITE_NULL && !it->member) ||
+	    (sqlite3_column_type(st, 13) != SQLITE_NULL && !it->value)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int db_review_sample(struct db_store *s, int64_t run_id, enum db_stratum by,
                      unsigned per_stratum, uint64_t seed, bool with_values,
                      struct db_sample *out, char *err, size_t errlen)
 {
-	static const char sql[] =
-		"WITH c AS ("
-		"  SELECT f.id AS fid, f.run_id AS run_id, f.source_id AS source_id, f.rule AS rule,"
-		"   f.category AS category, s.path AS path, s.member AS member, f.field AS field,"
-		"   f.record AS record, f.line AS line, f.offset AS pos, f.length AS length,"
-		"   f.preview AS preview, f.fingerprint AS fingerprint,"
-		"   CASE WHEN ?5 THEN f.value END AS value,"
-		"   piiaudit_finding_id(f.fingerprint, s.path, s.member, f.offset, f.rule) AS finding_id"
-		"  FROM findings f JOIN sources s ON s.id = f.source_id"
-		"  WHERE f.run_id = ?1 AND f.placeholder = 0),"
-		" u AS ("
-		"  SELECT min(fid) AS fid, run_id, source_id, rule, category, path, member, field,"
-		"   record, line, pos, length, preview, fingerprint, value, finding_id,"
-		"   CASE WHEN ?2 THEN category ELSE rule END AS stratum"
-		"  FROM c WHERE finding_id NOT IN (SELECT finding_id FROM verdicts)"
-		"  GROUP BY finding_id),"
-		" r AS ("
-		"  SELECT *, row_number() OVER (PARTITION BY stratum"
-		"     ORDER BY piiaudit_rank(?3, finding_id), finding_id) AS rn,"
-		"   count(*) OVER (PARTITION BY stratum) AS available"
-		"  FROM u)"
-		" SELECT finding_id, run_id, source_id, rule, category, path, member, field, record,"
-		"  line, pos, length, preview, fingerprint, value, stratum, available"
-		" FROM r WHERE rn <= ?4 ORDER BY stratum, rn";
 	sqlite3 *db = db_handle(s);
-	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
-	char last_stratum[512] = "";
-	bool first = true;
+	sqlite3_stmt *scan = NULL, *one = NULL;
+	struct strata ss = { 0 };
+	char **reviewed = NULL;
+	size_t nreviewed = 0, total = 0;
 	int rc = -1, step;
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(db, "cannot draw the sample", err, errlen);
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int(st, 2, by == DB_STRATUM_CATEGORY);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
-	sqlite3_bind_int64(st, 4, per_stratum);
-	sqlite3_bind_int(st, 5, with_values);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->count == alloc) {
-			size_t grow = alloc ? alloc * 2 : 64;
-			struct db_sample_item *items = realloc(out->items, grow * sizeof(*items));
-			if (!items) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
-			}
-			out->items = items;
-			alloc = grow;
-		}
-		struct db_sample_item *it = &out->items[out->count];
-		memset(it, 0, sizeof(*it));
-		out->count++;
-		const unsigned char *id = sqlite3_column_text(st, 0);
-		snprintf(it->finding_id, sizeof(it->finding_id), "%s", id ? (const char *)id : "");
-		it->run_id = sqlite3_column_int64(st, 1);
-		it->source_id = sqlite3_column_int64(st, 2);
-		it->rule = dup_column(st, 3);
-		it->category = dup_column(st, 4);
-		it->path = dup_column(st, 5);
-		it->member = dup_column(st, 6);
-		it->field = dup_column(st, 7);
-		it->record = sqlite3_column_int64(st, 8);
-		it->line = sqlite3_column_int64(st, 9);
-		it->offset = sqlite3_column_int64(st, 10);
-		it->length = sqlite3_column_int64(st, 11);
-		it->preview = dup_column(st, 12);
-		it->fingerprint = dup_column(st, 13);
-		it->value = dup_column(st, 14);
-		if (!it->rule || !it->category || !it->path || !it->preview || !it->fingerprint ||
-		    (sqlite3_column_type(st, 6) != SQLITE_NULL && !it->member)) {
+	if (!per_stratum) {
+		snprintf(err, errlen, "a sample of 0 per stratum");
+		return -1;
+	}
+	if (load_reviewed(db, &reviewed, &nreviewed, err, errlen))
+		return -1;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT f.id, CASE WHEN ?2 THEN f.category ELSE f.rule END,"
+	                       " f.fingerprint, s.path, s.member, f.offset, f.rule"
+	                       " FROM findings f JOIN sources s ON s.id = f.source_id"
+	                       " WHERE f.run_id = ?1 AND f.placeholder = 0",
+	                       -1, &scan, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	                       "SELECT f.run_id, f.source_id, f.rule, f.category, s.path, s.member,"
+	                       " f.field, f.record, f.line, f.offset, f.length, f.preview,"
+	                       " f.fingerprint, CASE WHEN ?2 THEN f.value END"
+	                       " FROM findings f JOIN sources s ON s.id = f.source_id WHERE f.id = ?1",
+	                       -1, &one, NULL) != SQLITE_OK) {
+		sql_fail(db, "cannot draw the sample", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_int64(scan, 1, run_id);
+	sqlite3_bind_int(scan, 2, by == DB_STRATUM_CATEGORY);
+	while ((step = sqlite3_step(scan)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(scan, 1);
+		const char *fp = (const char *)sqlite3_column_text(scan, 2);
+		const char *path = (const char *)sqlite3_column_text(scan, 3);
+		const char *member = sqlite3_column_type(scan, 4) == SQLITE_NULL
+		                     ? NULL : (const char *)sqlite3_column_text(scan, 4);
+		const char *rule = (const char *)sqlite3_column_text(scan, 6);
+		struct pick p = { .fid = sqlite3_column_int64(scan, 0) };
+		if (!name || !fp || !path || !rule)
+			continue;
+		db_finding_id(fp, path, member, sqlite3_column_int64(scan, 5), rule, p.id);
+		const char *key = p.id;
+		if (nreviewed && bsearch(&key, reviewed, nreviewed, sizeof(*reviewed), id_cmp))
+			continue;
+		p.rank = seeded_rank(seed, (const unsigned char *)p.id, strlen(p.id));
+		struct stratum *st = strata_get(&ss, name, per_stratum);
+		if (!st) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		const char *stratum = (const char *)sqlite3_column_text(st, 15);
-		if (first || strcmp(stratum ? stratum : "", last_stratum)) {
-			first = false;
-			snprintf(last_stratum, sizeof(last_stratum), "%s", stratum ? stratum : "");
-			out->strata++;
-			if (sqlite3_column_int64(st, 16) < (sqlite3_int64)per_stratum)
-				out->short_strata++;
-		}
+		st->available++;
+		heap_offer(st, per_stratum, &p);
 	}
 	if (step != SQLITE_DONE) {
 		sql_fail(db, "cannot draw the sample", err, errlen);
 		goto out;
 	}
+
+	/* By stratum name, then in rank order within each. */
+	qsort(ss.items, ss.count, sizeof(*ss.items), stratum_name_cmp);
+	for (size_t i = 0; i < ss.count; i++)
+		total += ss.items[i].count;
+	out->items = calloc(total ? total : 1, sizeof(*out->items));
+	if (!out->items) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ss.count; i++) {
+		struct stratum *st = &ss.items[i];
+		qsort(st->heap, st->count, sizeof(*st->heap), pick_qsort_cmp);
+		out->strata++;
+		out->short_strata += st->available < (int64_t)per_stratum;
+		for (size_t k = 0; k < st->count; k++) {
+			struct db_sample_item *it = &out->items[out->count++];
+			memcpy(it->finding_id, st->heap[k].id, sizeof(it->finding_id));
+			if (fetch_item(db, one, st->heap[k].fid, with_values, it, err, errlen))
+				goto out;
+		}
+	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	sqlite3_finalize(scan);
+	sqlite3_finalize(one);
+	strata_release(&ss);
+	free_ids(reviewed, nreviewed);
 	if (rc)
 		db_sample_release(out);
 	return rc;

@@ -87,9 +87,11 @@ struct db_sample {
  * Draws up to per_stratum findings of run_id from each rule (or category)
  * that have no verdict yet, placeholders aside.  Within a stratum the
  * findings are ordered by a SipHash keyed with the seed over their finding
- * id, so a seed always gives the same order, whatever the row ids; the
- * next sample after an import continues down the same order.  Raw values
- * (with_values) come only from runs made with --store-values.
+ * id (in SQL: ORDER BY piiaudit_rank(seed, finding_id), finding_id), so a
+ * seed always gives the same order, whatever the row ids; the next sample
+ * after an import continues down the same order.  One pass over the run,
+ * memory for strata x per_stratum findings.  Raw values (with_values) come
+ * only from runs made with --store-values.
  */
 int db_review_sample(struct db_store *s, int64_t run_id, enum db_stratum by,
                      unsigned per_stratum, uint64_t seed, bool with_values,

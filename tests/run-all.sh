@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the unit test programs given as arguments, then the CLI
-# tests in tests/cli/*.sh.  Each test prints its own "N passed, M failed";
+# Runs every test: the unit test programs given as arguments, the rule
+# packs' examples, the CLI tests in tests/cli/*.sh, and with FUZZ=1 the
+# fuzz harnesses over their seeds and regressions (make check-fuzz).  Each test prints its own "N passed, M failed";
 # this adds them up and ends with the overall line.  Exit 1 if any failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -33,11 +34,18 @@ done
 echo "== rules test"
 "$PIIAUDIT" rules test >"$out" 2>&1
 grep -E 'FAIL|passed, |piiaudit:' "$out"; count "$out"
-for t in tests/cli/t*.sh; do
+# CLI_TESTS narrows the CLI tests (a glob), e.g. for the sanitizer build.
+for t in ${CLI_TESTS:-tests/cli/t*.sh}; do
 	echo "== $t"
 	bash "$t" >"$out" 2>&1
 	grep -E '^(not ok|FAIL)|passed, ' "$out"
 	count "$out"
 done
+if [ "${FUZZ:-0}" = 1 ]; then
+	echo "== make check-fuzz"
+	make --no-print-directory check-fuzz >"$out" 2>&1
+	grep -E 'FAIL|passed, ' "$out"
+	count "$out"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

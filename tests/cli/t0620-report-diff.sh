@@ -47,8 +47,16 @@ check "md: the e-mail row" grep -qE "^\| email \| $came \| $gone \| " "$T/d.md"
 check "html: a diff section" grep -q '<section id="diff">' "$T/d.html"
 run 0 "$PIIAUDIT" report --db "$T/db" -o "$T/n.json"
 check "without --since-run: no diff" test "$(jpy "$T/n.json" 'd["diff"]')" = None
+check "diff: the runs share a key" test "$(jpy "$T/d.json" 'd["diff"]["same_key"]')" = True
+# A run made with another key cannot be compared: said, not hidden.
+PIIAUDIT_KEY_FILE=$T/other-key run 3 scan_corpus "$T/db"
+run 0 "$PIIAUDIT" report --db "$T/db" --since-run 2 -o "$T/k.json"
+check "another key: a warning on stderr" grep -q 'different fingerprint keys' "$T/err"
+check "another key: same_key false, nothing unchanged" \
+	test "$(jpy "$T/k.json" '[d["diff"]["same_key"], d["diff"]["unchanged"]]')" = "[False, 0]"
+run 2 "$PIIAUDIT" report --db "$T/db" --since-run 4
+check "--since-run of a missing run is named" grep -q "no run 4" "$T/err"
 run 2 "$PIIAUDIT" report --db "$T/db" --since-run 3
-check "--since-run of a missing run is named" grep -q 'no run 3' "$T/err"
-run 2 "$PIIAUDIT" report --db "$T/db" --since-run 2
+check "--since-run of the run itself is a usage error" grep -q 'is the run reported on' "$T/err"
 run 2 "$PIIAUDIT" report --db "$T/db" --since-run two
 finish

@@ -10,7 +10,6 @@
 set -eu
 db=$1 run=$2 archives=$3 members=$4 findings=$5
 sqlite3 -batch "$db" <<EOF
-PRAGMA journal_mode = WAL;
 PRAGMA cache_size = -65536;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $archives)

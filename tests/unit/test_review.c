@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "db/review.h"
 #include "db/store.h"
@@ -188,6 +189,27 @@ static void test_store(void)
 		CHECK(s1.items[i].value == NULL);
 	}
 	CHECK(na == 10 && nb == 5);
+	/* The SQL functions give the same ids and the same order. */
+	{
+		sqlite3_stmt *st;
+		size_t k = 0;
+		bool in_order = true;
+		CHECK(sqlite3_prepare_v2(db_handle(db),
+		                         "SELECT piiaudit_finding_id(f.fingerprint, s.path, s.member, f.offset,"
+		                         " f.rule) AS fid FROM findings f JOIN sources s ON s.id = f.source_id"
+		                         " WHERE f.rule = 'rule.a' AND f.placeholder = 0"
+		                         " ORDER BY piiaudit_rank(7, fid), fid LIMIT 10",
+		                         -1, &st, NULL) == SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			while (k < s1.count && strcmp(s1.items[k].rule, "rule.a"))
+				k++;
+			in_order &= k < s1.count &&
+			            !strcmp((const char *)sqlite3_column_text(st, 0), s1.items[k].finding_id);
+			k++;
+		}
+		sqlite3_finalize(st);
+		CHECK(in_order && k >= 10);
+	}
 	/* Another seed, another order. */
 	CHECK(db_review_sample(db, 1, DB_STRATUM_RULE, 10, 8, false, &s3, err, sizeof(err)) == 0);
 	same = s1.count == s3.count;
