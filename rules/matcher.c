@@ -20,6 +20,11 @@
 #include "rules/rule_internal.h"
 #include "rules/prefilter.h"
 
+/* A rule's keyword must stand in its match or this close to it: a property
+ * of the match, so whatever the windows, a hit is the same hit (the
+ * stream's lookbehind and overlap are larger). */
+#define KEYWORD_REACH 256
+
 struct keyword {
 	const char *text;   /* borrowed from the rule */
 	size_t len;
@@ -230,12 +235,28 @@ static double score_context(const struct rule *r, const unsigned char *subject, 
 	return r->context_required ? -1 : r->confidence;
 }
 
-/* A match [ms, me) of rule r was found: the value, the validator, the
- * lists and the context decide whether it is a hit. */
+static bool keyword_near(const struct rule_matcher *m, size_t rule_index,
+                         const unsigned char *subject, size_t len, size_t ms, size_t me)
+{
+	size_t lo = ms > KEYWORD_REACH ? ms - KEYWORD_REACH : 0;
+	size_t hi = me + KEYWORD_REACH < len ? me + KEYWORD_REACH : len;
+	for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
+		const struct keyword *k = &m->kw[m->kw_of_rule[m->kw_first[rule_index] + i]];
+		if (contains_caseless(subject + lo, hi - lo, k->text, k->len))
+			return true;
+	}
+	return false;
+}
+
+/* A match [ms, me) of rule r was found: the keywords, the value, the
+ * validator, the lists and the context decide whether it is a hit. */
 static int consider(struct rule_matcher *m, const struct rule *r, const unsigned char *subject,
                     size_t len, int rc, rule_hit_fn fn, void *ctx)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+	size_t index = (size_t)(r - m->set->rules);
+	if (m->kw_n[index] && !keyword_near(m, index, subject, len, ov[0], ov[1]))
+		return 0;
 	if ((uint32_t)r->value_group >= (uint32_t)rc || ov[2 * r->value_group] == PCRE2_UNSET)
 		return 0;
 	size_t vs = ov[2 * r->value_group], ve = ov[2 * r->value_group + 1];
@@ -294,8 +315,8 @@ static int scan_rule(struct rule_matcher *m, size_t index, const unsigned char *
  * (lookarounds, greedy lengths) is what the full scan matches.
  */
 static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsigned char *subject,
-                                size_t len, size_t from, size_t accept_end, rule_hit_fn fn,
-                                void *ctx)
+                                size_t len, size_t base, size_t from, size_t accept_end,
+                                rule_hit_fn fn, void *ctx)
 {
 	const struct rule *r = &m->set->rules[index];
 	size_t count, next = 0;
@@ -303,12 +324,12 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 	size_t width = rule_prefilter_width(m->prefilter, index);
 	size_t off = from;
 	while (off < accept_end) {
-		/* Candidate ends are relative to `from`. */
-		while (next < count && from + ends[next] <= off)
+		/* Candidate ends are relative to `base`. */
+		while (next < count && base + ends[next] <= off)
 			next++;
 		if (next == count)
 			break;
-		size_t end = from + ends[next];
+		size_t end = base + ends[next];
 		size_t start = width != SIZE_MAX && end - off > width ? end - width : off;
 		pcre2_set_offset_limit(m->mctx_limited, end);
 		int rc = pcre2_match(r->code, subject, len, start, 0, m->md, m->mctx_limited);
@@ -341,20 +362,24 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 		accept_end = len;
 	if (from >= accept_end)
 		return 0;
+	/* Keywords count near a match, so look from KEYWORD_REACH before the
+	 * first accepted start; Hyperscan starts there too, so that assertions
+	 * on the byte before `from` (\b, \B) see it. */
+	size_t base = from > KEYWORD_REACH ? from - KEYWORD_REACH : 0;
 	bool prefiltered = false;
 	if (m->prefilter) {
 		memset(m->kw_seen, 0, m->kw_count);
-		prefiltered = rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + from,
-		                                  len - from, m->kw_seen) == 0;
+		prefiltered = rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + base,
+		                                  len - base, m->kw_seen) == 0;
 	}
 	if (!prefiltered && m->kw_count)
-		find_keywords(m, subject + from, len - from);
+		find_keywords(m, subject + base, len - base);
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		if (r->disabled || !r->code || (only && only != r) || !rule_keywords_present(m, i))
 			continue;
 		int stop = prefiltered && rule_prefilter_covers(m->prefilter, i)
-		         ? scan_rule_candidates(m, i, subject, len, from, accept_end, fn, ctx)
+		         ? scan_rule_candidates(m, i, subject, len, base, from, accept_end, fn, ctx)
 		         : scan_rule(m, i, subject, len, from, accept_end, fn, ctx);
 		if (stop)
 			return stop;

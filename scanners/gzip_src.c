@@ -9,6 +9,7 @@
  * are kept.  A tar inside is then read by libarchive from this source.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,9 @@ static ssize_t gzip_read(struct byte_src *src, void *buf, size_t n)
 			         : rc == ISAL_INVALID_WRAPPER ? "not a valid gzip header"
 			         : "invalid compressed data");
 			g->failed = true;
-			size_t out = n - st->avail_out;
+			/* ISA-L may have stored bytes of the failing call before it
+			 * saw the damage: only what earlier calls gave is data. */
+			size_t out = n - out_before;
 			return out ? (ssize_t)out : -1;
 		}
 		if (st->block_state == ISAL_BLOCK_FINISH) {

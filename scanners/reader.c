@@ -170,9 +170,15 @@ static const char *sniff(const unsigned char *p, size_t n)
 			/* "BZh" must be followed by a block size digit. */
 			if (!strcmp(m->name, "bzip2") && (n < 4 || p[3] < '1' || p[3] > '9'))
 				continue;
-			/* lzma-alone is a weak magic: require a sane dictionary size byte. */
-			if (!strcmp(m->name, "lzma") && (n < 13 || p[12] != 0))
-				continue;
+			/* lzma-alone is a weak magic: the uncompressed size is unknown
+			 * (all ff, as xz-utils writes it) or below 2^56. */
+			if (!strcmp(m->name, "lzma")) {
+				bool unknown = n >= 13;
+				for (size_t k = 5; unknown && k < 13; k++)
+					unknown = p[k] == 0xff;
+				if (n < 13 || (!unknown && p[12] != 0))
+					continue;
+			}
 			return m->name;
 		}
 	}
@@ -281,6 +287,7 @@ struct record_buf {
 	size_t len, cap, max;
 	uint64_t base;               /* member offset of data[0] */
 	uint64_t total;              /* bytes read so far */
+	uint64_t total_max;          /* --max-member-bytes, 0: none */
 };
 
 /* Reads more into rb (growing it up to its maximum); 0 at the end, -1 on
@@ -299,7 +306,18 @@ static int record_fill(struct record_buf *rb, struct byte_src *src)
 		rb->data = grown;
 		rb->cap = cap;
 	}
-	ssize_t got = src_read(src, rb->data + rb->len, rb->cap - rb->len);
+	size_t want = rb->cap - rb->len;
+	if (rb->total_max) {
+		if (rb->total >= rb->total_max) {
+			snprintf(src->error, sizeof(src->error),
+			         "limit: more than %llu decompressed bytes (--max-member-bytes); the rest not scanned",
+			         (unsigned long long)rb->total_max);
+			return -1;
+		}
+		if (want > rb->total_max - rb->total)
+			want = (size_t)(rb->total_max - rb->total);
+	}
+	ssize_t got = src_read(src, rb->data + rb->len, want);
 	if (got < 0)
 		return -1;
 	rb->len += (size_t)got;
@@ -360,9 +378,11 @@ static enum scan_status records_array(struct scan_reader *r, struct byte_src *sr
 		         (unsigned long long)rb->max);
 		return SCAN_ERROR;
 	}
-	struct array_ctx a = { .r = r, .handle = h, .data = rb->data, .line = 1 };
+	/* A UTF-8 byte order mark may stand before the array. */
+	size_t bom = rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3) ? 3 : 0;
+	struct array_ctx a = { .r = r, .handle = h, .data = rb->data + bom, .base = bom, .line = 1 };
 	struct json_error err;
-	int rc = json_array_elements(rb->data, rb->len, on_array_element, &a, &err);
+	int rc = json_array_elements(rb->data + bom, rb->len - bom, on_array_element, &a, &err);
 	if (rc > 0)
 		return SCAN_STOPPED;
 	if (rc < 0) {
@@ -421,6 +441,11 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 		size_t len = end - start;
 		if (len && rb->data[start + len - 1] == '\r')
 			len--;
+		if (number == 1 && rb->base == 0 && start == 0 && len >= 3 &&
+		    !memcmp(rb->data, "\xef\xbb\xbf", 3)) {
+			start = 3; /* the byte order mark is not part of the record */
+			len -= 3;
+		}
 		if (!skipping && len) {
 			/* The peek can hold a line longer than the limit: same rule. */
 			bool too_large = len > rb->max;
@@ -445,7 +470,8 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 {
 	char reason[600] = "";
 	enum scan_status status;
-	struct record_buf rb = { .max = (size_t)r->limits.max_record_bytes };
+	struct record_buf rb = { .max = (size_t)r->limits.max_record_bytes,
+	                         .total_max = r->limits.max_member_bytes };
 	rb.cap = peek_len > (1u << 20) ? peek_len : (1u << 20);
 	if (rb.cap > rb.max)
 		rb.cap = rb.max > peek_len ? rb.max : peek_len;
