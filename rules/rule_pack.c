@@ -399,6 +399,11 @@ const char *ruleset_builtin_dir(void)
 			if ((size_t)snprintf(found, sizeof(found), "%s/rules/packs", exe) < sizeof(found) &&
 			    stat(found, &st) == 0 && S_ISDIR(st.st_mode))
 				return found;
+			/* An installed tree moved elsewhere: PREFIX/bin and PREFIX/share. */
+			if (up == 1 &&
+			    (size_t)snprintf(found, sizeof(found), "%s/share/piiaudit/rules", exe) < sizeof(found) &&
+			    stat(found, &st) == 0 && S_ISDIR(st.st_mode))
+				return found;
 			slash = strrchr(exe, '/');
 		}
 	}
