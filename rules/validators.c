@@ -1261,7 +1261,8 @@ static bool v_uk_nhs(const char *v, size_t len)
 	check = 11 - sum % 11;
 	if (check == 11)
 		check = 0;
-	return check != 10 && check == (unsigned)(d[9] - '0');
+	/* All zeros passes the arithmetic but is no number. */
+	return check != 10 && check == (unsigned)(d[9] - '0') && !all_same(d, 10);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1272,17 +1273,38 @@ static bool v_uk_nhs(const char *v, size_t len)
 static bool v_nl_bsn(const char *v, size_t len)
 {
 	unsigned sum = 0;
+	unsigned char d[9];
+	size_t n = 0;
 
-	if (!len_ok(v, len, 9) || len != 9)
+	/* Printed as 123456782, 1234.56.782 or 1234 56 782 (dots or spaces,
+	 * used consistently); 8-digit numbers carry a leading zero. */
+	if (!len_ok(v, len, 11))
 		return false;
-	for (size_t i = 0; i < 9; i++)
-		if (!is_digit((unsigned char)v[i]))
+	char sep = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (is_digit(c)) {
+			if (n == 9)
+				return false;
+			d[n++] = c;
+		} else if ((c == '.' || c == ' ') && (sep == 0 || sep == (char)c) && (n == 4 || n == 6)) {
+			sep = (char)c;
+		} else {
 			return false;
+		}
+	}
+	if (n == 8) {
+		memmove(d + 1, d, 8);
+		d[0] = '0';
+		n = 9;
+	}
+	if (n != 9 || (sep && len != 11))
+		return false;
 	for (size_t i = 0; i < 8; i++)
-		sum += (unsigned)(v[i] - '0') * (unsigned)(9 - i);
+		sum += (unsigned)(d[i] - '0') * (unsigned)(9 - i);
 	/* The last digit counts -1: add 10 times it instead (mod 11). */
-	sum += (unsigned)(v[8] - '0') * 10;
-	return sum % 11 == 0 && !all_same((const unsigned char *)v, 9);
+	sum += (unsigned)(d[8] - '0') * 10;
+	return sum % 11 == 0 && !all_same(d, 9);
 }
 
 /* PESEL: birth date with the century in the month (+80 1800s, +0 1900s,
