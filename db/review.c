@@ -412,7 +412,8 @@ static int load_reviewed(sqlite3 *db, char ***ids, size_t *count, char *err, siz
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
 		return sql_fail(db, "cannot read verdicts", err, errlen);
-	qsort(*ids, *count, sizeof(**ids), id_cmp);
+	if (*count)
+		qsort(*ids, *count, sizeof(**ids), id_cmp);
 	return 0;
 oom:
 	sqlite3_finalize(st);
@@ -527,7 +528,8 @@ int db_review_sample(struct db_store *s, int64_t run_id, enum db_stratum by,
 	}
 
 	/* By stratum name, then in rank order within each. */
-	qsort(ss.items, ss.count, sizeof(*ss.items), stratum_name_cmp);
+	if (ss.count)
+		qsort(ss.items, ss.count, sizeof(*ss.items), stratum_name_cmp);
 	for (size_t i = 0; i < ss.count; i++)
 		total += ss.items[i].count;
 	out->items = calloc(total ? total : 1, sizeof(*out->items));
@@ -537,7 +539,8 @@ int db_review_sample(struct db_store *s, int64_t run_id, enum db_stratum by,
 	}
 	for (size_t i = 0; i < ss.count; i++) {
 		struct stratum *st = &ss.items[i];
-		qsort(st->heap, st->count, sizeof(*st->heap), pick_qsort_cmp);
+		if (st->count)
+			qsort(st->heap, st->count, sizeof(*st->heap), pick_qsort_cmp);
 		out->strata++;
 		out->short_strata += st->available < (int64_t)per_stratum;
 		for (size_t k = 0; k < st->count; k++) {

@@ -1,0 +1,108 @@
+# tests/fuzz/fuzz.mk - libFuzzer harnesses, included at the end of the Makefile.
+#
+#   make fuzz                  build, then fuzz each target FUZZ_SECONDS (60)
+#   make -j2 fuzz              two targets at a time (one per core)
+#   make fuzz FUZZ_TARGETS=fuzz_reader FUZZ_SECONDS=3600
+#   make check-fuzz            seeds and regressions, then 8 s of fuzzing
+#                              per target; ends with "fuzz: N passed, M failed"
+#   make clean-fuzz            removes build-fuzz/ and the scratch corpora
+#
+# Uses the Makefile's LIB_SRCS, GEN_SRCS, PKGS, PKG_CONFIG, WARN and
+# DATADIR; adds no prerequisite to any target of the Makefile.  New corpus
+# entries and crash files go to FUZZ_WORK, never into the source tree: the
+# seeds in tests/fuzz/corpus/<target>/ are copied there first.
+
+FUZZ_CC            ?= clang
+FUZZ_DIR           ?= build-fuzz
+FUZZ_WORK          ?= $(or $(TMPDIR),/tmp)/piiaudit-fuzz
+FUZZ_SECONDS       ?= 60
+FUZZ_CHECK_SECONDS ?= 8
+FUZZ_FLAGS         ?=
+FUZZ_TARGETS       ?= fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines
+
+# Per-target libFuzzer options.  The reader gets room for small archives
+# and a generous timeout: limits allow 16 MiB per member, 10000 entries;
+# and a higher malloc limit: libarchive sizes its read-ahead buffer from
+# header fields (a 184-byte cpio asks for 4 GiB, never touched).
+FUZZ_FLAGS_fuzz_reader       = -max_len=8192 -timeout=60 -malloc_limit_mb=8192 -rss_limit_mb=4096
+FUZZ_FLAGS_fuzz_block_stream = -max_len=16384 -timeout=20
+FUZZ_FLAGS_fuzz_rule_pack    = -max_len=8192 -timeout=20
+FUZZ_FLAGS_fuzz_validators   = -max_len=2048 -timeout=20
+FUZZ_FLAGS_fuzz_json         = -max_len=4096 -timeout=20
+FUZZ_FLAGS_fuzz_gzip         = -max_len=8192 -timeout=30
+FUZZ_FLAGS_fuzz_engines      = -max_len=4096 -timeout=30
+
+# Seeds come from tests/fuzz/corpus/<target>/ unless named here.
+FUZZ_SEEDS_fuzz_engines = fuzz_rule_pack
+
+# Recursive (=) so that pkg-config only runs when a fuzz rule does.
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c17 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) $(filter-out -Werror -Wno-format-truncation,$(WARN)) -pthread -I. \
+                -DPIIAUDIT_DATADIR='"$(DATADIR)"' $(HS_DEF) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FUZZ_LDLIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+FUZZ_LIB_OBJS = $(patsubst %.c,$(FUZZ_DIR)/lib/%.o,$(sort $(LIB_SRCS) $(GEN_SRCS)))
+FUZZ_BINS     = $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+FUZZ_ALL_BINS = $(addprefix $(FUZZ_DIR)/,fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines)
+
+.PHONY: fuzz fuzz-build check-fuzz clean-fuzz
+
+# The library, instrumented for coverage but without libFuzzer's main.
+$(FUZZ_DIR)/lib/%.o: %.c $(wildcard */*.h) tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_ALL_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h tests/fuzz/fuzz_rule_pack.c scanners/gzip_src.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(FUZZ_LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+# One target: seeds (and regressions) copied into a scratch corpus that
+# persists between runs, libFuzzer's log kept next to it.
+fuzz-run-%: $(FUZZ_DIR)/%
+	@work="$(FUZZ_WORK)/$*"; mkdir -p "$$work/corpus" "$$work/artifacts"; \
+	for d in tests/fuzz/corpus/$(or $(FUZZ_SEEDS_$*),$*) tests/fuzz/regressions/$*; do \
+	  [ -d "$$d" ] && find "$$d" -maxdepth 1 -type f -exec cp {} "$$work/corpus/" \; ; \
+	done; \
+	echo "fuzz: $* for $(FUZZ_SECONDS) s, corpus and log in $$work"; \
+	$(FUZZ_DIR)/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -artifact_prefix="$$work/artifacts/" $(FUZZ_FLAGS_$*) $(FUZZ_FLAGS) \
+	  "$$work/corpus" >"$$work/log" 2>&1; rc=$$?; \
+	grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^==[0-9]+==ERROR|^SUMMARY|invariant failed|Test unit written' "$$work/log" | sed "s/^/  $*: /"; \
+	exit $$rc
+
+# Every seed and regression once, then a short run from a scratch copy.
+# fuzz_check_one expands to the shell commands for one target.
+fuzz_check_one = \
+	t=$(1); flags='$(FUZZ_FLAGS_$(1))'; work="$(FUZZ_WORK)/check-$(1)"; ok=1; \
+	rm -rf "$$work"; mkdir -p "$$work/corpus"; \
+	files=$$(find tests/fuzz/corpus/$(or $(FUZZ_SEEDS_$(1)),$(1)) tests/fuzz/regressions/$(1) -maxdepth 1 -type f 2>/dev/null | sort); \
+	if [ -n "$$files" ]; then \
+	  cp $$files "$$work/corpus/"; \
+	  $(FUZZ_DIR)/$(1) $$flags $$files >"$$work/replay.log" 2>&1 || ok=0; \
+	fi; \
+	if [ $$ok = 1 ]; then \
+	  $(FUZZ_DIR)/$(1) $$flags -max_total_time=$(FUZZ_CHECK_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix="$$work/" "$$work/corpus" >"$$work/fuzz.log" 2>&1 || ok=0; \
+	fi; \
+	if [ $$ok = 1 ]; then \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' "$$work/fuzz.log"); \
+	  echo "ok   $$t: $$(echo $$files | wc -w) seeds and regressions, then $$runs runs"; \
+	  passed=$$((passed + 1)); \
+	else \
+	  echo "FAIL $$t: logs in $$work"; \
+	  grep -hE '^==[0-9]+==ERROR|^SUMMARY|invariant failed|^Running: ' "$$work"/*.log | tail -n 4 | sed 's/^/     /'; \
+	  failed=$$((failed + 1)); \
+	fi;
+
+check-fuzz: $(FUZZ_BINS)
+	@passed=0; failed=0; \
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_check_one,$(t))) \
+	echo "fuzz: $$passed passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
+
+clean-fuzz:
+	rm -rf $(FUZZ_DIR)
+	rm -rf $(addprefix $(FUZZ_WORK)/,$(FUZZ_TARGETS) $(addprefix check-,$(FUZZ_TARGETS)))
