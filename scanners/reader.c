@@ -788,7 +788,9 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 		unit.kind = SCAN_UNIT_STDIN;
 		src.fd = STDIN_FILENO;
 	} else {
-		src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		/* A FIFO named on the command line is read as a stream: open()
+		 * waits for its writer, as cat does (folders never yield FIFOs). */
+		src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (src.fd < 0) {
 			fail_unit(r, &unit, NULL, strerror(errno));
 			return r->worst;
@@ -804,8 +806,6 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 				seek_fd = src.fd;
 			}
 		}
-		/* O_NONBLOCK only kept open() from hanging on a FIFO. */
-		fcntl(src.fd, F_SETFL, fcntl(src.fd, F_GETFL) & ~O_NONBLOCK);
 	}
 	process(r, &src.base, seek_fd, &unit, NULL, 0);
 	if (src.fd != STDIN_FILENO)
