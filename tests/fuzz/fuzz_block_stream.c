@@ -3,8 +3,9 @@
  *
  * Input: 8 header bytes, then the text.
  *   [0..1] block size, 1..4096 (below the overlap it is raised to it)
- *   [2]    overlap, OVERLAP_MIN..OVERLAP_MIN+63
- *   [3]    lookbehind, LOOKBEHIND_MIN..LOOKBEHIND_MIN+63
+ *   [2]    overlap, OVERLAP_MIN..OVERLAP_MIN+63 (+ KEYWORD_REACH when far)
+ *   [3]    bit 7: "far" mode; lookbehind, LOOKBEHIND_MIN..LOOKBEHIND_MIN+63
+ *          (+ KEYWORD_REACH when far)
  *   [4..7] seed of the chunk sizes (1..2*block) and of the feeding call:
  *          scan_stream_write(), or scan_stream_space() + _commit()
  *
@@ -23,7 +24,12 @@
  *    1-byte lookahead, and context words within 8 bytes each side: exact
  *    when overlap >= 21 + 8 and lookbehind >= 8;
  *  - "id:NNNN": digits right after "id:", a 3-byte lookbehind, at most 6
- *    digits plus a 1-byte lookahead.
+ *    digits plus a 1-byte lookahead; its keyword "id:" stands in the
+ *    lookbehind, before the match;
+ *  - far mode only, "NNN-NNNN" with the keyword "tel" anywhere within
+ *    KEYWORD_REACH (256) bytes of the match (rules/matcher.c: a keyword
+ *    counts in the match or that close to it): exact when lookbehind >=
+ *    256 and overlap >= 256 + 9, as the reader's 1024 and 8192 are.
  * The window invariants are checked too: from < accept_end <= len <= cap,
  * base + from is where the previous window stopped accepting, base only
  * grows, one final window, and the stream's byte count at the end.
@@ -36,14 +42,13 @@
 
 #define OVERLAP_MIN 29u
 #define LOOKBEHIND_MIN 8u
+#define KEYWORD_REACH 256u   /* as rules/matcher.c */
 #define MAX_HITS 8192
 #define HEADER 8
 
-/* The "id:" rule's keyword stands in its lookbehind, before the match.
- * Known bug (tests/fuzz/README.md): the keyword prefilter only looks at
- * [from, len), so such a hit starting right at `from` is lost.  With
- * FUZZ_SKIP_KNOWN=1 in the environment the rule has no keyword, so that
- * long runs can look for other bugs. */
+/* The "id:" rule's keyword stands in its lookbehind, before the match
+ * (once a bug: the keyword search started at `from`).  FUZZ_SKIP_KNOWN=1
+ * in the environment leaves that keyword out. */
 static const char rules_yaml_head[] =
 	"rules:\n"
 	"  - id: bs.email\n"
@@ -59,11 +64,18 @@ static const char rules_yaml_head[] =
 	"    category: other\n"
 	"    pattern: '(?<=id:)[0-9]{4,6}(?![0-9])'\n";
 static const char rules_yaml_keyword[] = "    keywords: ['id:']\n";
+static const char rules_yaml_far[] =
+	"  - id: bs.tel\n"
+	"    category: phone\n"
+	"    pattern: '(?<![0-9-])[0-9]{3}-[0-9]{4}(?![0-9-])'\n"
+	"    keywords: ['tel']\n";
 
-/* [0]: the default engine, [1]: PCRE2 alone. */
-static struct ruleset sets[2];
-static struct rule_matcher *matchers[2];
-static struct rule_matcher *matcher;   /* the one in use */
+/* [near/far][0]: the default engine, [1]: PCRE2 alone. */
+static struct ruleset all_sets[2][2];
+static struct rule_matcher *all_matchers[2][2];
+static struct ruleset *sets;              /* the mode in use */
+static struct rule_matcher **matchers;
+static struct rule_matcher *matcher;      /* the one in use */
 
 struct found {
 	uint64_t start, line;
@@ -156,23 +168,27 @@ static uint32_t xorshift(uint32_t *x)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[64], yaml[sizeof(rules_yaml_head) + sizeof(rules_yaml_keyword)];
+	char path[64], yaml[sizeof(rules_yaml_head) + sizeof(rules_yaml_keyword) + sizeof(rules_yaml_far)];
 	const char *skip = getenv("FUZZ_SKIP_KNOWN");
 	int fd = fuzz_memfd("fuzz-rules.yaml", path, sizeof(path));
-	snprintf(yaml, sizeof(yaml), "%s%s", rules_yaml_head,
-	         skip && *skip && strcmp(skip, "0") ? "" : rules_yaml_keyword);
-	fuzz_memfd_set(fd, yaml, strlen(yaml));
-	for (int i = 0; i < 2; i++) {
-		ruleset_init(&sets[i]);
-		sets[i].match_limit = 1000000;
-		sets[i].engine = i ? RULE_ENGINE_PCRE2 : RULE_ENGINE_AUTO;
-		if (ruleset_load_path(&sets[i], path) || ruleset_compile(&sets[i]))
-			fuzz_die("ruleset", ruleset_error(&sets[i]));
-		if (!(matchers[i] = rule_matcher_new(&sets[i])))
-			fuzz_die("rule_matcher_new", NULL);
+	for (int far = 0; far < 2; far++) {
+		snprintf(yaml, sizeof(yaml), "%s%s%s", rules_yaml_head,
+		         skip && *skip && strcmp(skip, "0") ? "" : rules_yaml_keyword,
+		         far ? rules_yaml_far : "");
+		fuzz_memfd_set(fd, yaml, strlen(yaml));
+		for (int i = 0; i < 2; i++) {
+			struct ruleset *set = &all_sets[far][i];
+			ruleset_init(set);
+			set->match_limit = 1000000;
+			set->engine = i ? RULE_ENGINE_PCRE2 : RULE_ENGINE_AUTO;
+			if (ruleset_load_path(set, path) || ruleset_compile(set))
+				fuzz_die("ruleset", ruleset_error(set));
+			if (!(all_matchers[far][i] = rule_matcher_new(set)))
+				fuzz_die("rule_matcher_new", NULL);
+		}
 	}
-	fprintf(stderr, "fuzz_block_stream: engines %s and %s\n", ruleset_engine_name(&sets[0]),
-	        ruleset_engine_name(&sets[1]));
+	fprintf(stderr, "fuzz_block_stream: engines %s and %s\n", ruleset_engine_name(&all_sets[0][0]),
+	        ruleset_engine_name(&all_sets[0][1]));
 	close(fd);
 	return 0;
 }
@@ -253,8 +269,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HEADER || size > (1u << 20))
 		return 0;
 	size_t block = 1 + (((size_t)data[0] << 8 | data[1]) % 4096);
-	size_t overlap = OVERLAP_MIN + data[2] % 64;
-	size_t lookbehind = LOOKBEHIND_MIN + data[3] % 64;
+	bool far = data[3] & 0x80;
+	size_t overlap = OVERLAP_MIN + data[2] % 64 + (far ? KEYWORD_REACH : 0);
+	size_t lookbehind = LOOKBEHIND_MIN + data[3] % 64 + (far ? KEYWORD_REACH : 0);
+	sets = all_sets[far];
+	matchers = all_matchers[far];
 	uint32_t seed = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 |
 	                (uint32_t)data[6] << 8 | data[7];
 	if (!seed)
@@ -288,9 +307,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* A rule that hit PCRE2's limits gave up on part of a subject. */
 	uint64_t limits = 0;
-	for (size_t i = 0; i < 2; i++)
-		for (size_t k = 0; k < sets[i].count; k++)
-			limits += rule_matcher_limit_hits(matchers[i], k);
+	for (size_t f = 0; f < 2; f++)
+		for (size_t i = 0; i < 2; i++)
+			for (size_t k = 0; k < all_sets[f][i].count; k++)
+				limits += rule_matcher_limit_hits(all_matchers[f][i], k);
 	if (limits != limit_hits_seen) {
 		limit_hits_seen = limits;
 		return 0;

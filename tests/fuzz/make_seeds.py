@@ -209,6 +209,12 @@ def block_stream_seeds():
     write(t, "boundary", header(29, 0, 0, 3) + b"a" * 20 + b"ann@corp.io id:4321\n" * 4)
     write(t, "empty", header(100, 1, 1, 5))
     write(t, "newlines", header(64, 2, 9, 11) + b"\n" * 70 + b"to x@y.io\n\n" * 20)
+    # Far mode (bit 7 of byte 3): lookbehind and overlap 256 more, and a rule
+    # whose keyword "tel" may stand up to 256 bytes from its match.
+    far = (b"tel: 555-1234 " + b"." * 250 + b" 555-4321 " + b"," * 300 + b" 555-0000\n"
+           b"555-1111 " + b"-" * 240 + b"TEL id:12345 ann@corp.io\n")
+    write(t, "far-keywords", header(40, 0, 0x80, 9) + far)
+    write(t, "far-big-block", header(1000, 5, 0x85, 77) + far * 2)
 
 
 def rule_pack_seeds():
