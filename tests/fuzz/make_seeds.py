@@ -384,9 +384,40 @@ def gzip_seeds():
     write(t, "bomb.gz", tool(["gzip", "-9n"], b"\0" * (2 << 20)))
 
 
+def packs_seeds():
+    """Each built-in pack's examples, as text for fuzz_packs."""
+    t = "fuzz_packs"
+    import re
+    write(t, "sample.txt", TEXT + JSONL)
+    packs = os.path.join(ROOT, "rules", "packs")
+    for name in sorted(os.listdir(packs)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(packs, name), "rb") as f:
+            lines = f.read().split(b"\n")
+        examples, inside = [], False
+        for line in lines:
+            if re.match(rb"\s+(match|no-match):\s*$", line):
+                inside = True
+                continue
+            m = re.match(rb"\s+- '(.*)'\s*$", line) if inside else None
+            if m:
+                examples.append(m.group(1).replace(b"''", b"'"))
+            elif inside and not re.match(rb"\s+- ", line):
+                inside = False
+        chunk, n = b"", 0
+        for ex in examples:
+            if len(chunk) + len(ex) + 1 >= MAX_SEED:
+                write(t, "%s.%d" % (name[:-5], n), chunk)
+                chunk, n = b"", n + 1
+            chunk += ex + b"\n"
+        if chunk:
+            write(t, "%s.%d" % (name[:-5], n), chunk)
+
+
 def main():
     for target in ("fuzz_reader", "fuzz_block_stream", "fuzz_rule_pack", "fuzz_validators",
-                   "fuzz_json", "fuzz_gzip"):
+                   "fuzz_json", "fuzz_gzip", "fuzz_packs"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     reader_seeds()
     block_stream_seeds()
@@ -394,6 +425,7 @@ def main():
     validator_seeds()
     json_seeds()
     gzip_seeds()
+    packs_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")
