@@ -308,8 +308,10 @@ static int scan_rule(struct rule_matcher *m, size_t index, const unsigned char *
 
 /*
  * The same matches as scan_rule(), found from the prefilter's candidate
- * ends.  Let E be the first candidate end after `off` and W the rule's
- * longest match.  No match starts in [off, E - W): it would end before E.
+ * ends.  Every match [s, e) has a candidate end in (s, e] (rule.h, the
+ * `prefilter` contract).  Let E be the first candidate end after `off` and
+ * W the rule's longest match.  No match starts in [off, E - W): its
+ * candidate would lie in (off, E).
  * So PCRE2 searches from max(off, E - W), with starts limited to <= E by
  * the offset limit; the subject is the whole window, so what PCRE2 matches
  * (lookarounds, greedy lengths) is what the full scan matches.

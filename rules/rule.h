@@ -49,9 +49,10 @@ struct rule {
 	char *category;     /* one of rule_categories */
 	char *description;
 	char *pattern;      /* PCRE2 source */
-	char *prefilter;    /* optional Hyperscan expression matching at least
-	                     * wherever `pattern` ends a match (e.g. its suffix
-	                     * from a rare byte); the pattern itself when NULL */
+	char *prefilter;    /* optional Hyperscan expression that, for every
+	                     * match [s, e) of `pattern`, ends a match in
+	                     * (s, e] (e.g. the pattern's suffix from a rare
+	                     * byte); the pattern itself when NULL */
 	char *group_name;   /* capture holding the value: a name, or NULL */
 	int group;          /* ... or a number (0: the whole match) */
 	char *validator_name;
