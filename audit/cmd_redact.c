@@ -8,9 +8,16 @@
  * A text unit is rewritten either as a stream of block-stream windows
  * (scanners/rewrite.c keeps the cursor, so a value across two blocks is
  * replaced once) or, for JSON lines with --field and for the drop-record
- * style, line by line: the selected string fields are decoded, matched,
- * and the matches mapped back to raw bytes and replaced by JSON-escaped
- * text, so every line stays valid JSON.
+ * style, line by line, or, for a JSON array with --field, element by
+ * element (the array held whole, as scan holds it): the selected string
+ * fields are decoded, matched, and the matches mapped back to raw bytes
+ * and replaced by JSON-escaped text, so every record stays valid JSON.
+ *
+ * With --plan (an erasure; audit/redact_plan.c reads the plan), only hits
+ * whose keyed fingerprint is planned are kept, and each planned location
+ * of the unit is checked (the bytes there must have the planned
+ * fingerprint) and replaced, or marked changed; the outcome of every
+ * location is recorded in redaction_plan_locations.
  *
  * What a value becomes is rules/pseudonym.c's: placeholder, mask, or a
  * pseudonym seeded by the value's keyed fingerprint.  Each file's run is
@@ -715,15 +722,15 @@ static int first_json_byte(const unsigned char *p, size_t n)
 	return -1;
 }
 
-/* One line (without its newline): matched, then written with its spans
- * replaced, or dropped. */
-static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
+/* The spans to replace in one record (a line, or an element of a JSON
+ * array: element), at member offset off; -1 when out of memory. */
+static int record_spans(struct redactor *r, const unsigned char *line, size_t len, uint64_t off, bool element)
 {
 	r->span_count = r->arena_len = 0;
 	r->rec_findings = 0;
 	r->rec = line;
 	int rc = -1;
-	if (r->opt->fields.count && first_json_byte(line, len) == '{') {
+	if (r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
 		struct json_error err;
 		rc = json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
 		if (rc == -2)
@@ -736,12 +743,17 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 	}
 	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
 		goto oom;
-	if (r->plan && plan_spans(r, line, len, r->line_off))
+	if (r->plan && plan_spans(r, line, len, off))
 		goto oom;
-	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
-		r->dropped++;
-		return 0;
-	}
+	return 0;
+oom:
+	snprintf(r->reason, sizeof(r->reason), "out of memory");
+	return -1;
+}
+
+/* The record written with its spans replaced. */
+static int write_spans(struct redactor *r, const unsigned char *line, size_t len)
+{
 	size_t at = 0;
 	for (size_t i = 0; i < r->span_count; i++) {
 		const struct span *sp = &r->spans[i];
@@ -751,12 +763,137 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 			return -1;
 		at = sp->end;
 	}
-	if (stream_out(r, line + at, len - at) || (newline && stream_out(r, "\n", 1)))
+	return stream_out(r, line + at, len - at);
+}
+
+/* One line (without its newline): matched, then written with its spans
+ * replaced, or dropped. */
+static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
+{
+	if (record_spans(r, line, len, r->line_off, false))
+		return -1;
+	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
+		r->dropped++;
+		return 0;
+	}
+	if (write_spans(r, line, len) || (newline && stream_out(r, "\n", 1)))
 		return -1;
 	return 0;
-oom:
-	snprintf(r->reason, sizeof(r->reason), "out of memory");
-	return -1;
+}
+
+/* ---- JSON arrays: each element a record ---- */
+
+struct array_out {
+	struct redactor *r;
+	const unsigned char *data;  /* the whole unit */
+	size_t bom;                 /* bytes before data of the array text */
+	size_t prev_end;            /* end of the previous element, in data */
+	size_t elements;
+	bool kept_any;
+	int failed;
+};
+
+static int count_element(void *ctx, size_t index, size_t start, size_t end)
+{
+	(void)ctx;
+	(void)index;
+	(void)start;
+	(void)end;
+	return 0;
+}
+
+/* An element: the bytes before it (the opening bracket, or the separator
+ * from the previous element kept), then it with its spans replaced.  A
+ * dropped element takes the separator before it along, so the array stays
+ * valid JSON. */
+static int array_element(void *ctx, size_t index, size_t start, size_t end)
+{
+	struct array_out *a = ctx;
+	struct redactor *r = a->r;
+	start += a->bom;
+	end += a->bom;
+	a->elements++;
+	if (got_signal) {
+		snprintf(r->reason, sizeof(r->reason), "interrupted");
+		return a->failed = 1;
+	}
+	if (index == 0 && stream_out(r, a->data, start))
+		return a->failed = 1;
+	if (record_spans(r, a->data + start, end - start, start, true))
+		return a->failed = 1;
+	bool drop = r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings;
+	if (drop) {
+		r->dropped++;
+	} else {
+		if (a->kept_any && stream_out(r, a->data + a->prev_end, start - a->prev_end))
+			return a->failed = 1;
+		if (write_spans(r, a->data + start, end - start))
+			return a->failed = 1;
+		a->kept_any = true;
+	}
+	a->prev_end = end;
+	return 0;
+}
+
+/* A JSON array read whole (up to --max-record-bytes, as scan does) and
+ * rewritten element by element; one that is not valid JSON is redacted as
+ * text, as one record. */
+static int redact_array(struct redactor *r, const struct redact_io_unit *u)
+{
+	size_t len = 0;
+	if (!r->line) {
+		r->line_cap = 1u << 20;
+		if (!(r->line = malloc(r->line_cap))) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+	}
+	for (;;) {
+		if (len == r->line_cap) {
+			if (r->line_cap >= r->opt->max_record_bytes) {
+				snprintf(r->reason, sizeof(r->reason),
+				         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
+				         (unsigned long long)r->opt->max_record_bytes);
+				return -1;
+			}
+			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
+			             : (size_t)r->opt->max_record_bytes;
+			unsigned char *grown = realloc(r->line, cap);
+			if (!grown) {
+				snprintf(r->reason, sizeof(r->reason), "out of memory");
+				return -1;
+			}
+			r->line = grown;
+			r->line_cap = cap;
+		}
+		ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
+		if (got < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		r->bytes_in += (uint64_t)got;
+		len += (size_t)got;
+		if (len > r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)r->opt->max_record_bytes);
+			return -1;
+		}
+	}
+	struct array_out a = { .r = r, .data = r->line };
+	struct json_error err;
+	a.bom = len >= 3 && !memcmp(r->line, "\xef\xbb\xbf", 3) ? 3 : 0;
+	r->line_off = 0;
+	/* Checked whole first: nothing is written of an array that is not one. */
+	if (json_array_elements(r->line + a.bom, len - a.bom, count_element, NULL, &err))
+		return do_line(r, r->line, len, false);
+	if (json_array_elements(r->line + a.bom, len - a.bom, array_element, &a, &err) || a.failed)
+		return -1;
+	if (!a.elements)
+		return stream_out(r, r->line, len);
+	return stream_out(r, r->line + a.prev_end, len - a.prev_end);
 }
 
 static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
@@ -854,6 +991,7 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 {
 	struct redactor *r = ctx;
 	int first = first_json_byte(u->peek, u->peek_len);
+	bool array = r->opt->fields.count && first == '[';
 	bool lines = r->opt->style == STYLE_DROP || (r->opt->fields.count && first == '{');
 	r->out = u->out;
 	r->reason[0] = '\0';
@@ -861,7 +999,7 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = lines ? redact_lines(r, u) : redact_stream(r, u);
+	int rc = array ? redact_array(r, u) : lines ? redact_lines(r, u) : redact_stream(r, u);
 	if (rc)
 		snprintf(err, errlen, "%s", r->reason[0] ? r->reason : "cannot rewrite");
 	for (size_t i = r->unit_loc_next; !rc && i < r->unit_loc_count; i++)
@@ -1113,15 +1251,15 @@ static void redact_usage(FILE *out)
 	        "  --except LIST           redact all but these categories or rule ids\n"
 	        "  --min-confidence X      leave findings below this confidence (0 to 1)\n"
 	        "  --include-placeholders  redact documentation values too (example.com...)\n"
-	        "  --field PATH            JSON lines: redact only this string field (dotted,\n"
-	        "                          repeatable); other lines are redacted as text\n"
+	        "  --field PATH            JSON lines and arrays: redact only this string field\n"
+	        "                          (dotted, repeatable); other lines are redacted as text\n"
 	        "  --plan FILE             an erasure: redact only the values of the plan that\n"
 	        "                          'piiaudit lookup --redact-plan' wrote, at every planned\n"
 	        "                          place (checked by fingerprint first: a place whose\n"
 	        "                          bytes changed is left and named, exit 3) and wherever\n"
 	        "                          else a rule finds them\n"
 	        "  --max-findings N        drop-record: keep records with up to N findings (0)\n"
-	        "  --max-record-bytes N    longest line held in line mode (default 64M)\n"
+	        "  --max-record-bytes N    longest line or JSON array held (default 64M)\n"
 	        "  --rules PATH            add a rule pack file or folder (repeatable)\n"
 	        "  --no-builtin-rules      only the packs given with --rules\n"
 	        "  --db FILE               record the run in FILE (default ./piiaudit.db)\n"
