@@ -74,7 +74,7 @@ static void lookup_usage(FILE *out)
 	        "  --format FORMAT        text (default) or json\n"
 	        "  --redact-plan FILE     also write every location as JSON lines (source,\n"
 	        "                         member, offset, length, category, fingerprint), mode\n"
-	        "                         0600, for 'piiaudit redact'\n"
+	        "                         0600, for 'piiaudit redact --plan FILE'\n"
 	        "  -h, --help             this help\n"
 	        "\n"
 	        "Exit status: 0 looked up (found or not: 'no occurrence' says so), 2 usage or\n"
@@ -470,7 +470,7 @@ static int loc_cmp(const void *a, const void *b)
 
 /* Each place once, whatever the runs and databases that saw it. */
 static int write_plan(const char *path, const struct subject *s, const struct occurrences *occ,
-                      size_t *written)
+                      const char *key_id, size_t *written)
 {
 	struct occurrence **order = malloc((occ->count ? occ->count : 1) * sizeof(*order));
 	int fd = -1, rc = -1;
@@ -508,7 +508,7 @@ static int write_plan(const char *path, const struct subject *s, const struct oc
 		fprintf(f, ",\"line\":%lld", (long long)o->line);
 		if (o->record > 0)
 			fprintf(f, ",\"record\":%lld", (long long)o->record);
-		fputs("}\n", f);
+		fprintf(f, ",\"key_id\":\"%s\"}\n", key_id);
 		(*written)++;
 	}
 	if (fflush(f) || ferror(f)) {
@@ -720,7 +720,7 @@ int cmd_lookup(int argc, char **argv)
 	}
 	if (plan_path) {
 		size_t written;
-		if (write_plan(plan_path, &subject, &occ, &written)) {
+		if (write_plan(plan_path, &subject, &occ, key.id, &written)) {
 			status = EXIT_UNREADABLE;
 			goto out;
 		}

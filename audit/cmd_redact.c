@@ -8,9 +8,16 @@
  * A text unit is rewritten either as a stream of block-stream windows
  * (scanners/rewrite.c keeps the cursor, so a value across two blocks is
  * replaced once) or, for JSON lines with --field and for the drop-record
- * style, line by line: the selected string fields are decoded, matched,
- * and the matches mapped back to raw bytes and replaced by JSON-escaped
- * text, so every line stays valid JSON.
+ * style, line by line, or, for a JSON array with --field, element by
+ * element (the array held whole, as scan holds it): the selected string
+ * fields are decoded, matched, and the matches mapped back to raw bytes
+ * and replaced by JSON-escaped text, so every record stays valid JSON.
+ *
+ * With --plan (an erasure; audit/redact_plan.c reads the plan), only hits
+ * whose keyed fingerprint is planned are kept, and each planned location
+ * of the unit is checked (the bytes there must have the planned
+ * fingerprint) and replaced, or marked changed; the outcome of every
+ * location is recorded in redaction_plan_locations.
  *
  * What a value becomes is rules/pseudonym.c's: placeholder, mask, or a
  * pseudonym seeded by the value's keyed fingerprint.  Each file's run is
@@ -31,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "audit/cli.h"
+#include "audit/redact_plan.h"
 #include "db/schema.h"
 #include "db/store.h"
 #include "rules/pseudonym.h"
@@ -59,6 +67,7 @@ struct redact_options {
 	uint64_t max_findings;
 	uint64_t max_record_bytes;
 	bool force, verify, quiet, follow;
+	const char *plan_path;      /* --plan: an erasure */
 };
 
 /* A set of 64-bit hashes: the pseudonyms written, for --verify. */
@@ -70,6 +79,15 @@ struct hash_set {
 struct span {
 	size_t start, end;          /* raw offsets in the line */
 	size_t text, len;           /* replacement in the arena */
+	bool planned;               /* --plan: it is a planned location */
+};
+
+/* --plan, stream mode: a span to replace in a window. */
+struct cand {
+	uint64_t start, end;        /* member offsets */
+	const struct rule *rule;    /* NULL: a planned location whose rule is not loaded */
+	const char *category;
+	struct plan_loc *loc;       /* the planned location it is, or NULL */
 };
 
 struct redactor {
@@ -101,6 +119,19 @@ struct redactor {
 	/* Verify. */
 	uint64_t remaining, verify_errors;
 	uint64_t v_line, v_line_hits;
+	/* --plan. */
+	struct redact_plan *plan;   /* NULL without --plan */
+	struct plan_loc **file_locs; /* the planned locations of the file being redacted */
+	size_t file_loc_count, file_loc_alloc;
+	struct plan_loc **unit_locs; /* of the text unit, by offset */
+	size_t unit_loc_count, unit_loc_alloc, unit_loc_next;
+	struct cand *cands;
+	size_t cand_count, cand_alloc;
+	uint64_t line_off;          /* line mode: member offset of the line */
+	uint64_t plan_extra;        /* occurrences of planned values not in the plan */
+	unsigned char loc_val[SCAN_OVERLAP_DEFAULT];
+	uint32_t loc_map[SCAN_OVERLAP_DEFAULT + 1];
+	char text[REPL_MAX], esc[REPL_MAX];   /* a replacement, and escaped */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -165,7 +196,9 @@ static bool set_has(const struct hash_set *s, uint64_t h)
 static int collect_hit(void *ctx, const struct rule_hit *hit)
 {
 	struct redactor *r = ctx;
-	if (hit->confidence < r->opt->min_confidence || (hit->placeholder && !r->opt->placeholders))
+	/* An erasure redacts the planned values even where they look like
+	 * documentation placeholders: the fingerprint decides. */
+	if (hit->confidence < r->opt->min_confidence || (hit->placeholder && !r->opt->placeholders && !r->plan))
 		return 0;
 	if (r->hit_count == r->hit_alloc) {
 		size_t alloc = r->hit_alloc ? r->hit_alloc * 2 : 256;
@@ -191,37 +224,58 @@ static int hit_cmp(const void *a, const void *b)
 	return strcmp(x->rule->id, y->rule->id);
 }
 
+/* The keyed fingerprint of a value, as scan computes it. */
+static void value_fingerprint(struct redactor *r, const char *cat, const unsigned char *value, size_t len,
+                              char fp[DB_FINGERPRINT_HEX])
+{
+	char normal[4096];
+	size_t nlen = rule_normalize(cat, (const char *)value, len, normal, sizeof(normal));
+	db_key_fingerprint(&r->key, cat, normal, nlen, fp);
+	explicit_bzero(normal, nlen);
+}
+
 /* The selected hits of subject[from, accept_end), in order of start (the
- * longest first).  -1 when out of memory. */
+ * longest first); with --plan, only those of a planned value.  -1 when out
+ * of memory. */
 static int find_hits(struct redactor *r, const unsigned char *s, size_t len, size_t from, size_t end)
 {
 	r->hit_count = 0;
 	if (rule_matcher_scan(r->matcher, s, len, from, end, NULL, collect_hit, r))
 		return -1;
+	if (r->plan) {
+		size_t kept = 0;
+		for (size_t i = 0; i < r->hit_count; i++) {
+			char fp[DB_FINGERPRINT_HEX];
+			value_fingerprint(r, r->hits[i].rule->category, s + r->hits[i].start, r->hits[i].len, fp);
+			if (redact_plan_has(r->plan, r->hits[i].rule->category, fp))
+				r->hits[kept++] = r->hits[i];
+		}
+		r->hit_count = kept;
+	}
 	if (r->hit_count > 1)
 		qsort(r->hits, r->hit_count, sizeof(*r->hits), hit_cmp);
 	return 0;
 }
 
-/* What the value becomes; returns its length (unescaped). */
-static size_t replacement(struct redactor *r, const struct rule_hit *h, const unsigned char *value,
-                          char *out, size_t cap)
+/* What the value becomes; returns its length (unescaped).  rule may be
+ * NULL (a planned location whose rule is not loaded): counted in the
+ * total only. */
+static size_t replacement(struct redactor *r, const struct rule *rule, const char *cat,
+                          const unsigned char *value, size_t len, char *out, size_t cap)
 {
-	const char *cat = h->rule->category;
 	size_t n;
-	r->counts[h->rule - r->rules->rules]++;
+	if (rule)
+		r->counts[rule - r->rules->rules]++;
 	r->replaced++;
 	switch (r->opt->style) {
 	case STYLE_MASK:
-		return rule_mask_shape(cat, (const char *)value, h->len, out, cap);
+		return rule_mask_shape(cat, (const char *)value, len, out, cap);
 	case STYLE_PSEUDONYM: {
-		char normal[4096], fp[DB_FINGERPRINT_HEX];
+		char fp[DB_FINGERPRINT_HEX];
 		unsigned char seed[RULE_SEED_BYTES];
-		size_t nlen = rule_normalize(cat, (const char *)value, h->len, normal, sizeof(normal));
-		db_key_fingerprint(&r->key, cat, normal, nlen, fp);
-		explicit_bzero(normal, nlen);
+		value_fingerprint(r, cat, value, len, fp);
 		rule_seed_from_hex(fp, seed);
-		n = rule_pseudonym(cat, (const char *)value, h->len, seed, out, cap);
+		n = rule_pseudonym(cat, (const char *)value, len, seed, out, cap);
 		if (r->opt->verify)
 			set_add(&r->pseudonyms, hash_bytes(out, n));
 		return n;
@@ -237,6 +291,171 @@ static size_t tail_replacement(struct redactor *r, const unsigned char *v, size_
 	if (r->opt->style == STYLE_PLACEHOLDER)
 		return 0;
 	return rule_mask_shape("other", (const char *)v, n, out, cap);
+}
+
+/* ---- --plan: an erasure's planned locations ---- */
+
+static size_t json_escape(const char *text, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 6 < cap; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '"' || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char)c;
+		} else if (c < 0x20) {
+			k += (size_t)snprintf(out + k, cap - k, "\\u%04x", c);
+		} else {
+			out[k++] = (char)c;
+		}
+	}
+	return k;
+}
+
+static void loc_changed(struct plan_loc *loc, const char *why)
+{
+	loc->status = PLAN_CHANGED;
+	loc->why = why;
+}
+
+/* Whether raw[0, loc->length) holds loc's planned value, fingerprinted
+ * with this key; *value and *vlen: the value, decoded when loc lies in a
+ * JSON string. */
+static bool loc_holds(struct redactor *r, const struct plan_loc *loc, const unsigned char *raw,
+                      const unsigned char **value, size_t *vlen)
+{
+	char fp[DB_FINGERPRINT_HEX];
+	*value = raw;
+	*vlen = (size_t)loc->length;
+	if (loc->record > 0) {
+		*vlen = json_decode_string(raw, (size_t)loc->length, r->loc_val, r->loc_map);
+		*value = r->loc_val;
+	}
+	value_fingerprint(r, loc->category, *value, *vlen, fp);
+	return !strcmp(fp, loc->fingerprint);
+}
+
+/* The replacement of a planned location that holds its value: in r->text,
+ * JSON-escaped into r->esc when it lies in a JSON string.  Its length, and
+ * *out where it is. */
+static size_t loc_replacement(struct redactor *r, const struct plan_loc *loc, const struct rule *rule,
+                              const unsigned char *value, size_t vlen, const char **out)
+{
+	size_t n = replacement(r, rule, loc->category, value, vlen, r->text, REPL_MAX);
+	explicit_bzero(r->loc_val, sizeof(r->loc_val));
+	*out = r->text;
+	if (loc->record > 0) {
+		n = json_escape(r->text, n, r->esc, REPL_MAX);
+		*out = r->esc;
+	}
+	return n;
+}
+
+static const struct rule *loc_rule(struct redactor *r, const struct plan_loc *loc)
+{
+	return loc->rule ? ruleset_find(r->rules, loc->rule) : NULL;
+}
+
+static int push_cand(struct redactor *r, uint64_t start, uint64_t end, const struct rule *rule,
+                     const char *category, struct plan_loc *loc)
+{
+	if (r->cand_count == r->cand_alloc) {
+		size_t alloc = r->cand_alloc ? 2 * r->cand_alloc : 64;
+		struct cand *grown = realloc(r->cands, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->cands = grown;
+		r->cand_alloc = alloc;
+	}
+	r->cands[r->cand_count++] = (struct cand){ start, end, rule, category, loc };
+	return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	return (x->loc == NULL) - (y->loc == NULL);
+}
+
+/* Stream mode with --plan: the window's hits of planned values (found by
+ * fingerprint, wherever they are) and its planned locations (each checked:
+ * the bytes there must still have the planned fingerprint), replaced in
+ * order of start. */
+static int plan_window(struct redactor *r, const struct scan_window *w)
+{
+	uint64_t hi = w->base + w->accept_end;
+	r->cand_count = 0;
+	for (size_t i = 0; i < r->hit_count; i++) {
+		const struct rule_hit *h = &r->hits[i];
+		if (push_cand(r, w->base + h->start, w->base + h->start + h->len, h->rule, h->rule->category, NULL))
+			goto oom;
+	}
+	size_t hits = r->cand_count;
+	while (r->unit_loc_next < r->unit_loc_count && r->unit_locs[r->unit_loc_next]->offset < hi) {
+		struct plan_loc *loc = r->unit_locs[r->unit_loc_next++];
+		uint64_t end = loc->offset + loc->length;
+		struct cand *same = NULL;
+		for (size_t i = 0; i < hits && !same; i++)
+			if (r->cands[i].start == loc->offset && r->cands[i].end == end)
+				same = &r->cands[i];
+		if (same) {
+			same->loc = loc;
+			loc->status = PLAN_REDACTED;
+			continue;
+		}
+		if (loc->offset < w->base || loc->length > SCAN_OVERLAP_DEFAULT) {
+			loc_changed(loc, "longer than a value can be");
+			continue;
+		}
+		if (end > w->base + w->len) {
+			loc_changed(loc, "the text ends before the planned value");
+			continue;
+		}
+		const unsigned char *value;
+		size_t vlen;
+		if (!loc_holds(r, loc, w->data + (loc->offset - w->base), &value, &vlen)) {
+			explicit_bzero(r->loc_val, sizeof(r->loc_val));
+			loc_changed(loc, "the bytes there are not the planned value");
+			continue;
+		}
+		explicit_bzero(r->loc_val, sizeof(r->loc_val));
+		loc->status = PLAN_REDACTED;
+		if (push_cand(r, loc->offset, end, loc_rule(r, loc), loc->category, loc))
+			goto oom;
+	}
+	for (size_t i = 0; i < hits; i++)
+		r->plan_extra += !r->cands[i].loc;
+	if (r->cand_count > 1)
+		qsort(r->cands, r->cand_count, sizeof(*r->cands), cand_cmp);
+	for (size_t i = 0; i < r->cand_count; i++) {
+		const struct cand *c = &r->cands[i];
+		uint64_t pos = rewrite_pos(&r->rw);
+		const char *text = r->text;
+		size_t n;
+		if (c->end <= pos)
+			continue;
+		if (c->start < pos) {
+			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(c->end - pos), r->text, REPL_MAX);
+		} else if (c->loc && c->loc->record > 0) {
+			const unsigned char *value;
+			size_t vlen;
+			loc_holds(r, c->loc, w->data + (c->start - w->base), &value, &vlen);
+			n = loc_replacement(r, c->loc, c->rule, value, vlen, &text);
+		} else {
+			n = replacement(r, c->rule, c->category, w->data + (c->start - w->base),
+			                (size_t)(c->end - c->start), r->text, REPL_MAX);
+		}
+		if (rewrite_replace(&r->rw, w, c->start < pos ? pos : c->start, c->end, text, n))
+			return 1;
+	}
+	return rewrite_window_done(&r->rw, w) ? 1 : 0;
+oom:
+	snprintf(r->reason, sizeof(r->reason), "out of memory");
+	return 1;
 }
 
 /* ---- stream mode ---- */
@@ -255,7 +474,7 @@ static int stream_out(void *ctx, const void *data, size_t n)
 static int on_window(void *ctx, struct scan_stream *s, const struct scan_window *w)
 {
 	struct redactor *r = ctx;
-	static char text[REPL_MAX];
+	char *text = r->text;
 	(void)s;
 	if (got_signal) {
 		snprintf(r->reason, sizeof(r->reason), "interrupted");
@@ -265,6 +484,8 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 		snprintf(r->reason, sizeof(r->reason), "out of memory");
 		return 1;
 	}
+	if (r->plan)
+		return plan_window(r, w);
 	for (size_t i = 0; i < r->hit_count; i++) {
 		const struct rule_hit *h = &r->hits[i];
 		uint64_t start = w->base + h->start, end = start + h->len, pos = rewrite_pos(&r->rw);
@@ -272,9 +493,9 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 		if (end <= pos)
 			continue;
 		if (start < pos)
-			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(end - pos), text, sizeof(text));
+			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(end - pos), text, REPL_MAX);
 		else
-			n = replacement(r, h, w->data + h->start, text, sizeof(text));
+			n = replacement(r, h->rule, h->rule->category, w->data + h->start, h->len, text, REPL_MAX);
 		if (rewrite_replace(&r->rw, w, start < pos ? pos : start, end, text, n))
 			return 1;
 	}
@@ -337,6 +558,7 @@ static int add_span(struct redactor *r, size_t start, size_t end, const char *te
 	struct span *sp = &r->spans[r->span_count++];
 	sp->start = start;
 	sp->end = end;
+	sp->planned = false;
 	sp->text = r->arena_len;
 	if (!json) {
 		if (arena_put(r, text, n))
@@ -369,7 +591,7 @@ static int add_span(struct redactor *r, size_t start, size_t end, const char *te
 static int hits_to_spans(struct redactor *r, const unsigned char *subject, const uint32_t *map,
                          size_t base, bool json)
 {
-	static char text[REPL_MAX];
+	char *text = r->text;
 	size_t pos = 0;
 	for (size_t i = 0; i < r->hit_count; i++) {
 		const struct rule_hit *h = &r->hits[i];
@@ -382,10 +604,10 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 			continue;
 		}
 		if (start < pos) {
-			n = tail_replacement(r, subject + pos, end - pos, text, sizeof(text));
+			n = tail_replacement(r, subject + pos, end - pos, text, REPL_MAX);
 			start = pos;
 		} else {
-			n = replacement(r, h, subject + start, text, sizeof(text));
+			n = replacement(r, h->rule, h->rule->category, subject + start, h->len, text, REPL_MAX);
 		}
 		pos = end;
 		size_t raw_start = map ? map[start] : start, raw_end = map ? map[end] : end;
@@ -418,6 +640,74 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	return 0;
 }
 
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* Line mode with --plan: the planned locations in text[0, len) (at member
+ * offset off), next to the spans of the hits already found: a location a
+ * hit replaces already is marked; any other is checked (the bytes there
+ * must still have the planned fingerprint) and becomes a span.  The spans
+ * are left in order. */
+static int plan_spans(struct redactor *r, const unsigned char *text, size_t len, uint64_t off)
+{
+	size_t hits = r->span_count;
+	bool added = false;
+	while (r->unit_loc_next < r->unit_loc_count && r->unit_locs[r->unit_loc_next]->offset < off + len) {
+		struct plan_loc *loc = r->unit_locs[r->unit_loc_next++];
+		if (loc->offset < off) {
+			loc_changed(loc, "not inside a line any more");
+			continue;
+		}
+		size_t start = (size_t)(loc->offset - off), end = start + (size_t)loc->length;
+		struct span *same = NULL;
+		for (size_t i = 0; i < hits && !same; i++)
+			if (r->spans[i].start == start && r->spans[i].end == end)
+				same = &r->spans[i];
+		if (same) {
+			same->planned = true;
+			loc->status = PLAN_REDACTED;
+			continue;
+		}
+		if (loc->length > SCAN_OVERLAP_DEFAULT) {
+			loc_changed(loc, "longer than a value can be");
+			continue;
+		}
+		if (end > len) {
+			loc_changed(loc, "the line ends before the planned value");
+			continue;
+		}
+		const unsigned char *value;
+		size_t vlen;
+		if (!loc_holds(r, loc, text + start, &value, &vlen)) {
+			explicit_bzero(r->loc_val, sizeof(r->loc_val));
+			loc_changed(loc, "the bytes there are not the planned value");
+			continue;
+		}
+		loc->status = PLAN_REDACTED;
+		r->rec_findings++;
+		if (r->opt->style == STYLE_DROP) {
+			explicit_bzero(r->loc_val, sizeof(r->loc_val));
+			continue;
+		}
+		const char *repl;
+		size_t n = loc_replacement(r, loc, loc_rule(r, loc), value, vlen, &repl);
+		if (add_span(r, start, end, repl, n, false))
+			return -1;
+		r->spans[r->span_count - 1].planned = true;
+		added = true;
+	}
+	for (size_t i = 0; i < hits; i++)
+		r->plan_extra += !r->spans[i].planned;
+	if (added)
+		qsort(r->spans, r->span_count, sizeof(*r->spans), span_cmp);
+	return 0;
+}
+
 static int first_json_byte(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -432,15 +722,15 @@ static int first_json_byte(const unsigned char *p, size_t n)
 	return -1;
 }
 
-/* One line (without its newline): matched, then written with its spans
- * replaced, or dropped. */
-static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
+/* The spans to replace in one record (a line, or an element of a JSON
+ * array: element), at member offset off; -1 when out of memory. */
+static int record_spans(struct redactor *r, const unsigned char *line, size_t len, uint64_t off, bool element)
 {
 	r->span_count = r->arena_len = 0;
 	r->rec_findings = 0;
 	r->rec = line;
 	int rc = -1;
-	if (r->opt->fields.count && first_json_byte(line, len) == '{') {
+	if (r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
 		struct json_error err;
 		rc = json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
 		if (rc == -2)
@@ -453,29 +743,164 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 	}
 	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
 		goto oom;
-	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
-		r->dropped++;
-		return 0;
-	}
-	size_t at = 0;
-	for (size_t i = 0; i < r->span_count; i++) {
-		const struct span *sp = &r->spans[i];
-		if (stream_out(r, line + at, sp->start - at) || stream_out(r, r->arena + sp->text, sp->len))
-			return -1;
-		at = sp->end;
-	}
-	if (stream_out(r, line + at, len - at) || (newline && stream_out(r, "\n", 1)))
-		return -1;
+	if (r->plan && plan_spans(r, line, len, off))
+		goto oom;
 	return 0;
 oom:
 	snprintf(r->reason, sizeof(r->reason), "out of memory");
 	return -1;
 }
 
+/* The record written with its spans replaced. */
+static int write_spans(struct redactor *r, const unsigned char *line, size_t len)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < r->span_count; i++) {
+		const struct span *sp = &r->spans[i];
+		if (sp->start < at)
+			continue; /* inside a span already replaced */
+		if (stream_out(r, line + at, sp->start - at) || stream_out(r, r->arena + sp->text, sp->len))
+			return -1;
+		at = sp->end;
+	}
+	return stream_out(r, line + at, len - at);
+}
+
+/* One line (without its newline): matched, then written with its spans
+ * replaced, or dropped. */
+static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
+{
+	if (record_spans(r, line, len, r->line_off, false))
+		return -1;
+	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
+		r->dropped++;
+		return 0;
+	}
+	if (write_spans(r, line, len) || (newline && stream_out(r, "\n", 1)))
+		return -1;
+	return 0;
+}
+
+/* ---- JSON arrays: each element a record ---- */
+
+struct array_out {
+	struct redactor *r;
+	const unsigned char *data;  /* the whole unit */
+	size_t bom;                 /* bytes before data of the array text */
+	size_t prev_end;            /* end of the previous element, in data */
+	size_t elements;
+	bool kept_any;
+	int failed;
+};
+
+static int count_element(void *ctx, size_t index, size_t start, size_t end)
+{
+	(void)ctx;
+	(void)index;
+	(void)start;
+	(void)end;
+	return 0;
+}
+
+/* An element: the bytes before it (the opening bracket, or the separator
+ * from the previous element kept), then it with its spans replaced.  A
+ * dropped element takes the separator before it along, so the array stays
+ * valid JSON. */
+static int array_element(void *ctx, size_t index, size_t start, size_t end)
+{
+	struct array_out *a = ctx;
+	struct redactor *r = a->r;
+	start += a->bom;
+	end += a->bom;
+	a->elements++;
+	if (got_signal) {
+		snprintf(r->reason, sizeof(r->reason), "interrupted");
+		return a->failed = 1;
+	}
+	if (index == 0 && stream_out(r, a->data, start))
+		return a->failed = 1;
+	if (record_spans(r, a->data + start, end - start, start, true))
+		return a->failed = 1;
+	bool drop = r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings;
+	if (drop) {
+		r->dropped++;
+	} else {
+		if (a->kept_any && stream_out(r, a->data + a->prev_end, start - a->prev_end))
+			return a->failed = 1;
+		if (write_spans(r, a->data + start, end - start))
+			return a->failed = 1;
+		a->kept_any = true;
+	}
+	a->prev_end = end;
+	return 0;
+}
+
+/* A JSON array read whole (up to --max-record-bytes, as scan does) and
+ * rewritten element by element; one that is not valid JSON is redacted as
+ * text, as one record. */
+static int redact_array(struct redactor *r, const struct redact_io_unit *u)
+{
+	size_t len = 0;
+	if (!r->line) {
+		r->line_cap = 1u << 20;
+		if (!(r->line = malloc(r->line_cap))) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+	}
+	for (;;) {
+		if (len == r->line_cap) {
+			if (r->line_cap >= r->opt->max_record_bytes) {
+				snprintf(r->reason, sizeof(r->reason),
+				         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
+				         (unsigned long long)r->opt->max_record_bytes);
+				return -1;
+			}
+			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
+			             : (size_t)r->opt->max_record_bytes;
+			unsigned char *grown = realloc(r->line, cap);
+			if (!grown) {
+				snprintf(r->reason, sizeof(r->reason), "out of memory");
+				return -1;
+			}
+			r->line = grown;
+			r->line_cap = cap;
+		}
+		ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
+		if (got < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		r->bytes_in += (uint64_t)got;
+		len += (size_t)got;
+		if (len > r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)r->opt->max_record_bytes);
+			return -1;
+		}
+	}
+	struct array_out a = { .r = r, .data = r->line };
+	struct json_error err;
+	a.bom = len >= 3 && !memcmp(r->line, "\xef\xbb\xbf", 3) ? 3 : 0;
+	r->line_off = 0;
+	/* Checked whole first: nothing is written of an array that is not one. */
+	if (json_array_elements(r->line + a.bom, len - a.bom, count_element, NULL, &err))
+		return do_line(r, r->line, len, false);
+	if (json_array_elements(r->line + a.bom, len - a.bom, array_element, &a, &err) || a.failed)
+		return -1;
+	if (!a.elements)
+		return stream_out(r, r->line, len);
+	return stream_out(r, r->line + a.prev_end, len - a.prev_end);
+}
+
 static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 {
 	size_t len = 0, scan_from = 0;
 	uint64_t number = 0;
+	r->line_off = 0;
 	if (!r->line) {
 		r->line_cap = 1u << 20;
 		if (!(r->line = malloc(r->line_cap))) {
@@ -494,6 +919,7 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 			number++;
 			if (do_line(r, r->line, end, true))
 				return -1;
+			r->line_off += end + 1;
 			memmove(r->line, nl + 1, len - end - 1);
 			len -= end + 1;
 			scan_from = 0;
@@ -530,16 +956,54 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 	return len ? do_line(r, r->line, len, false) : 0;
 }
 
+static int loc_offset_cmp(const void *a, const void *b)
+{
+	const struct plan_loc *x = *(struct plan_loc *const *)a, *y = *(struct plan_loc *const *)b;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->length < y->length ? -1 : x->length > y->length;
+}
+
+/* The planned locations of the unit, from the file's, in order of offset. */
+static int plan_unit(struct redactor *r, const char *member)
+{
+	r->unit_loc_count = r->unit_loc_next = 0;
+	for (size_t i = 0; i < r->file_loc_count; i++) {
+		struct plan_loc *loc = r->file_locs[i];
+		if (!loc->member != !member || (member && strcmp(loc->member, member)))
+			continue;
+		if (r->unit_loc_count == r->unit_loc_alloc) {
+			size_t alloc = r->unit_loc_alloc ? 2 * r->unit_loc_alloc : 16;
+			struct plan_loc **grown = realloc(r->unit_locs, alloc * sizeof(*grown));
+			if (!grown)
+				return -1;
+			r->unit_locs = grown;
+			r->unit_loc_alloc = alloc;
+		}
+		r->unit_locs[r->unit_loc_count++] = loc;
+	}
+	if (r->unit_loc_count > 1)
+		qsort(r->unit_locs, r->unit_loc_count, sizeof(*r->unit_locs), loc_offset_cmp);
+	return 0;
+}
+
 static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t errlen)
 {
 	struct redactor *r = ctx;
 	int first = first_json_byte(u->peek, u->peek_len);
+	bool array = r->opt->fields.count && first == '[';
 	bool lines = r->opt->style == STYLE_DROP || (r->opt->fields.count && first == '{');
 	r->out = u->out;
 	r->reason[0] = '\0';
-	int rc = lines ? redact_lines(r, u) : redact_stream(r, u);
+	if (r->plan && plan_unit(r, u->member)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = array ? redact_array(r, u) : lines ? redact_lines(r, u) : redact_stream(r, u);
 	if (rc)
 		snprintf(err, errlen, "%s", r->reason[0] ? r->reason : "cannot rewrite");
+	for (size_t i = r->unit_loc_next; !rc && i < r->unit_loc_count; i++)
+		loc_changed(r->unit_locs[i], "past the end of the text");
 	return rc;
 }
 
@@ -787,10 +1251,15 @@ static void redact_usage(FILE *out)
 	        "  --except LIST           redact all but these categories or rule ids\n"
 	        "  --min-confidence X      leave findings below this confidence (0 to 1)\n"
 	        "  --include-placeholders  redact documentation values too (example.com...)\n"
-	        "  --field PATH            JSON lines: redact only this string field (dotted,\n"
-	        "                          repeatable); other lines are redacted as text\n"
+	        "  --field PATH            JSON lines and arrays: redact only this string field\n"
+	        "                          (dotted, repeatable); other lines are redacted as text\n"
+	        "  --plan FILE             an erasure: redact only the values of the plan that\n"
+	        "                          'piiaudit lookup --redact-plan' wrote, at every planned\n"
+	        "                          place (checked by fingerprint first: a place whose\n"
+	        "                          bytes changed is left and named, exit 3) and wherever\n"
+	        "                          else a rule finds them\n"
 	        "  --max-findings N        drop-record: keep records with up to N findings (0)\n"
-	        "  --max-record-bytes N    longest line held in line mode (default 64M)\n"
+	        "  --max-record-bytes N    longest line or JSON array held (default 64M)\n"
 	        "  --rules PATH            add a rule pack file or folder (repeatable)\n"
 	        "  --no-builtin-rules      only the packs given with --rules\n"
 	        "  --db FILE               record the run in FILE (default ./piiaudit.db)\n"
@@ -803,13 +1272,14 @@ static void redact_usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 every input redacted, 1 --verify found findings left, 2 usage\n"
 	        "or configuration error (nothing written), 3 some inputs could not be redacted\n"
-	        "(each is named on stderr; its target is untouched), 130/143 interrupted.\n");
+	        "(each is named on stderr; its target is untouched) or some planned places\n"
+	        "were not (each named), 130/143 interrupted.\n");
 }
 
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
 	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
-	OPT_FOLLOW,
+	OPT_FOLLOW, OPT_PLAN,
 };
 
 static const struct option redact_longopts[] = {
@@ -830,6 +1300,7 @@ static const struct option redact_longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -916,6 +1387,7 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 		case OPT_FORCE: o->force = true; break;
 		case OPT_VERIFY: o->verify = true; break;
 		case OPT_FOLLOW: o->follow = true; break;
+		case OPT_PLAN: o->plan_path = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'h': redact_usage(stdout); return EXIT_FINISHED;
 		default: return usage_bad_option("redact", c, argv);
@@ -923,6 +1395,8 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 	}
 	if (!o->out_dir == !o->out_file)
 		return usage_error("redact", "give exactly one of --out DIR and -o FILE");
+	if (o->plan_path && o->style == STYLE_DROP && o->max_findings)
+		return usage_error("redact", "--plan drops every record holding a planned value: no --max-findings");
 	if (optind >= argc)
 		return usage_error("redact", "no paths to redact");
 	if (o->out_file && argc - optind != 1)
@@ -935,7 +1409,7 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 
 /* Loads the packs, checks --only/--except, and disables every rule not
  * selected before compiling (so unselected rules cost nothing). */
-static int load_redact_rules(struct ruleset *set, const struct redact_options *o)
+static int load_redact_rules(struct ruleset *set, const struct redact_options *o, const struct redact_plan *plan)
 {
 	if (!o->no_builtin) {
 		const char *dir = ruleset_builtin_dir();
@@ -970,11 +1444,11 @@ static int load_redact_rules(struct ruleset *set, const struct redact_options *o
 			in_only |= !strcmp(o->only.items[k], r->category) || !strcmp(o->only.items[k], r->id);
 		for (size_t k = 0; k < o->except.count; k++)
 			in_except |= !strcmp(o->except.items[k], r->category) || !strcmp(o->except.items[k], r->id);
-		if (!in_only || in_except)
+		if (!in_only || in_except || (plan && !redact_plan_has_category(plan, r->category)))
 			r->disabled = true;
 		enabled += !r->disabled;
 	}
-	if (!enabled) {
+	if (!enabled && !plan) {
 		diag("no rules selected to redact with");
 		return -1;
 	}
@@ -1133,6 +1607,128 @@ static int list_pairs(const struct redact_options *o, int argc, char **argv, str
 	return -1;
 }
 
+/* ---- --plan: the file's locations, their outcome, their record ---- */
+
+/* The planned locations of input path (as given, or the same file by its
+ * real path). */
+static int plan_file(struct redactor *r, const char *path)
+{
+	char real[PATH_MAX];
+	const char *rp = realpath(path, real) ? real : NULL;
+	r->file_loc_count = r->unit_loc_count = r->unit_loc_next = 0;
+	for (size_t i = 0; i < r->plan->count; i++) {
+		struct plan_loc *loc = &r->plan->locs[i];
+		if (loc->status != PLAN_PENDING || !redact_plan_loc_in(loc, path, rp))
+			continue;
+		if (r->file_loc_count == r->file_loc_alloc) {
+			size_t alloc = r->file_loc_alloc ? 2 * r->file_loc_alloc : 16;
+			struct plan_loc **grown = realloc(r->file_locs, alloc * sizeof(*grown));
+			if (!grown)
+				return -1;
+			r->file_locs = grown;
+			r->file_loc_alloc = alloc;
+		}
+		r->file_locs[r->file_loc_count++] = loc;
+	}
+	return 0;
+}
+
+/* After the file: its locations not redacted are named, one line each. */
+static void plan_file_done(struct redactor *r, const struct pair *p, bool ok)
+{
+	char msg[512];
+	for (size_t i = 0; i < r->file_loc_count; i++) {
+		struct plan_loc *loc = r->file_locs[i];
+		if (!ok) {
+			loc->status = PLAN_UNREAD;
+			loc->why = "its file could not be redacted";
+			continue;
+		}
+		if (loc->status == PLAN_PENDING)
+			loc_changed(loc, loc->member ? "no such text member any more" : "not read as text");
+		if (loc->status != PLAN_CHANGED)
+			continue;
+		snprintf(msg, sizeof(msg), "offset %llu length %llu (%s, plan line %zu): %s: not redacted there",
+		         (unsigned long long)loc->offset, (unsigned long long)loc->length, loc->category,
+		         loc->plan_line, loc->why);
+		diag_source(p->in, loc->member, msg);
+	}
+	r->file_loc_count = 0;
+}
+
+struct plan_tally {
+	size_t redacted, changed, unread, not_given;
+};
+
+/* After every file: the locations of sources not given, and the counts. */
+static struct plan_tally plan_finish(struct redactor *r, const char *plan_path)
+{
+	struct plan_tally t = {0};
+	const char *first = NULL;
+	size_t sources = 0;
+	for (size_t i = 0; i < r->plan->count; i++) {
+		struct plan_loc *loc = &r->plan->locs[i];
+		if (loc->status == PLAN_PENDING) {
+			loc->status = PLAN_NOT_GIVEN;
+			loc->why = "its source is not among the inputs";
+			sources += !first || strcmp(first, loc->source);
+			first = loc->source;
+		}
+		t.redacted += loc->status == PLAN_REDACTED;
+		t.changed += loc->status == PLAN_CHANGED;
+		t.unread += loc->status == PLAN_UNREAD;
+		t.not_given += loc->status == PLAN_NOT_GIVEN;
+	}
+	if (t.not_given)
+		diag("%s: %zu planned locations in %zu sources not among the inputs, left as they are (the last: %s)",
+		     plan_path, t.not_given, sources, first);
+	return t;
+}
+
+/* Every planned location and what became of it, for the record of the
+ * erasure: no value, only its fingerprint. */
+static int record_plan(struct redactor *r, sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT INTO redaction_plan_locations (run_id, plan, plan_line, source, member,"
+	                       " offset, length, category, fingerprint, status, reason)"
+	                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < r->plan->count; i++) {
+		const struct plan_loc *loc = &r->plan->locs[i];
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_text(st, 2, r->opt->plan_path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)loc->plan_line);
+		sqlite3_bind_text(st, 4, loc->source, -1, SQLITE_STATIC);
+		if (loc->member)
+			sqlite3_bind_text(st, 5, loc->member, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_int64(st, 6, (int64_t)loc->offset);
+		sqlite3_bind_int64(st, 7, (int64_t)loc->length);
+		sqlite3_bind_text(st, 8, loc->category, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, loc->fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, redact_plan_status_name(loc->status), -1, SQLITE_STATIC);
+		if (loc->status != PLAN_REDACTED && loc->why)
+			sqlite3_bind_text(st, 11, loc->why, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 11);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 /* ---- the command ---- */
 
 int cmd_redact(int argc, char **argv)
@@ -1142,6 +1738,7 @@ int cmd_redact(int argc, char **argv)
 	struct redactor r = { .opt = &o, .rules = &rules };
 	struct walk_list walk = {0};
 	struct pairs pairs = {0};
+	struct redact_plan plan = {0};
 	struct db_store *db = NULL;
 	char key_path[4096], err[1024];
 	int64_t run_id = 0;
@@ -1153,7 +1750,14 @@ int cmd_redact(int argc, char **argv)
 	if (status >= 0)
 		goto out;
 	status = EXIT_USAGE;
-	if (load_redact_rules(&rules, &o))
+	if (o.plan_path) {
+		if (redact_plan_load(&plan, o.plan_path, err, sizeof(err))) {
+			diag("%s", err);
+			goto out;
+		}
+		r.plan = &plan;
+	}
+	if (load_redact_rules(&rules, &o, r.plan))
 		goto out;
 	if (o.key_path)
 		snprintf(key_path, sizeof(key_path), "%s", o.key_path);
@@ -1163,6 +1767,11 @@ int cmd_redact(int argc, char **argv)
 	}
 	if (db_key_load(&r.key, key_path, true, err, sizeof(err))) {
 		diag("%s", err);
+		goto out;
+	}
+	if (r.plan && plan.key_id[0] && strcmp(plan.key_id, r.key.id)) {
+		diag("%s: made with key %s, but %s is key %s: its fingerprints cannot be checked (give --key)",
+		     o.plan_path, plan.key_id, key_path, r.key.id);
 		goto out;
 	}
 	int listed = list_pairs(&o, argc, argv, &walk, &pairs);
@@ -1216,6 +1825,10 @@ int cmd_redact(int argc, char **argv)
 		memset(&res, 0, sizeof(res));
 		memset(r.counts, 0, rules.count * sizeof(*r.counts));
 		r.replaced = r.dropped = r.bytes_in = r.bytes_out = 0;
+		if (r.plan && plan_file(&r, p->in)) {
+			diag("out of memory");
+			break;
+		}
 		if (p->problem && p->skipped) {
 			fr.status = "skipped";
 			fr.error = p->problem;
@@ -1254,17 +1867,28 @@ int cmd_redact(int argc, char **argv)
 				}
 			}
 		}
+		if (r.plan)
+			plan_file_done(&r, p, !strcmp(fr.status, "ok"));
 		if (record_file(&r, db_handle(db), run_id, &fr)) {
 			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
 			failed++;
 		}
 	}
-	const char *run_status = got_signal ? "interrupted" : failed ? "errors" : "ok";
+	struct plan_tally tally = {0};
+	if (r.plan && !got_signal) {
+		tally = plan_finish(&r, o.plan_path);
+		if (record_plan(&r, db_handle(db), run_id)) {
+			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
+			failed++;
+		}
+	}
+	bool plan_left = tally.changed || tally.unread;
+	const char *run_status = got_signal ? "interrupted" : failed || plan_left ? "errors" : "ok";
 	if (db_run_end(db, run_id, run_status))
 		diag("%s: %s", o.db_path, db_error(db));
 	if (got_signal)
 		status = got_signal == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
-	else if (failed)
+	else if (failed || plan_left)
 		status = EXIT_UNREADABLE;
 	else if (left)
 		status = EXIT_FAIL_ON;
@@ -1280,6 +1904,11 @@ int cmd_redact(int argc, char **argv)
 		     (long long)run_id, (unsigned long long)done, pairs.count, style_names[o.style], secs,
 		     (unsigned long long)total_replaced, dropped, (unsigned long long)failed,
 		     o.verify ? (left ? ", verify: findings left" : ", verified clean") : "", o.db_path);
+		if (r.plan && !got_signal)
+			diag("%s: %zu of %zu planned locations redacted, %zu changed since the scan, %zu unread,"
+			     " %zu not among the inputs; %llu other occurrences of the planned values redacted",
+			     o.plan_path, tally.redacted, plan.count, tally.changed, tally.unread, tally.not_given,
+			     (unsigned long long)r.plan_extra);
 	}
 out:
 	db_close(db);
@@ -1294,6 +1923,10 @@ out:
 	free(r.spans);
 	free(r.arena);
 	free(r.pseudonyms.slots);
+	free(r.file_locs);
+	free(r.unit_locs);
+	free(r.cands);
+	redact_plan_release(&plan);
 	pairs_release(&pairs);
 	walk_release(&walk);
 	ruleset_release(&rules);

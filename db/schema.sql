@@ -185,4 +185,19 @@ CREATE TABLE IF NOT EXISTS redaction_counts (
     replaced     INTEGER NOT NULL,
     PRIMARY KEY (redaction_id, rule)
 );
+-- redact --plan: each planned location of an erasure and what became of it
+CREATE TABLE IF NOT EXISTS redaction_plan_locations (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    plan        TEXT NOT NULL,           -- the plan file
+    plan_line   INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    member      TEXT,
+    offset      INTEGER NOT NULL,
+    length      INTEGER NOT NULL,
+    category    TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,           -- keyed, as in findings: never the value
+    status      TEXT NOT NULL,           -- redacted | changed | unread | not-given
+    reason      TEXT                     -- why it was not redacted
+);
+CREATE INDEX IF NOT EXISTS redaction_plan_locations_run ON redaction_plan_locations(run_id);
 -- end redactions
