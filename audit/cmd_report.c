@@ -210,6 +210,31 @@ static void add_ids(struct report_tokens *t, const struct db_report *r, const st
 	report_tokens_add_id(t, f->generated_at);
 	report_tokens_add_id(t, f->run_date);
 	report_tokens_add_id(t, f->digest_short);
+	report_tokens_add_id(t, r->memo.created_at);
+	report_tokens_add_id(t, r->memo.corpus_uuid);
+	report_tokens_add_id(t, r->memo.key_id);
+}
+
+/* Precision from verdicts, when the database has a verdicts table (made
+ * by piiaudit review; a report never creates it).  -1 on error. */
+static int load_review(struct db_store *db, int64_t run, struct db_review_stats *stats,
+                       bool *loaded, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	*loaded = false;
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	                       " AND name = 'verdicts'", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(db_handle(db)));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return 0;
+	if (db_review_stats(db, run, stats, err, errlen))
+		return -1;
+	*loaded = true;
+	return 0;
 }
 
 /* Renders into memory: *buf, *len (malloc'd). */
@@ -243,6 +268,8 @@ int cmd_report(int argc, char **argv)
 	struct db_report r;
 	struct report_facts f = {0};
 	struct report_tokens tokens = {0};
+	struct db_review_stats review = {0};
+	bool reviewed = false;
 	char *buf = NULL;
 	size_t len = 0;
 	char err[1024];
@@ -303,6 +330,10 @@ int cmd_report(int argc, char **argv)
 		diag("%s: %s", j.db_path, r.error);
 		goto out;
 	}
+	if (load_review(db, j.run, &review, &reviewed, err, sizeof(err))) {
+		diag("%s: %s", j.db_path, err);
+		goto out;
+	}
 	if (j.since && !r.since_same_key)
 		diag("report: runs %lld and %lld were made with different fingerprint keys; "
 		     "no finding can match between them", j.run, j.since);
@@ -315,7 +346,8 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	add_ids(&tokens, &r, &f);
-	struct report_ctx ctx = { .r = &r, .f = &f, .tokens = &tokens };
+	struct report_ctx ctx = { .r = &r, .f = &f, .tokens = &tokens,
+	                          .review = reviewed ? &review : NULL };
 	if (render(&j, &ctx, &buf, &len) || tokens.oom) {
 		diag("report: cannot render the report (out of memory)");
 		goto out;
@@ -350,6 +382,8 @@ out:
 		explicit_bzero(buf, len);
 	free(buf);
 	report_tokens_release(&tokens);
+	if (reviewed)
+		db_review_stats_release(&review);
 	report_facts_release(&f);
 	db_report_release(&r);
 	rule_matcher_free(m);
