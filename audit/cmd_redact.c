@@ -82,7 +82,12 @@ struct redactor {
 	struct redact_out *out;     /* of the unit being rewritten */
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
-	uint64_t *counts;           /* per rule, this file */
+	uint64_t *counts;           /* per rule, this file: values replaced (drop-record:
+	                             * findings removed with their records) */
+	uint64_t *found;            /* per rule: selected findings met in the input */
+	uint64_t *left;             /* per rule: findings --verify met in the output */
+	size_t *rec_rules;          /* drop-record: the rules of the findings of the line */
+	size_t rec_rule_count, rec_rule_alloc;
 	uint64_t replaced, dropped, bytes_in, bytes_out;
 	struct hash_set pseudonyms;
 	char reason[512];
@@ -231,9 +236,14 @@ static size_t replacement(struct redactor *r, const struct rule_hit *h, const un
 	}
 }
 
-/* The part of an overlapping hit past what was already replaced. */
-static size_t tail_replacement(struct redactor *r, const unsigned char *v, size_t n, char *out, size_t cap)
+/* The part of an overlapping hit past what was already replaced.  The
+ * value is gone from the output with its neighbour: counted as redacted
+ * for its rule (not in the file's replaced total, which counts
+ * replacements written). */
+static size_t tail_replacement(struct redactor *r, const struct rule_hit *h, const unsigned char *v,
+                               size_t n, char *out, size_t cap)
 {
+	r->counts[h->rule - r->rules->rules]++;
 	if (r->opt->style == STYLE_PLACEHOLDER)
 		return 0;
 	return rule_mask_shape("other", (const char *)v, n, out, cap);
@@ -271,8 +281,10 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 		size_t n;
 		if (end <= pos)
 			continue;
+		r->found[h->rule - r->rules->rules]++;
 		if (start < pos)
-			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(end - pos), text, sizeof(text));
+			n = tail_replacement(r, h, w->data + (pos - w->base), (size_t)(end - pos), text,
+			                     sizeof(text));
 		else
 			n = replacement(r, h, w->data + h->start, text, sizeof(text));
 		if (rewrite_replace(&r->rw, w, start < pos ? pos : start, end, text, n))
@@ -364,6 +376,22 @@ static int add_span(struct redactor *r, size_t start, size_t end, const char *te
 	return 0;
 }
 
+/* drop-record: remembers the rule of a finding of the line, so a dropped
+ * line's findings are counted per rule as removed. */
+static int rec_rule_add(struct redactor *r, size_t rule)
+{
+	if (r->rec_rule_count == r->rec_rule_alloc) {
+		size_t alloc = r->rec_rule_alloc ? 2 * r->rec_rule_alloc : 64;
+		size_t *grown = realloc(r->rec_rules, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->rec_rules = grown;
+		r->rec_rule_alloc = alloc;
+	}
+	r->rec_rules[r->rec_rule_count++] = rule;
+	return 0;
+}
+
 /* Hits found in subject (decoded field, or raw line) become spans; map
  * (NULL for raw) turns decoded offsets into raw ones, base is added. */
 static int hits_to_spans(struct redactor *r, const unsigned char *subject, const uint32_t *map,
@@ -377,12 +405,15 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 		if (end <= pos)
 			continue;
 		r->rec_findings++;
+		r->found[h->rule - r->rules->rules]++;
 		if (r->opt->style == STYLE_DROP) {
+			if (rec_rule_add(r, (size_t)(h->rule - r->rules->rules)))
+				return -1;
 			pos = end;
 			continue;
 		}
 		if (start < pos) {
-			n = tail_replacement(r, subject + pos, end - pos, text, sizeof(text));
+			n = tail_replacement(r, h, subject + pos, end - pos, text, sizeof(text));
 			start = pos;
 		} else {
 			n = replacement(r, h, subject + start, text, sizeof(text));
@@ -438,6 +469,7 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 {
 	r->span_count = r->arena_len = 0;
 	r->rec_findings = 0;
+	r->rec_rule_count = 0;
 	r->rec = line;
 	int rc = -1;
 	if (r->opt->fields.count && first_json_byte(line, len) == '{') {
@@ -446,15 +478,21 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 		if (rc == -2)
 			goto oom;
 		if (rc) {
-			/* Not JSON: matched as text, as scan does. */
+			/* Not JSON: matched as text, as scan does.  What the field
+			 * walk met before it failed is not counted twice. */
+			for (size_t i = 0; i < r->rec_rule_count; i++)
+				r->found[r->rec_rules[i]]--;
 			r->span_count = r->arena_len = 0;
 			r->rec_findings = 0;
+			r->rec_rule_count = 0;
 		}
 	}
 	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
 		goto oom;
 	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
 		r->dropped++;
+		for (size_t i = 0; i < r->rec_rule_count; i++)
+			r->counts[r->rec_rules[i]]++;
 		return 0;
 	}
 	size_t at = 0;
@@ -561,6 +599,8 @@ static uint64_t count_left(struct redactor *r, const unsigned char *s)
 		if (r->opt->style == STYLE_PSEUDONYM && set_has(&r->pseudonyms, hash_bytes(s + h->start, h->len)))
 			continue;
 		n++;
+		if (r->opt->style != STYLE_DROP)
+			r->left[h->rule - r->rules->rules]++;
 	}
 	return n;
 }
@@ -743,16 +783,23 @@ static int record_file(struct redactor *r, sqlite3 *db, int64_t run_id, const st
 	int64_t id = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO redaction_counts (redaction_id, rule, category, replaced)"
-	                           " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "INSERT INTO redaction_counts (redaction_id, rule, category, replaced,"
+	                           " found, remaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
 		goto out;
+	/* Per-rule findings left are known for the in-place styles; for
+	 * drop-record only the file's count of records left over the limit. */
+	bool per_rule_left = f->remaining >= 0 && r->opt->style != STYLE_DROP;
 	for (size_t i = 0; i < r->rules->count; i++) {
-		if (!r->counts[i])
+		if (!r->counts[i] && !r->found[i] && !(per_rule_left && r->left[i]))
 			continue;
+		sqlite3_clear_bindings(st);
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, r->rules->rules[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, r->rules->rules[i].category, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (int64_t)r->counts[i]);
+		sqlite3_bind_int64(st, 5, (int64_t)r->found[i]);
+		if (per_rule_left)
+			sqlite3_bind_int64(st, 6, (int64_t)r->left[i]);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(st);
@@ -1171,7 +1218,10 @@ int cmd_redact(int argc, char **argv)
 		goto out;
 	}
 	r.matcher = rule_matcher_new(&rules);
-	r.counts = calloc(rules.count ? rules.count : 1, sizeof(*r.counts));
+	/* One allocation: replaced, found and left, per rule. */
+	r.counts = calloc(3 * (rules.count ? rules.count : 1), sizeof(*r.counts));
+	r.found = r.counts ? r.counts + rules.count : NULL;
+	r.left = r.counts ? r.counts + 2 * rules.count : NULL;
 	if (!r.matcher || !r.counts ||
 	    scan_stream_init(&r.stream, SCAN_BLOCK_DEFAULT, SCAN_OVERLAP_DEFAULT, SCAN_LOOKBEHIND_DEFAULT)) {
 		diag("out of memory");
@@ -1214,7 +1264,7 @@ int cmd_redact(int argc, char **argv)
 		struct redact_io_result res;
 		struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
 		memset(&res, 0, sizeof(res));
-		memset(r.counts, 0, rules.count * sizeof(*r.counts));
+		memset(r.counts, 0, 3 * rules.count * sizeof(*r.counts));
 		r.replaced = r.dropped = r.bytes_in = r.bytes_out = 0;
 		if (p->problem && p->skipped) {
 			fr.status = "skipped";
@@ -1287,6 +1337,7 @@ out:
 	rule_matcher_free(r.matcher);
 	scan_stream_release(&r.stream);
 	free(r.counts);
+	free(r.rec_rules);
 	free(r.hits);
 	free(r.line);
 	free(r.decoded);

@@ -237,6 +237,23 @@ static int load_review(struct db_store *db, int64_t run, struct db_review_stats 
 	return 0;
 }
 
+/* The newest run that read data (scan, probe, merge), not a redaction
+ * run, which has no findings of its own and is reported in the Redactions
+ * section; the newest run of any kind when there is no other.  -1 on
+ * error. */
+static int64_t latest_audit_run(struct db_store *db)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT id FROM runs ORDER BY kind != 'redact' DESC,"
+	                       " id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return db_latest_run(db);
+	int rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return id < 0 ? db_latest_run(db) : id;
+}
+
 /* Renders into memory: *buf, *len (malloc'd). */
 static int render(const struct report_job *j, const struct report_ctx *ctx, char **buf, size_t *len)
 {
@@ -282,7 +299,7 @@ int cmd_report(int argc, char **argv)
 	}
 	sqlite3 *h = db_handle(db);
 	if (!j.run)
-		j.run = db_latest_run(db);
+		j.run = latest_audit_run(db);
 	if (j.run <= 0) {
 		diag("%s: %s", j.db_path, j.run < 0 ? db_error(db) : "no runs in this database");
 		goto out;
