@@ -100,7 +100,12 @@ struct redactor {
 	struct redact_out *out;     /* of the unit being rewritten */
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
-	uint64_t *counts;           /* per rule, this file */
+	uint64_t *counts;           /* per rule, this file: values replaced (drop-record:
+	                             * findings removed with their records) */
+	uint64_t *found;            /* per rule: selected findings met in the input */
+	uint64_t *left;             /* per rule: findings --verify met in the output */
+	size_t *rec_rules;          /* drop-record: the rules of the findings of the line */
+	size_t rec_rule_count, rec_rule_alloc;
 	uint64_t replaced, dropped, bytes_in, bytes_out;
 	struct hash_set pseudonyms;
 	char reason[512];
@@ -285,9 +290,15 @@ static size_t replacement(struct redactor *r, const struct rule *rule, const cha
 	}
 }
 
-/* The part of an overlapping hit past what was already replaced. */
-static size_t tail_replacement(struct redactor *r, const unsigned char *v, size_t n, char *out, size_t cap)
+/* The part of an overlapping hit past what was already replaced.  The
+ * value is gone from the output with its neighbour: counted as redacted
+ * for its rule, when it has one (not in the file's replaced total, which
+ * counts replacements written). */
+static size_t tail_replacement(struct redactor *r, const struct rule *rule, const unsigned char *v,
+                               size_t n, char *out, size_t cap)
 {
+	if (rule)
+		r->counts[rule - r->rules->rules]++;
 	if (r->opt->style == STYLE_PLACEHOLDER)
 		return 0;
 	return rule_mask_shape("other", (const char *)v, n, out, cap);
@@ -439,7 +450,8 @@ static int plan_window(struct redactor *r, const struct scan_window *w)
 		if (c->end <= pos)
 			continue;
 		if (c->start < pos) {
-			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(c->end - pos), r->text, REPL_MAX);
+			n = tail_replacement(r, c->rule, w->data + (pos - w->base), (size_t)(c->end - pos), r->text,
+			                     REPL_MAX);
 		} else if (c->loc && c->loc->record > 0) {
 			const unsigned char *value;
 			size_t vlen;
@@ -492,8 +504,10 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 		size_t n;
 		if (end <= pos)
 			continue;
+		r->found[h->rule - r->rules->rules]++;
 		if (start < pos)
-			n = tail_replacement(r, w->data + (pos - w->base), (size_t)(end - pos), text, REPL_MAX);
+			n = tail_replacement(r, h->rule, w->data + (pos - w->base), (size_t)(end - pos), text,
+			                     REPL_MAX);
 		else
 			n = replacement(r, h->rule, h->rule->category, w->data + h->start, h->len, text, REPL_MAX);
 		if (rewrite_replace(&r->rw, w, start < pos ? pos : start, end, text, n))
@@ -586,6 +600,22 @@ static int add_span(struct redactor *r, size_t start, size_t end, const char *te
 	return 0;
 }
 
+/* drop-record: remembers the rule of a finding of the line, so a dropped
+ * line's findings are counted per rule as removed. */
+static int rec_rule_add(struct redactor *r, size_t rule)
+{
+	if (r->rec_rule_count == r->rec_rule_alloc) {
+		size_t alloc = r->rec_rule_alloc ? 2 * r->rec_rule_alloc : 64;
+		size_t *grown = realloc(r->rec_rules, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->rec_rules = grown;
+		r->rec_rule_alloc = alloc;
+	}
+	r->rec_rules[r->rec_rule_count++] = rule;
+	return 0;
+}
+
 /* Hits found in subject (decoded field, or raw line) become spans; map
  * (NULL for raw) turns decoded offsets into raw ones, base is added. */
 static int hits_to_spans(struct redactor *r, const unsigned char *subject, const uint32_t *map,
@@ -599,12 +629,15 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 		if (end <= pos)
 			continue;
 		r->rec_findings++;
+		r->found[h->rule - r->rules->rules]++;
 		if (r->opt->style == STYLE_DROP) {
+			if (rec_rule_add(r, (size_t)(h->rule - r->rules->rules)))
+				return -1;
 			pos = end;
 			continue;
 		}
 		if (start < pos) {
-			n = tail_replacement(r, subject + pos, end - pos, text, REPL_MAX);
+			n = tail_replacement(r, h->rule, subject + pos, end - pos, text, REPL_MAX);
 			start = pos;
 		} else {
 			n = replacement(r, h->rule, h->rule->category, subject + start, h->len, text, REPL_MAX);
@@ -728,6 +761,7 @@ static int record_spans(struct redactor *r, const unsigned char *line, size_t le
 {
 	r->span_count = r->arena_len = 0;
 	r->rec_findings = 0;
+	r->rec_rule_count = 0;
 	r->rec = line;
 	int rc = -1;
 	if (r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
@@ -736,9 +770,13 @@ static int record_spans(struct redactor *r, const unsigned char *line, size_t le
 		if (rc == -2)
 			goto oom;
 		if (rc) {
-			/* Not JSON: matched as text, as scan does. */
+			/* Not JSON: matched as text, as scan does.  What the field
+			 * walk met before it failed is not counted twice. */
+			for (size_t i = 0; i < r->rec_rule_count; i++)
+				r->found[r->rec_rules[i]]--;
 			r->span_count = r->arena_len = 0;
 			r->rec_findings = 0;
+			r->rec_rule_count = 0;
 		}
 	}
 	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
@@ -766,6 +804,15 @@ static int write_spans(struct redactor *r, const unsigned char *line, size_t len
 	return stream_out(r, line + at, len - at);
 }
 
+/* A record over drop-record's limit: its findings go with it, each counted
+ * as redacted for its rule. */
+static void drop_record(struct redactor *r)
+{
+	r->dropped++;
+	for (size_t i = 0; i < r->rec_rule_count; i++)
+		r->counts[r->rec_rules[i]]++;
+}
+
 /* One line (without its newline): matched, then written with its spans
  * replaced, or dropped. */
 static int do_line(struct redactor *r, const unsigned char *line, size_t len, bool newline)
@@ -773,7 +820,7 @@ static int do_line(struct redactor *r, const unsigned char *line, size_t len, bo
 	if (record_spans(r, line, len, r->line_off, false))
 		return -1;
 	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
-		r->dropped++;
+		drop_record(r);
 		return 0;
 	}
 	if (write_spans(r, line, len) || (newline && stream_out(r, "\n", 1)))
@@ -823,7 +870,7 @@ static int array_element(void *ctx, size_t index, size_t start, size_t end)
 		return a->failed = 1;
 	bool drop = r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings;
 	if (drop) {
-		r->dropped++;
+		drop_record(r);
 	} else {
 		if (a->kept_any && stream_out(r, a->data + a->prev_end, start - a->prev_end))
 			return a->failed = 1;
@@ -1025,6 +1072,8 @@ static uint64_t count_left(struct redactor *r, const unsigned char *s)
 		if (r->opt->style == STYLE_PSEUDONYM && set_has(&r->pseudonyms, hash_bytes(s + h->start, h->len)))
 			continue;
 		n++;
+		if (r->opt->style != STYLE_DROP)
+			r->left[h->rule - r->rules->rules]++;
 	}
 	return n;
 }
@@ -1207,16 +1256,23 @@ static int record_file(struct redactor *r, sqlite3 *db, int64_t run_id, const st
 	int64_t id = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO redaction_counts (redaction_id, rule, category, replaced)"
-	                           " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "INSERT INTO redaction_counts (redaction_id, rule, category, replaced,"
+	                           " found, remaining) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
 		goto out;
+	/* Per-rule findings left are known for the in-place styles; for
+	 * drop-record only the file's count of records left over the limit. */
+	bool per_rule_left = f->remaining >= 0 && r->opt->style != STYLE_DROP;
 	for (size_t i = 0; i < r->rules->count; i++) {
-		if (!r->counts[i])
+		if (!r->counts[i] && !r->found[i] && !(per_rule_left && r->left[i]))
 			continue;
+		sqlite3_clear_bindings(st);
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, r->rules->rules[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, r->rules->rules[i].category, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (int64_t)r->counts[i]);
+		sqlite3_bind_int64(st, 5, (int64_t)r->found[i]);
+		if (per_rule_left)
+			sqlite3_bind_int64(st, 6, (int64_t)r->left[i]);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(st);
@@ -1780,7 +1836,10 @@ int cmd_redact(int argc, char **argv)
 		goto out;
 	}
 	r.matcher = rule_matcher_new(&rules);
-	r.counts = calloc(rules.count ? rules.count : 1, sizeof(*r.counts));
+	/* One allocation: replaced, found and left, per rule. */
+	r.counts = calloc(3 * (rules.count ? rules.count : 1), sizeof(*r.counts));
+	r.found = r.counts ? r.counts + rules.count : NULL;
+	r.left = r.counts ? r.counts + 2 * rules.count : NULL;
 	if (!r.matcher || !r.counts ||
 	    scan_stream_init(&r.stream, SCAN_BLOCK_DEFAULT, SCAN_OVERLAP_DEFAULT, SCAN_LOOKBEHIND_DEFAULT)) {
 		diag("out of memory");
@@ -1823,7 +1882,7 @@ int cmd_redact(int argc, char **argv)
 		struct redact_io_result res;
 		struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
 		memset(&res, 0, sizeof(res));
-		memset(r.counts, 0, rules.count * sizeof(*r.counts));
+		memset(r.counts, 0, 3 * rules.count * sizeof(*r.counts));
 		r.replaced = r.dropped = r.bytes_in = r.bytes_out = 0;
 		if (r.plan && plan_file(&r, p->in)) {
 			diag("out of memory");
@@ -1916,6 +1975,7 @@ out:
 	rule_matcher_free(r.matcher);
 	scan_stream_release(&r.stream);
 	free(r.counts);
+	free(r.rec_rules);
 	free(r.hits);
 	free(r.line);
 	free(r.decoded);

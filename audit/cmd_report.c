@@ -34,11 +34,15 @@ static void report_usage(FILE *out)
 	        "usage: piiaudit report [--db FILE] [--format html|md|json] [-o FILE] [--run ID]\n"
 	        "                       [--since-run N] [--show-values]\n"
 	        "\n"
-	        "Write a compliance report of a run (default: the latest): scope and how to\n"
-	        "reproduce it, coverage (what was and was not read, and why), an inventory of\n"
-	        "the findings, GDPR, CCPA, PCI DSS, HIPAA Safe Harbor and secrets sections, and\n"
-	        "with --since-run what changed.  Values are masked.  Before writing, the report\n"
-	        "is scanned with the built-in rules and refused if an unmasked value is in it.\n"
+	        "Write a compliance report of a run (default: the latest that is not a\n"
+	        "redaction): scope and how to reproduce it, coverage (what was and was not\n"
+	        "read, and why), an inventory of the findings with the precision measured by\n"
+	        "piiaudit review next to each rule and category, GDPR, CCPA, PCI DSS, HIPAA\n"
+	        "Safe Harbor and secrets sections, memorisation (when piiaudit xref recorded a\n"
+	        "result for the run), redactions before and after (when the database holds\n"
+	        "piiaudit redact runs), and with --since-run what changed.  Values are masked.\n"
+	        "Before writing, the report is scanned with the built-in rules and refused if\n"
+	        "an unmasked value is in it.\n"
 	        "\n"
 	        "options:\n"
 	        "  --db FILE          the audit database (default: ./piiaudit.db)\n"
@@ -46,7 +50,8 @@ static void report_usage(FILE *out)
 	        "                     (schema piiaudit-report/1); default: from the -o file's\n"
 	        "                     suffix, else md\n"
 	        "  -o, --output FILE  write the report to FILE (default: standard output)\n"
-	        "  --run ID           the run to report on (default: the latest)\n"
+	        "  --run ID           the run to report on (default: the latest that is not a\n"
+	        "                     redaction)\n"
 	        "  --since-run N      add new, resolved and unchanged findings since run N\n"
 	        "  --show-values      show raw values next to the masked samples, when the run\n"
 	        "                     stored them (--store-values); the report is then not\n"
@@ -210,6 +215,48 @@ static void add_ids(struct report_tokens *t, const struct db_report *r, const st
 	report_tokens_add_id(t, f->generated_at);
 	report_tokens_add_id(t, f->run_date);
 	report_tokens_add_id(t, f->digest_short);
+	report_tokens_add_id(t, r->memo.created_at);
+	report_tokens_add_id(t, r->memo.corpus_uuid);
+	report_tokens_add_id(t, r->memo.key_id);
+}
+
+/* Precision from verdicts, when the database has a verdicts table (made
+ * by piiaudit review; a report never creates it).  -1 on error. */
+static int load_review(struct db_store *db, int64_t run, struct db_review_stats *stats,
+                       bool *loaded, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	*loaded = false;
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	                       " AND name = 'verdicts'", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(db_handle(db)));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return 0;
+	if (db_review_stats(db, run, stats, err, errlen))
+		return -1;
+	*loaded = true;
+	return 0;
+}
+
+/* The newest run that read data (scan, probe, merge), not a redaction
+ * run, which has no findings of its own and is reported in the Redactions
+ * section; the newest run of any kind when there is no other.  -1 on
+ * error. */
+static int64_t latest_audit_run(struct db_store *db)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT id FROM runs ORDER BY kind != 'redact' DESC,"
+	                       " id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return db_latest_run(db);
+	int rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return id < 0 ? db_latest_run(db) : id;
 }
 
 /* Renders into memory: *buf, *len (malloc'd). */
@@ -243,6 +290,8 @@ int cmd_report(int argc, char **argv)
 	struct db_report r;
 	struct report_facts f = {0};
 	struct report_tokens tokens = {0};
+	struct db_review_stats review = {0};
+	bool reviewed = false;
 	char *buf = NULL;
 	size_t len = 0;
 	char err[1024];
@@ -255,7 +304,7 @@ int cmd_report(int argc, char **argv)
 	}
 	sqlite3 *h = db_handle(db);
 	if (!j.run)
-		j.run = db_latest_run(db);
+		j.run = latest_audit_run(db);
 	if (j.run <= 0) {
 		diag("%s: %s", j.db_path, j.run < 0 ? db_error(db) : "no runs in this database");
 		goto out;
@@ -303,6 +352,10 @@ int cmd_report(int argc, char **argv)
 		diag("%s: %s", j.db_path, r.error);
 		goto out;
 	}
+	if (load_review(db, j.run, &review, &reviewed, err, sizeof(err))) {
+		diag("%s: %s", j.db_path, err);
+		goto out;
+	}
 	if (j.since && !r.since_same_key)
 		diag("report: runs %lld and %lld were made with different fingerprint keys; "
 		     "no finding can match between them", j.run, j.since);
@@ -315,7 +368,8 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	add_ids(&tokens, &r, &f);
-	struct report_ctx ctx = { .r = &r, .f = &f, .tokens = &tokens };
+	struct report_ctx ctx = { .r = &r, .f = &f, .tokens = &tokens,
+	                          .review = reviewed ? &review : NULL };
 	if (render(&j, &ctx, &buf, &len) || tokens.oom) {
 		diag("report: cannot render the report (out of memory)");
 		goto out;
@@ -350,6 +404,8 @@ out:
 		explicit_bzero(buf, len);
 	free(buf);
 	report_tokens_release(&tokens);
+	if (reviewed)
+		db_review_stats_release(&review);
 	report_facts_release(&f);
 	db_report_release(&r);
 	rule_matcher_free(m);

@@ -7,6 +7,8 @@
  * else nothing could match and the answer "no leak" would be false: that
  * is refused with both key ids named.  The join is by keyed fingerprint,
  * in SQL (db/xref.h): values are streamed one at a time, never held.
+ * The result is recorded in the outputs database as it is printed, in one
+ * transaction committed only when the whole join was read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,7 +38,11 @@ static void xref_usage(FILE *out)
 	        "corpus (masked), its category, how many outputs emitted it, in how many\n"
 	        "corpus documents it occurs and where, and whether an output answered the\n"
 	        "prompt built for that very value (an exact extraction; probe --id-field).\n"
-	        "Both databases must have been made with the same key file.\n"
+	        "Both databases must have been made with the same key file.  The result is\n"
+	        "also recorded in the outputs database (tables xref_runs and xref_leaks:\n"
+	        "masked previews and fingerprints, never a raw value), where piiaudit report\n"
+	        "shows it as its Memorisation section; running xref again against the same\n"
+	        "corpus run replaces that record, another corpus run adds one.\n"
 	        "\n"
 	        "options:\n"
 	        "  --db FILE               the outputs database (default: ./piiaudit.db)\n"
@@ -159,6 +165,7 @@ int cmd_xref(int argc, char **argv)
 	struct xref_options o = { .db_path = "piiaudit.db", .locations = 3 };
 	struct db_store *db = NULL;
 	struct db_xref_cursor *cur = NULL;
+	struct db_xref_saver *saver = NULL;
 	struct db_xref_totals totals = { 0 };
 	char err[1024], out_key[64] = "", corpus_key[64] = "";
 	int64_t out_run = 0, corpus_run = 0;
@@ -226,6 +233,8 @@ int cmd_xref(int argc, char **argv)
 		goto out;
 	}
 	if (db_xref_totals(db, out_run, corpus_run, &totals, err, sizeof(err)) ||
+	    db_xref_save_begin(db, out_run, corpus_run, o.corpus_path, out_key, &totals, &saver,
+	                       err, sizeof(err)) ||
 	    db_xref_open(db, out_run, corpus_run, &cur, err, sizeof(err))) {
 		diag("%s: %s", o.db_path, err);
 		goto out;
@@ -242,6 +251,10 @@ int cmd_xref(int argc, char **argv)
 		}
 		if (!more)
 			break;
+		if (db_xref_save_leak(saver, &l, err, sizeof(err))) {
+			diag("%s: %s", o.db_path, err);
+			goto out;
+		}
 		struct loc_ctx lc = { .jsonl = o.jsonl };
 		if (o.jsonl) {
 			printf("{\"fingerprint\":\"%s\",\"category\":", l.fingerprint);
@@ -271,6 +284,16 @@ int cmd_xref(int argc, char **argv)
 		else if ((int64_t)lc.shown < l.corpus_occurrences)
 			printf("    and %lld more\n", (long long)(l.corpus_occurrences - (int64_t)lc.shown));
 	}
+	/* The result is kept only when it was produced whole. */
+	int64_t xref_id = db_xref_save_id(saver);
+	db_xref_free(cur);
+	cur = NULL;
+	int saved = db_xref_save_commit(saver, err, sizeof(err));
+	saver = NULL;
+	if (saved) {
+		diag("%s: %s", o.db_path, err);
+		goto out;
+	}
 	if (o.jsonl) {
 		print_totals(stderr, &totals, true);
 	} else {
@@ -278,6 +301,8 @@ int cmd_xref(int argc, char **argv)
 			printf("no value in the outputs occurs in the corpus\n");
 		putchar('\n');
 		print_totals(stdout, &totals, false);
+		printf("\nrecorded in %s as xref %lld (piiaudit report shows it)\n", o.db_path,
+		       (long long)xref_id);
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		diag("standard output: write error");
@@ -287,6 +312,7 @@ int cmd_xref(int argc, char **argv)
 	status = EXIT_FINISHED;
 out:
 	db_xref_free(cur);
+	db_xref_save_abort(saver);
 	db_xref_totals_release(&totals);
 	db_close(db);
 	return status;

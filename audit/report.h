@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "db/report_queries.h"
+#include "db/review.h"
 #include "rules/rule.h"
 
 #define REPORT_SCHEMA "piiaudit-report/1"
@@ -30,7 +31,7 @@ struct report_tokens {
 	int64_t *numbers;
 	size_t count, alloc;
 	bool oom;
-	const char *ids[16];        /* run uuid, digests, key id, times: borrowed */
+	const char *ids[32];        /* run uuid, digests, key id, times: borrowed */
 	size_t id_count;
 };
 
@@ -117,6 +118,9 @@ struct report_ctx {
 	const struct db_report *r;
 	const struct report_facts *f;
 	struct report_tokens *tokens;
+	/* Precision from human verdicts (piiaudit review); NULL when the
+	 * database holds no verdicts table (nothing was ever reviewed). */
+	const struct db_review_stats *review;
 };
 
 /* Writes v in decimal (with thousands separators when `human`) and
@@ -144,6 +148,33 @@ const char *report_bucket_label(size_t bucket);
 int report_write_html(FILE *out, const struct report_ctx *c);
 int report_write_md(FILE *out, const struct report_ctx *c);
 int report_write_json(FILE *out, const struct report_ctx *c);
+
+/* ---- sections on recorded evidence (report_sections.c) ---- */
+
+/* The review figures of a rule or a category; NULL when nothing was
+ * reviewed (no verdicts table, or the name is not in the statistics). */
+const struct db_review_stat *report_review_rule(const struct report_ctx *c, const char *rule);
+const struct db_review_stat *report_review_category(const struct report_ctx *c,
+                                                    const char *category);
+
+/* What the three precision columns say, for people: "12", "not
+ * reviewed" (or "-" when there are no real findings); "91.7 % (64.6-98.5
+ * %)", "unsure only" or "-"; "110 (78-118)" or "-".  Integers go through
+ * report_fmt_int. */
+struct report_precision_text {
+	char reviewed[32], precision[64], estimate[96];
+};
+void report_precision_format(const struct report_ctx *c, const struct db_review_stat *st,
+                             int64_t real, struct report_precision_text *t);
+/* "measured", "unsure only", "not reviewed", or "no findings" when there
+ * are no real findings to review. */
+const char *report_review_status(const struct db_review_stat *st, int64_t real);
+
+/* Leaked distinct values per 1,000 outputs scanned; < 0 when none scanned. */
+double report_per_1000(int64_t n, int64_t outputs);
+
+/* A --verify outcome in words: "clean", "3 left", "not verified". */
+void report_verify_text(const struct report_ctx *c, int64_t remaining, char *buf, size_t cap);
 
 /* ---- charts (inline SVG, for the HTML report) ---- */
 

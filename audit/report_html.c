@@ -398,6 +398,44 @@ static void coverage(FILE *out, const struct report_ctx *c)
 	fputs("</p>\n</section>\n", out);
 }
 
+/* ---- precision from verdicts (piiaudit review) ---- */
+
+#define PRECISION_COLS "Reviewed", "Precision (95&nbsp;% CI)", "Est. true findings (95&nbsp;% CI)"
+#define PRECISION_NUMS "nnn"
+
+static void precision_cells(FILE *out, const struct report_ctx *c, const struct db_review_stat *st,
+                            int64_t real)
+{
+	struct report_precision_text t;
+	report_precision_format(c, st, real, &t);
+	bool measured = st && st->measured;
+	fprintf(out, "<td class=\"num\">%s%s%s</td>", measured || (st && st->reviewed) ? "" :
+	        "<span class=\"muted\">", t.reviewed, measured || (st && st->reviewed) ? "" : "</span>");
+	fprintf(out, "<td class=\"num\">%s</td><td class=\"num\">%s</td>", t.precision, t.estimate);
+}
+
+static void precision_note(FILE *out, const struct report_ctx *c)
+{
+	const struct db_review_stat *t = c->review ? &c->review->total : NULL;
+	if (!t || !t->reviewed) {
+		fputs("<p class=\"note\"><strong>Precision is not measured:</strong> no finding of this "
+		      "run has been reviewed (<code>piiaudit review sample</code>, then <code>review "
+		      "import</code>). Every rule is marked <em>not reviewed</em>.</p>\n", out);
+		return;
+	}
+	fputs("<p>Precision comes from ", out);
+	num(c, out, t->reviewed);
+	fputs(" human verdicts on findings of this run (", out);
+	num(c, out, t->tp);
+	fputs(" true, ", out);
+	num(c, out, t->fp);
+	fputs(" false, ", out);
+	num(c, out, t->unsure);
+	fputs(" unsure), with the Wilson score interval at 95&nbsp;%; the estimated true findings "
+	      "are the real findings times the precision, within what the verdicts prove. Rules "
+	      "never reviewed are marked <em>not reviewed</em>.</p>\n", out);
+}
+
 static void inventory(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
@@ -422,10 +460,11 @@ static void inventory(FILE *out, const struct report_ctx *c)
 	fputs("<figcaption>Findings by category: real values and documentation placeholders.</figcaption>\n"
 	      "</figure>\n", out);
 
+	precision_note(out, c);
 	fputs("<h3>By category</h3>\n<table>\n", out);
 	static const char *const cc[] = { "Category", "Real", "Placeholders", "Total", "Per MB",
-	                                  "Masked samples", NULL };
-	th_row(out, cc, ".nnnn.");
+	                                  "Masked samples", PRECISION_COLS, NULL };
+	th_row(out, cc, ".nnnn." PRECISION_NUMS);
 	for (size_t i = 0; i < r->category_count; i++) {
 		const struct db_report_category *cat = &r->categories[i];
 		fputs("<tr><td>", out);
@@ -457,13 +496,16 @@ static void inventory(FILE *out, const struct report_ctx *c)
 		}
 		if (!cat->findings)
 			fputs("<span class=\"muted\">looked for, none found</span>", out);
-		fputs("</td></tr>\n", out);
+		fputs("</td>", out);
+		precision_cells(out, c, report_review_category(c, cat->name), cat->findings - cat->placeholders);
+		fputs("</tr>\n", out);
 	}
 	fputs("</tbody></table>\n", out);
 
 	fputs("<h3>By rule</h3>\n<table>\n", out);
-	static const char *const rc[] = { "Rule", "Category", "Real", "Placeholders", "Total", NULL };
-	th_row(out, rc, "..nnn");
+	static const char *const rc[] = { "Rule", "Category", "Real", "Placeholders", "Total",
+	                                  PRECISION_COLS, NULL };
+	th_row(out, rc, "..nnn" PRECISION_NUMS);
 	for (size_t i = 0; i < r->rule_count; i++) {
 		const struct db_report_rule *ru = &r->rules[i];
 		if (!ru->findings)
@@ -474,6 +516,7 @@ static void inventory(FILE *out, const struct report_ctx *c)
 		td_num(c, out, ru->findings - ru->placeholders);
 		td_num(c, out, ru->placeholders);
 		td_num(c, out, ru->findings);
+		precision_cells(out, c, report_review_rule(c, ru->id), ru->findings - ru->placeholders);
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody></table>\n", out);
@@ -635,34 +678,160 @@ static void regimes(FILE *out, const struct report_ctx *c)
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* ---- memorisation (piiaudit xref) ---- */
+
+static void td_per_1000(FILE *out, int64_t n, int64_t outputs)
+{
+	double v = report_per_1000(n, outputs);
+	if (v < 0)
+		fputs("<td class=\"num\">&ndash;</td>", out);
+	else
+		fprintf(out, "<td class=\"num\">%.2f</td>", v);
+}
+
 static void memorisation(FILE *out, const struct report_ctx *c)
 {
-	const struct db_report *r = c->r;
-	if (!r->has_xref)
+	const struct db_report_memo *m = &c->r->memo;
+	if (!m->present)
 		return;
-	fputs("<section id=\"memorisation\">\n<h2>Memorisation</h2>\n", out);
-	if (!r->xref_readable) {
-		fputs("<p>This database holds cross-reference (xref) data in a layout this version of "
-		      "report does not read; run <code>piiaudit xref</code> for it.</p>\n</section>\n", out);
-		return;
+	fputs("<section id=\"memorisation\">\n<h2>Memorisation</h2>\n<p>Personal data in the model "
+	      "outputs of this run that also occurs in the training corpus, as <code>piiaudit "
+	      "xref</code> found it by keyed fingerprint on ", out);
+	h(out, m->created_at);
+	fputs(": corpus database <code>", out);
+	h(out, m->corpus_db);
+	fprintf(out, "</code>, run %lld (<code>", (long long)m->corpus_run);
+	h(out, m->corpus_uuid);
+	fputs("</code>).</p>\n<div class=\"cards\">\n", out);
+	card(c, out, "outputs scanned", m->outputs);
+	card(c, out, "outputs with PII", m->outputs_with_pii);
+	card(c, out, "with corpus PII", m->outputs_with_leak);
+	card(c, out, "leaked distinct values", m->leaked_values);
+	card(c, out, "exact extractions", m->extracted);
+	fputs("</div>\n<p>", out);
+	double v = report_per_1000(m->leaked_values, m->outputs);
+	if (v >= 0)
+		fprintf(out, "%.2f leaked distinct values per 1,000 outputs. ", v);
+	if (m->prompted > 0) {
+		fprintf(out, "Extraction rate %.2f&nbsp;%%: ", 100.0 * (double)m->extracted / (double)m->prompted);
+		num(c, out, m->extracted);
+		fputs(" of ", out);
+		num(c, out, m->prompted);
+		fputs(" outputs that answered a prompt built from a corpus value emitted that very value.", out);
+	} else {
+		fputs("No output answered a prompt built from this corpus: no extraction rate.", out);
 	}
-	fputs("<p>Values found in model outputs that also occur in the training corpus, by "
-	      "category, per 1,000 outputs (", out);
-	num(c, out, r->xref_outputs);
-	fputs(" outputs).</p>\n<table>\n", out);
-	static const char *const cols[] = { "Category", "Distinct values", "Outputs", "Per 1,000 outputs", NULL };
-	th_row(out, cols, ".nnn");
-	for (size_t i = 0; i < r->xref_count; i++) {
-		const struct db_report_xref *x = &r->xref[i];
-		fputs("<tr>", out);
-		td_text(out, x->category);
-		td_num(c, out, x->values);
-		td_num(c, out, x->outputs);
-		if (r->xref_outputs > 0)
-			fprintf(out, "<td class=\"num\">%.2f</td>", (double)x->outputs * 1000 / (double)r->xref_outputs);
-		else
-			fputs("<td class=\"num\">&ndash;</td>", out);
-		fputs("</tr>\n", out);
+	fputs("</p>\n", out);
+	if (!m->category_count) {
+		fputs("<p>No value in the outputs occurs in the corpus.</p>\n", out);
+	} else {
+		fputs("<table class=\"narrow\">\n", out);
+		static const char *const cols[] = { "Category", "Leaked distinct values", "Per 1,000 outputs",
+		                                    "Outputs emitting them", "Exact extractions", NULL };
+		th_row(out, cols, ".nnnn");
+		for (size_t i = 0; i < m->category_count; i++) {
+			const struct db_report_memo_category *x = &m->categories[i];
+			fputs("<tr>", out);
+			td_text(out, x->category);
+			td_num(c, out, x->values);
+			td_per_1000(out, x->values, m->outputs);
+			td_num(c, out, x->outputs);
+			td_num(c, out, x->extracted);
+			fputs("</tr>\n", out);
+		}
+		fputs("</tbody></table>\n<h3>Most emitted leaked values (masked)</h3>\n<table>\n", out);
+		static const char *const lc[] = { "Value", "Category", "Outputs", "Exact extractions",
+		                                  "Corpus documents", "Corpus occurrences", NULL };
+		th_row(out, lc, "..nnnn");
+		for (size_t i = 0; i < m->leak_count; i++) {
+			const struct db_report_memo_leak *l = &m->leaks[i];
+			fputs("<tr>", out);
+			td_code(out, l->preview);
+			td_text(out, l->category);
+			td_num(c, out, l->outputs);
+			td_num(c, out, l->extracted);
+			td_num(c, out, l->corpus_documents);
+			td_num(c, out, l->corpus_occurrences);
+			fputs("</tr>\n", out);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	if (m->other_results > 0) {
+		fputs("<p class=\"muted\">", out);
+		num(c, out, m->other_results);
+		fputs(" other cross-reference results of this run (against other corpus runs) are in the "
+		      "database (table <code>xref_runs</code>).</p>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+/* ---- redactions (piiaudit redact) ---- */
+
+static void td_count_or(const struct report_ctx *c, FILE *out, int64_t v, const char *none)
+{
+	if (v < 0)
+		fprintf(out, "<td class=\"num\"><span class=\"muted\">%s</span></td>", none);
+	else
+		td_num(c, out, v);
+}
+
+static void redactions(FILE *out, const struct report_ctx *c)
+{
+	const struct db_report_redactions *rd = &c->r->redactions;
+	char verify[64];
+	if (!rd->count)
+		return;
+	fputs("<section id=\"redactions\">\n<h2>Redactions</h2>\n<p>", out);
+	num(c, out, rd->total);
+	fprintf(out, " %s redacted by ", rd->total == 1 ? "file was" : "files were");
+	num(c, out, rd->runs);
+	fprintf(out, " <code>piiaudit redact</code> %s in this database", rd->runs == 1 ? "run" : "runs");
+	if ((int64_t)rd->count < rd->total) {
+		fputs("; the newest ", out);
+		num(c, out, (int64_t)rd->count);
+		fputs(" are listed", out);
+	}
+	fputs(". <em>Found</em> counts the selected findings in the input, <em>redacted</em> the "
+	      "values replaced (or removed with their records), <em>left</em> what "
+	      "<code>--verify</code> found in the output.</p>\n<table>\n", out);
+	static const char *const cols[] = { "Run", "Input", "Output", "Style", "Status", "Redacted",
+	                                    "Records dropped", "Verify", NULL };
+	th_row(out, cols, "n....nn.");
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct db_report_redaction *x = &rd->items[i];
+		fprintf(out, "<tr><td class=\"num\">%lld</td>", (long long)x->run_id);
+		td_code(out, x->input);
+		td_code(out, x->output);
+		td_text(out, x->style);
+		fprintf(out, "<td class=\"%s\">", strcmp(x->status, "ok") ? "st-bad" : "st-ok");
+		h(out, x->status);
+		if (x->error) {
+			fputs(": ", out);
+			h(out, x->error);
+		}
+		fputs("</td>", out);
+		td_num(c, out, x->replaced);
+		td_num(c, out, x->records_dropped);
+		report_verify_text(c, x->remaining, verify, sizeof(verify));
+		fprintf(out, "<td class=\"%s\">%s</td></tr>\n",
+		        x->remaining < 0 ? "muted" : x->remaining ? "st-bad" : "st-ok", verify);
+	}
+	fputs("</tbody></table>\n<h3>Before and after, by category</h3>\n<table>\n", out);
+	static const char *const bc[] = { "Run", "Input", "Category", "Found", "Redacted",
+	                                  "Left after verify", NULL };
+	th_row(out, bc, "n..nnn");
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct db_report_redaction *x = &rd->items[i];
+		for (size_t k = 0; k < x->category_count; k++) {
+			const struct db_report_redact_category *g = &x->categories[k];
+			fprintf(out, "<tr><td class=\"num\">%lld</td>", (long long)x->run_id);
+			td_code(out, x->input);
+			td_text(out, g->category);
+			td_count_or(c, out, g->found, "not recorded");
+			td_num(c, out, g->redacted);
+			td_count_or(c, out, g->remaining, "not verified");
+			fputs("</tr>\n", out);
+		}
 	}
 	fputs("</tbody></table>\n</section>\n", out);
 }
@@ -754,6 +923,7 @@ int report_write_html(FILE *out, const struct report_ctx *c)
 	inventory(out, c);
 	regimes(out, c);
 	memorisation(out, c);
+	redactions(out, c);
 	diff(out, c);
 	paste_blocks(out, c);
 	about(out, c);

@@ -274,6 +274,51 @@ static void samples(FILE *out, const struct db_report_category *cat, bool values
 	fputc(']', out);
 }
 
+/* ---- precision from verdicts (piiaudit review) ---- */
+
+static void knum(FILE *out, const char *k, bool set, double v)
+{
+	key(out, k, false);
+	if (set)
+		fprintf(out, "%.6g", v);
+	else
+		fputs("null", out);
+}
+
+/* "review": the verdicts on a rule's or a category's findings. */
+static void review(const struct report_ctx *c, FILE *out, const struct db_review_stat *st,
+                   int64_t real)
+{
+	bool m = st && st->measured;
+	key(out, "review", false);
+	fputc('{', out);
+	kstr(out, "status", report_review_status(st, real), true);
+	kint(c, out, "reviewed", st ? st->reviewed : 0, false);
+	kint(c, out, "tp", st ? st->tp : 0, false);
+	kint(c, out, "fp", st ? st->fp : 0, false);
+	kint(c, out, "unsure", st ? st->unsure : 0, false);
+	knum(out, "precision", m, m ? st->precision : 0);
+	knum(out, "wilson_low", m, m ? st->low : 0);
+	knum(out, "wilson_high", m, m ? st->high : 0);
+	knum(out, "estimated_true", m, m ? st->true_est : 0);
+	knum(out, "estimated_true_low", m, m ? st->true_low : 0);
+	knum(out, "estimated_true_high", m, m ? st->true_high : 0);
+	fputc('}', out);
+}
+
+static void review_totals(const struct report_ctx *c, FILE *out)
+{
+	const struct db_review_stat *t = c->review ? &c->review->total : NULL;
+	key(out, "review", false);
+	fputc('{', out);
+	kstr(out, "interval", "wilson", true);
+	key(out, "confidence", false);
+	fputs("0.95", out);
+	kint(c, out, "verdicts", c->review ? c->review->verdicts : 0, false);
+	kint(c, out, "reviewed", t ? t->reviewed : 0, false);
+	fputc('}', out);
+}
+
 static void inventory(const struct report_ctx *c, FILE *out)
 {
 	const struct db_report *r = c->r;
@@ -294,6 +339,7 @@ static void inventory(const struct report_ctx *c, FILE *out)
 		kint(c, out, "placeholders", cat->placeholders, false);
 		kdensity(out, "findings_per_mb", cat->findings, r->bytes_scanned, false);
 		samples(out, cat, c->f->show_values);
+		review(c, out, report_review_category(c, cat->name), cat->findings - cat->placeholders);
 		fputc('}', out);
 	}
 	fputs("]", out);
@@ -310,9 +356,11 @@ static void inventory(const struct report_ctx *c, FILE *out)
 		kstr(out, "category", ru->category, false);
 		kint(c, out, "findings", ru->findings, false);
 		kint(c, out, "placeholders", ru->placeholders, false);
+		review(c, out, report_review_rule(c, ru->id), ru->findings - ru->placeholders);
 		fputc('}', out);
 	}
 	fputs("]", out);
+	review_totals(c, out);
 	key(out, "top_sources", false);
 	fputc('[', out);
 	for (size_t i = 0; i < r->top_source_count; i++) {
@@ -402,31 +450,133 @@ static void regimes(const struct report_ctx *c, FILE *out)
 	fputs("]}}", out);
 }
 
+/* ---- memorisation (piiaudit xref) ---- */
+
+static void kper_1000(FILE *out, const char *k, int64_t n, int64_t outputs)
+{
+	double v = report_per_1000(n, outputs);
+	key(out, k, false);
+	if (v < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%.2f", v);
+}
+
 static void memorisation(const struct report_ctx *c, FILE *out)
 {
-	const struct db_report *r = c->r;
+	const struct db_report_memo *m = &c->r->memo;
 	key(out, "memorisation", false);
-	if (!r->has_xref) {
+	if (!m->present) {
 		fputs("null", out);
 		return;
 	}
 	fputc('{', out);
-	kbool(out, "readable", r->xref_readable, true);
-	kint(c, out, "outputs", r->xref_outputs, false);
+	kbool(out, "readable", true, true);
+	kint(c, out, "xref_id", m->xref_id, false);
+	kstr(out, "created_at", m->created_at, false);
+	kstr(out, "corpus_db", m->corpus_db, false);
+	kint(c, out, "corpus_run", m->corpus_run, false);
+	kstr(out, "corpus_run_uuid", m->corpus_uuid, false);
+	kstr(out, "key_id", m->key_id, false);
+	kint(c, out, "outputs", m->outputs, false);
+	kint(c, out, "outputs_with_pii", m->outputs_with_pii, false);
+	kint(c, out, "outputs_with_corpus_pii", m->outputs_with_leak, false);
+	kint(c, out, "output_values", m->output_values, false);
+	kint(c, out, "leaked_values", m->leaked_values, false);
+	kper_1000(out, "values_per_1000_outputs", m->leaked_values, m->outputs);
+	kint(c, out, "prompted", m->prompted, false);
+	kint(c, out, "extracted", m->extracted, false);
+	key(out, "extraction_rate", false);
+	if (m->prompted > 0)
+		fprintf(out, "%.4f", (double)m->extracted / (double)m->prompted);
+	else
+		fputs("null", out);
 	key(out, "by_category", false);
 	fputc('[', out);
-	for (size_t i = 0; i < r->xref_count; i++) {
-		const struct db_report_xref *x = &r->xref[i];
+	for (size_t i = 0; i < m->category_count; i++) {
+		const struct db_report_memo_category *x = &m->categories[i];
 		fputs(i ? ",{" : "{", out);
 		kstr(out, "category", x->category, true);
 		kint(c, out, "values", x->values, false);
 		kint(c, out, "outputs", x->outputs, false);
-		key(out, "per_1000_outputs", false);
-		if (r->xref_outputs > 0)
-			fprintf(out, "%.2f", (double)x->outputs * 1000 / (double)r->xref_outputs);
-		else
-			fputs("null", out);
+		kper_1000(out, "per_1000_outputs", x->outputs, m->outputs);
+		kper_1000(out, "values_per_1000_outputs", x->values, m->outputs);
+		kint(c, out, "extracted", x->extracted, false);
 		fputc('}', out);
+	}
+	fputc(']', out);
+	key(out, "top_values", false);
+	fputc('[', out);
+	for (size_t i = 0; i < m->leak_count; i++) {
+		const struct db_report_memo_leak *l = &m->leaks[i];
+		fputs(i ? ",{" : "{", out);
+		kstr(out, "category", l->category, true);
+		kstr(out, "preview", l->preview, false);
+		kint(c, out, "outputs", l->outputs, false);
+		kint(c, out, "extracted", l->extracted, false);
+		kint(c, out, "corpus_documents", l->corpus_documents, false);
+		kint(c, out, "corpus_occurrences", l->corpus_occurrences, false);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	kint(c, out, "other_results", m->other_results, false);
+	fputc('}', out);
+}
+
+/* ---- redactions (piiaudit redact) ---- */
+
+static void kcount_or_null(const struct report_ctx *c, FILE *out, const char *k, int64_t v)
+{
+	key(out, k, false);
+	if (v < 0)
+		fputs("null", out);
+	else
+		report_put_int(c, out, v, false);
+}
+
+static void redactions(const struct report_ctx *c, FILE *out)
+{
+	const struct db_report_redactions *rd = &c->r->redactions;
+	key(out, "redactions", false);
+	if (!rd->count) {
+		fputs("null", out);
+		return;
+	}
+	fputc('{', out);
+	kint(c, out, "files", rd->total, true);
+	kint(c, out, "runs", rd->runs, false);
+	kbool(out, "truncated", (int64_t)rd->count < rd->total, false);
+	key(out, "listed", false);
+	fputc('[', out);
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct db_report_redaction *x = &rd->items[i];
+		fputs(i ? ",\n{" : "\n{", out);
+		kint(c, out, "run", x->run_id, true);
+		kstr(out, "run_started_at", x->run_started_at, false);
+		kstr(out, "input", x->input, false);
+		kstr(out, "output", x->output, false);
+		kstr(out, "format", x->format, false);
+		kstr(out, "style", x->style, false);
+		kstr(out, "status", x->status, false);
+		kstr(out, "error", x->error, false);
+		kstr(out, "input_sha256", x->input_sha256, false);
+		kstr(out, "output_sha256", x->output_sha256, false);
+		kint(c, out, "redacted", x->replaced, false);
+		kint(c, out, "records_dropped", x->records_dropped, false);
+		kbool(out, "verified", x->remaining >= 0, false);
+		kcount_or_null(c, out, "remaining", x->remaining);
+		key(out, "by_category", false);
+		fputc('[', out);
+		for (size_t k = 0; k < x->category_count; k++) {
+			const struct db_report_redact_category *g = &x->categories[k];
+			fputs(k ? ",{" : "{", out);
+			kstr(out, "category", g->category, true);
+			kcount_or_null(c, out, "found", g->found);
+			kint(c, out, "redacted", g->redacted, false);
+			kcount_or_null(c, out, "remaining", g->remaining);
+			fputc('}', out);
+		}
+		fputs("]}", out);
 	}
 	fputs("]}", out);
 }
@@ -497,6 +647,8 @@ int report_write_json(FILE *out, const struct report_ctx *c)
 	regimes(c, out);
 	fputc('\n', out);
 	memorisation(c, out);
+	fputc('\n', out);
+	redactions(c, out);
 	fputc('\n', out);
 	diff(c, out);
 	fputc('\n', out);

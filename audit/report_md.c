@@ -253,13 +253,49 @@ static void coverage(FILE *out, const struct report_ctx *c)
 	}
 }
 
+/* ---- precision from verdicts (piiaudit review) ---- */
+
+#define PRECISION_COLS "Reviewed", "Precision (95 % CI)", "Est. true findings (95 % CI)"
+#define PRECISION_ALIGN "rrr"
+
+static void precision_cells(FILE *out, const struct report_ctx *c, const struct db_review_stat *st,
+                            int64_t real)
+{
+	struct report_precision_text t;
+	report_precision_format(c, st, real, &t);
+	fprintf(out, " | %s | %s | %s", t.reviewed, t.precision, t.estimate);
+}
+
+static void precision_note(FILE *out, const struct report_ctx *c)
+{
+	const struct db_review_stat *t = c->review ? &c->review->total : NULL;
+	if (!t || !t->reviewed) {
+		fputs("**Precision is not measured:** no finding of this run has been reviewed "
+		      "(`piiaudit review sample`, then `review import`). Every rule is marked *not "
+		      "reviewed*.\n\n", out);
+		return;
+	}
+	fputs("Precision comes from ", out);
+	num(c, out, t->reviewed);
+	fputs(" human verdicts on findings of this run (", out);
+	num(c, out, t->tp);
+	fputs(" true, ", out);
+	num(c, out, t->fp);
+	fputs(" false, ", out);
+	num(c, out, t->unsure);
+	fputs(" unsure), with the Wilson score interval at 95 %; the estimated true findings are "
+	      "the real findings times the precision, within what the verdicts prove. Rules never "
+	      "reviewed are marked *not reviewed*.\n\n", out);
+}
+
 static void inventory(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
 	fputs("## Inventory\n\n", out);
+	precision_note(out, c);
 	static const char *const cc[] = { "Category", "Real", "Placeholders", "Total", "Per MB",
-	                                  "Masked samples", NULL };
-	table_head(out, cc, "lrrrrl");
+	                                  "Masked samples", PRECISION_COLS, NULL };
+	table_head(out, cc, "lrrrrl" PRECISION_ALIGN);
 	for (size_t i = 0; i < r->category_count; i++) {
 		const struct db_report_category *cat = &r->categories[i];
 		fputs("| ", out);
@@ -285,11 +321,13 @@ static void inventory(FILE *out, const struct report_ctx *c)
 		}
 		if (!cat->findings)
 			fputs("looked for, none found", out);
+		precision_cells(out, c, report_review_category(c, cat->name), cat->findings - cat->placeholders);
 		fputs(" |\n", out);
 	}
 	fputs("\n### By rule\n\n", out);
-	static const char *const rc[] = { "Rule", "Category", "Real", "Placeholders", NULL };
-	table_head(out, rc, "llrr");
+	static const char *const rc[] = { "Rule", "Category", "Real", "Placeholders", PRECISION_COLS,
+	                                  NULL };
+	table_head(out, rc, "llrr" PRECISION_ALIGN);
 	for (size_t i = 0; i < r->rule_count; i++) {
 		const struct db_report_rule *ru = &r->rules[i];
 		if (!ru->findings)
@@ -300,6 +338,7 @@ static void inventory(FILE *out, const struct report_ctx *c)
 		md(out, ru->category);
 		cell_num(c, out, ru->findings - ru->placeholders);
 		cell_num(c, out, ru->placeholders);
+		precision_cells(out, c, report_review_rule(c, ru->id), ru->findings - ru->placeholders);
 		fputs(" |\n", out);
 	}
 	fputs("\n### Sources with the most findings\n\n", out);
@@ -397,33 +436,156 @@ static void regimes(FILE *out, const struct report_ctx *c)
 	fputs("\n", out);
 }
 
+/* ---- memorisation (piiaudit xref) ---- */
+
+static void per_1000(FILE *out, int64_t n, int64_t outputs)
+{
+	double v = report_per_1000(n, outputs);
+	if (v < 0)
+		fputs(" | -", out);
+	else
+		fprintf(out, " | %.2f", v);
+}
+
 static void memorisation(FILE *out, const struct report_ctx *c)
 {
-	const struct db_report *r = c->r;
-	if (!r->has_xref)
+	const struct db_report_memo *m = &c->r->memo;
+	if (!m->present)
 		return;
-	fputs("## Memorisation\n\n", out);
-	if (!r->xref_readable) {
-		fputs("This database holds cross-reference (xref) data in a layout this version of "
-		      "report does not read; run `piiaudit xref` for it.\n\n", out);
-		return;
+	fputs("## Memorisation\n\nPersonal data in the model outputs of this run that also occurs "
+	      "in the training corpus, as `piiaudit xref` found it by keyed fingerprint on ", out);
+	md(out, m->created_at);
+	fputs(": corpus database ", out);
+	code(out, m->corpus_db);
+	fprintf(out, ", run %lld (", (long long)m->corpus_run);
+	code(out, m->corpus_uuid);
+	fputs(").\n\n| Outputs scanned | With PII | With corpus PII | Leaked distinct values |"
+	      " Per 1,000 outputs | Exact extractions | Extraction rate |\n"
+	      "|---:|---:|---:|---:|---:|---:|---:|\n| ", out);
+	num(c, out, m->outputs);
+	cell_num(c, out, m->outputs_with_pii);
+	cell_num(c, out, m->outputs_with_leak);
+	cell_num(c, out, m->leaked_values);
+	per_1000(out, m->leaked_values, m->outputs);
+	cell_num(c, out, m->extracted);
+	if (m->prompted > 0) {
+		fprintf(out, " | %.2f %% of ", 100.0 * (double)m->extracted / (double)m->prompted);
+		num(c, out, m->prompted);
+		fputs(" prompted", out);
+	} else {
+		fputs(" | no prompted output", out);
 	}
-	fputs("Values found in model outputs that also occur in the training corpus (", out);
-	num(c, out, r->xref_outputs);
-	fputs(" outputs).\n\n", out);
-	static const char *const cols[] = { "Category", "Distinct values", "Outputs",
-	                                    "Per 1,000 outputs", NULL };
-	table_head(out, cols, "lrrr");
-	for (size_t i = 0; i < r->xref_count; i++) {
-		const struct db_report_xref *x = &r->xref[i];
-		fputs("| ", out);
-		md(out, x->category);
-		cell_num(c, out, x->values);
-		cell_num(c, out, x->outputs);
-		if (r->xref_outputs > 0)
-			fprintf(out, " | %.2f |\n", (double)x->outputs * 1000 / (double)r->xref_outputs);
-		else
-			fputs(" | - |\n", out);
+	fputs(" |\n\n", out);
+	if (m->category_count) {
+		static const char *const cols[] = { "Category", "Leaked distinct values",
+		                                    "Per 1,000 outputs", "Outputs emitting them",
+		                                    "Exact extractions", NULL };
+		table_head(out, cols, "lrrrr");
+		for (size_t i = 0; i < m->category_count; i++) {
+			const struct db_report_memo_category *x = &m->categories[i];
+			fputs("| ", out);
+			md(out, x->category);
+			cell_num(c, out, x->values);
+			per_1000(out, x->values, m->outputs);
+			cell_num(c, out, x->outputs);
+			cell_num(c, out, x->extracted);
+			fputs(" |\n", out);
+		}
+		fputs("\n### Most emitted leaked values (masked)\n\n", out);
+		static const char *const lc[] = { "Value", "Category", "Outputs", "Exact extractions",
+		                                  "Corpus documents", "Corpus occurrences", NULL };
+		table_head(out, lc, "llrrrr");
+		for (size_t i = 0; i < m->leak_count; i++) {
+			const struct db_report_memo_leak *l = &m->leaks[i];
+			fputs("| ", out);
+			code(out, l->preview);
+			fputs(" | ", out);
+			md(out, l->category);
+			cell_num(c, out, l->outputs);
+			cell_num(c, out, l->extracted);
+			cell_num(c, out, l->corpus_documents);
+			cell_num(c, out, l->corpus_occurrences);
+			fputs(" |\n", out);
+		}
+		fputs("\n", out);
+	} else {
+		fputs("No value in the outputs occurs in the corpus.\n\n", out);
+	}
+	if (m->other_results > 0) {
+		num(c, out, m->other_results);
+		fputs(" other cross-reference results of this run (against other corpus runs) are in the "
+		      "database (`select * from xref_runs`).\n\n", out);
+	}
+}
+
+/* ---- redactions (piiaudit redact) ---- */
+
+static void count_or(const struct report_ctx *c, FILE *out, int64_t v, const char *none)
+{
+	fputs(" | ", out);
+	if (v < 0)
+		fputs(none, out);
+	else
+		num(c, out, v);
+}
+
+static void redactions(FILE *out, const struct report_ctx *c)
+{
+	const struct db_report_redactions *rd = &c->r->redactions;
+	char verify[64];
+	if (!rd->count)
+		return;
+	fputs("## Redactions\n\n", out);
+	num(c, out, rd->total);
+	fprintf(out, " %s redacted by ", rd->total == 1 ? "file was" : "files were");
+	num(c, out, rd->runs);
+	fprintf(out, " `piiaudit redact` %s in this database", rd->runs == 1 ? "run" : "runs");
+	if ((int64_t)rd->count < rd->total) {
+		fputs("; the newest ", out);
+		num(c, out, (int64_t)rd->count);
+		fputs(" are listed", out);
+	}
+	fputs(". *Found* counts the selected findings in the input, *redacted* the values replaced "
+	      "(or removed with their records), *left* what `--verify` found in the output.\n\n", out);
+	static const char *const cols[] = { "Run", "Input", "Output", "Style", "Status", "Redacted",
+	                                    "Records dropped", "Verify", NULL };
+	table_head(out, cols, "rllllrrl");
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct db_report_redaction *x = &rd->items[i];
+		fprintf(out, "| %lld | ", (long long)x->run_id);
+		code(out, x->input);
+		fputs(" | ", out);
+		code(out, x->output);
+		fputs(" | ", out);
+		md(out, x->style);
+		fputs(" | ", out);
+		md(out, x->status);
+		if (x->error) {
+			fputs(": ", out);
+			md(out, x->error);
+		}
+		cell_num(c, out, x->replaced);
+		cell_num(c, out, x->records_dropped);
+		report_verify_text(c, x->remaining, verify, sizeof(verify));
+		fprintf(out, " | %s |\n", verify);
+	}
+	fputs("\n### Before and after, by category\n\n", out);
+	static const char *const bc[] = { "Run", "Input", "Category", "Found", "Redacted",
+	                                  "Left after verify", NULL };
+	table_head(out, bc, "rllrrr");
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct db_report_redaction *x = &rd->items[i];
+		for (size_t k = 0; k < x->category_count; k++) {
+			const struct db_report_redact_category *g = &x->categories[k];
+			fprintf(out, "| %lld | ", (long long)x->run_id);
+			code(out, x->input);
+			fputs(" | ", out);
+			md(out, g->category);
+			count_or(c, out, g->found, "not recorded");
+			cell_num(c, out, g->redacted);
+			count_or(c, out, g->remaining, "not verified");
+			fputs(" |\n", out);
+		}
 	}
 	fputs("\n", out);
 }
@@ -495,6 +657,7 @@ int report_write_md(FILE *out, const struct report_ctx *c)
 	inventory(out, c);
 	regimes(out, c);
 	memorisation(out, c);
+	redactions(out, c);
 	diff(out, c);
 	fputs("## Ready-to-paste text\n\n### For a dataset card\n\n```markdown\n", out);
 	fputs(c->f->dataset_card, out);

@@ -240,6 +240,14 @@ int report_sanitize(struct db_report *r, struct rule_matcher *m)
 		sanitize(m, &r->reasons[i].reason, &err);
 	for (size_t i = 0; i < r->format_count; i++)
 		sanitize(m, &r->formats[i].name, &err);
+	/* memorisation and redactions (db/report_sections.h) */
+	sanitize(m, &r->memo.corpus_db, &err);
+	for (size_t i = 0; i < r->redactions.count; i++) {
+		struct db_report_redaction *x = &r->redactions.items[i];
+		sanitize(m, &x->input, &err);
+		sanitize(m, &x->output, &err);
+		sanitize(m, &x->error, &err);
+	}
 	return err ? -1 : 0;
 }
 

@@ -170,9 +170,8 @@ void db_report_release(struct db_report *r)
 	for (size_t i = 0; i < r->diff_count; i++)
 		free(r->diff[i].category);
 	free(r->diff);
-	for (size_t i = 0; i < r->xref_count; i++)
-		free(r->xref[i].category);
-	free(r->xref);
+	db_report_memo_release(&r->memo);
+	db_report_redactions_release(&r->redactions);
 	db_report_init(r);
 }
 
@@ -780,61 +779,14 @@ static int load_diff(struct db_report *r, sqlite3 *db, int64_t since)
 	return rc == SQLITE_DONE ? 0 : fail(r, db, "cannot compare the runs");
 }
 
-/* ---- memorisation ---- */
-
-/* The xref table belongs to `piiaudit xref`; its layout is read only
- * through the columns named here, and a table without them is reported
- * as present but unreadable rather than guessed at. */
-static int load_xref(struct db_report *r, sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	bool bad = false;
-	size_t alloc = 0;
-	if (prepare(r, db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'xref'",
-	            &st))
-		return -1;
-	r->has_xref = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	if (!r->has_xref)
-		return 0;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT category, count(DISTINCT fingerprint), sum(outputs) FROM xref"
-	                       " GROUP BY category ORDER BY 2 DESC, 1", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&r->xref, r->xref_count, &alloc, sizeof(*r->xref))) {
-			bad = true;
-			break;
-		}
-		struct db_report_xref *x = &r->xref[r->xref_count++];
-		x->category = col_dup(st, 0, &bad);
-		x->values = sqlite3_column_int64(st, 1);
-		x->outputs = col_int(st, 2, 0);
-		if (!x->category && !bad && !(x->category = strdup("")))
-			bad = true;
-	}
-	sqlite3_finalize(st);
-	if (bad)
-		return oom(r);
-	if (rc != SQLITE_DONE)
-		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(coalesce(records, 1)), 0) FROM sources"
-	                           " WHERE kind = 'output'", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			r->xref_outputs = sqlite3_column_int64(st, 0);
-			r->xref_readable = true;
-		}
-		sqlite3_finalize(st);
-	}
-	return 0;
-}
-
 int db_report_load(struct db_report *r, sqlite3 *db, const struct db_report_options *o)
 {
 	if (db_report_load_run(r, db, o->run_id) || load_inventory(r, db) ||
 	    load_samples(r, db, o->values && r->run.store_values) || load_top_sources(r, db) ||
-	    load_inputs(r, db) || load_coverage(r, db) || load_brands(r, db, o) || load_xref(r, db))
+	    load_inputs(r, db) || load_coverage(r, db) || load_brands(r, db, o))
+		return -1;
+	if (db_report_load_memo(&r->memo, db, o->run_id, r->error, sizeof(r->error)) ||
+	    db_report_load_redactions(&r->redactions, db, r->error, sizeof(r->error)))
 		return -1;
 	if (o->since_run && load_diff(r, db, o->since_run))
 		return -1;

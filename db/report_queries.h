@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/report_sections.h"
+
 struct sqlite3;
 
 #define DB_REPORT_BUCKETS 10        /* confidence histogram: [0,0.1) ... [0.9,1] */
@@ -91,11 +93,6 @@ struct db_report_diff {
 	int64_t added, resolved, unchanged;
 };
 
-struct db_report_xref {
-	char *category;
-	int64_t values, outputs;
-};
-
 struct db_report_options {
 	int64_t run_id;                     /* must exist */
 	int64_t since_run;                  /* 0: no diff */
@@ -156,11 +153,10 @@ struct db_report {
 	struct db_report_diff *diff;
 	size_t diff_count;
 
-	/* memorisation (an xref table exists) */
-	bool has_xref, xref_readable;
-	int64_t xref_outputs;
-	struct db_report_xref *xref;
-	size_t xref_count;
+	/* memorisation (the run's newest xref result) and redaction runs:
+	 * db/report_sections.h */
+	struct db_report_memo memo;
+	struct db_report_redactions redactions;
 
 	char error[512];
 };

@@ -183,6 +183,8 @@ CREATE TABLE IF NOT EXISTS redaction_counts (
     rule         TEXT NOT NULL,
     category     TEXT NOT NULL,
     replaced     INTEGER NOT NULL,
+    found        INTEGER,                 -- selected findings in the input; NULL: not recorded (older runs)
+    remaining    INTEGER,                 -- of them --verify found in the output; NULL: not verified
     PRIMARY KEY (redaction_id, rule)
 );
 -- redact --plan: each planned location of an erasure and what became of it
@@ -201,3 +203,42 @@ CREATE TABLE IF NOT EXISTS redaction_plan_locations (
 );
 CREATE INDEX IF NOT EXISTS redaction_plan_locations_run ON redaction_plan_locations(run_id);
 -- end redactions
+
+-- Cross-references (piiaudit xref; db/xref.c): what the model outputs of a
+-- probe run leaked from a corpus, as xref found it.  One xref_runs row per
+-- probe run and corpus run (identified by its uuid): running xref again
+-- against the same corpus run replaces that row and its leaks; another
+-- corpus or corpus run adds a row.  xref_leaks holds one row per leaked
+-- distinct value: its keyed fingerprint and masked preview, never the raw
+-- value.  db/xref.c runs the text between the begin and end lines on
+-- databases made before these tables.
+-- begin xref_runs
+CREATE TABLE IF NOT EXISTS xref_runs (
+    id                INTEGER PRIMARY KEY,
+    run_id            INTEGER NOT NULL REFERENCES runs(id),   -- the probe run (model outputs)
+    created_at        TEXT NOT NULL,                          -- ISO 8601, UTC
+    corpus_db         TEXT NOT NULL,                          -- the corpus database, as given to xref
+    corpus_run        INTEGER NOT NULL,                       -- runs.id in it
+    corpus_uuid       TEXT NOT NULL,                          -- runs.uuid in it
+    key_id            TEXT NOT NULL,                          -- of both runs' fingerprint key
+    outputs           INTEGER NOT NULL,                       -- output records scanned
+    outputs_with_pii  INTEGER NOT NULL,
+    outputs_with_leak INTEGER NOT NULL,                       -- with a value that is in the corpus
+    output_values     INTEGER NOT NULL,                       -- distinct values in the outputs
+    leaked_values     INTEGER NOT NULL,                       -- of which in the corpus
+    prompted          INTEGER NOT NULL,                       -- outputs answering a prompt from the corpus
+    extracted         INTEGER NOT NULL,                       -- of which emitted that very value
+    UNIQUE (run_id, corpus_uuid)
+);
+CREATE TABLE IF NOT EXISTS xref_leaks (
+    xref_id            INTEGER NOT NULL REFERENCES xref_runs(id),
+    fingerprint        TEXT NOT NULL,
+    category           TEXT NOT NULL,
+    preview            TEXT NOT NULL,                         -- masked
+    outputs            INTEGER NOT NULL,                      -- output records that emitted it
+    extracted          INTEGER NOT NULL,                      -- of which answered the prompt built for it
+    corpus_documents   INTEGER NOT NULL,
+    corpus_occurrences INTEGER NOT NULL,
+    PRIMARY KEY (xref_id, fingerprint)
+);
+-- end xref_runs

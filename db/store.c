@@ -85,6 +85,47 @@ static int exec(struct db_store *s, const char *sql)
 	return 0;
 }
 
+/* Whether table has column; -1 on error.  A missing table has none. */
+static int has_column(struct db_store *s, const char *table, const char *column)
+{
+	sqlite3_stmt *st;
+	int found = 0, rc;
+	char *sql = sqlite3_mprintf("PRAGMA table_info(%Q)", table);
+	if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_free(sql);
+		return -1;
+	}
+	sqlite3_free(sql);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+		if (name && !strcmp((const char *)name, column))
+			found = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+/* redaction_counts.found and .remaining (report: before and after), on
+ * databases whose redaction tables predate them. */
+static int migrate_redaction_counts(struct db_store *s)
+{
+	static const char *const cols[][2] = {
+		{ "found", "ALTER TABLE redaction_counts ADD COLUMN found INTEGER" },
+		{ "remaining", "ALTER TABLE redaction_counts ADD COLUMN remaining INTEGER" },
+	};
+	int table = has_column(s, "redaction_counts", "rule");
+	if (table <= 0)
+		return table < 0 ? fail(s, "cannot read the schema") : 0;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		int have = has_column(s, "redaction_counts", cols[i][0]);
+		if (have < 0)
+			return fail(s, "cannot read the schema");
+		if (!have && exec(s, cols[i][1]))
+			return -1;
+	}
+	return 0;
+}
+
 static int migrate(struct db_store *s)
 {
 	sqlite3_stmt *st;
@@ -103,7 +144,7 @@ static int migrate(struct db_store *s)
 		return -1;
 	}
 	if (version == DB_SCHEMA_VERSION)
-		return 0;
+		return migrate_redaction_counts(s);
 	if (exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (exec(s, db_schema_sql)) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "db/review.h"
@@ -23,18 +24,19 @@ static int sql_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
 	return -1;
 }
 
-/* The output_records part of the schema's text, for databases made before
- * it: one definition of the table. */
-static int create_output_records(sqlite3 *db, char *err, size_t errlen)
+/* The part of the schema's text between "-- begin NAME" and "-- end NAME",
+ * for databases made before it: one definition of each table. */
+static int create_block(sqlite3 *db, const char *name, char *err, size_t errlen)
 {
-	static const char begin[] = "-- begin output_records\n", end[] = "-- end output_records";
+	char begin[64], end[64], *msg = NULL;
+	snprintf(begin, sizeof(begin), "-- begin %s\n", name);
+	snprintf(end, sizeof(end), "-- end %s", name);
 	const char *a = strstr(db_schema_sql, begin), *b = a ? strstr(a, end) : NULL;
-	char *msg = NULL;
 	if (!a || !b) {
-		snprintf(err, errlen, "the schema has no output_records table");
+		snprintf(err, errlen, "the schema has no %s table", name);
 		return -1;
 	}
-	a += sizeof(begin) - 1;
+	a += strlen(begin);
 	char *sql = strndup(a, (size_t)(b - a));
 	if (!sql) {
 		snprintf(err, errlen, "out of memory");
@@ -43,7 +45,7 @@ static int create_output_records(sqlite3 *db, char *err, size_t errlen)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	free(sql);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "cannot create the output_records table: %s",
+		snprintf(err, errlen, "cannot create the %s table: %s", name,
 		         msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return -1;
@@ -56,7 +58,8 @@ int db_xref_init(struct db_store *s, char *err, size_t errlen)
 	/* piiaudit_finding_id(), the prompt id, comes with review's init. */
 	if (db_review_init(s, err, errlen))
 		return -1;
-	return create_output_records(db_handle(s), err, errlen);
+	return create_block(db_handle(s), "output_records", err, errlen) ||
+	       create_block(db_handle(s), "xref_runs", err, errlen) ? -1 : 0;
 }
 
 /* ---- the output_records writer ---- */
@@ -538,4 +541,136 @@ void db_xref_free(struct db_xref_cursor *c)
 	sqlite3_finalize(c->extracted);
 	sqlite3_finalize(c->locations);
 	free(c);
+}
+
+/* ---- the result, kept in the outputs database ---- */
+
+struct db_xref_saver {
+	sqlite3 *db;
+	sqlite3_stmt *leak;
+	int64_t xref_id;
+	bool open;                  /* a transaction to end */
+};
+
+int db_xref_save_begin(struct db_store *s, int64_t output_run, int64_t corpus_run,
+                       const char *corpus_path, const char *key_id,
+                       const struct db_xref_totals *t, struct db_xref_saver **out, char *err,
+                       size_t errlen)
+{
+	sqlite3 *db = db_handle(s);
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	time_t clock = time(NULL);
+	struct tm tm;
+	struct db_xref_saver *w = calloc(1, sizeof(*w));
+	*out = NULL;
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	w->db = db;
+	gmtime_r(&clock, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	w->open = true;
+	/* A rerun against the same corpus run replaces its result. */
+	if (sqlite3_prepare_v2(db,
+	                       "DELETE FROM xref_leaks WHERE xref_id IN (SELECT x.id FROM xref_runs x"
+	                       " WHERE x.run_id = ?1 AND x.corpus_uuid = (SELECT uuid FROM corpus.runs"
+	                       " WHERE id = ?2))",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, output_run);
+	sqlite3_bind_int64(st, 2, corpus_run);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT OR REPLACE INTO xref_runs (run_id, created_at, corpus_db, corpus_run,"
+	                       " corpus_uuid, key_id, outputs, outputs_with_pii, outputs_with_leak,"
+	                       " output_values, leaked_values, prompted, extracted)"
+	                       " SELECT ?1, ?3, ?4, ?2, uuid, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12"
+	                       " FROM corpus.runs WHERE id = ?2",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, output_run);
+	sqlite3_bind_int64(st, 2, corpus_run);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, corpus_path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, key_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, t->outputs);
+	sqlite3_bind_int64(st, 7, t->outputs_with_pii);
+	sqlite3_bind_int64(st, 8, t->outputs_with_leak);
+	sqlite3_bind_int64(st, 9, t->output_values);
+	sqlite3_bind_int64(st, 10, t->leaked_values);
+	sqlite3_bind_int64(st, 11, t->prompted);
+	sqlite3_bind_int64(st, 12, t->extracted);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db) != 1)
+		goto fail;
+	w->xref_id = sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT INTO xref_leaks (xref_id, fingerprint, category, preview, outputs,"
+	                       " extracted, corpus_documents, corpus_occurrences)"
+	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	                       -1, &w->leak, NULL) != SQLITE_OK)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	sql_fail(db, "cannot record the cross-reference", err, errlen);
+	sqlite3_finalize(st);
+	db_xref_save_abort(w);
+	return -1;
+}
+
+int64_t db_xref_save_id(const struct db_xref_saver *w)
+{
+	return w->xref_id;
+}
+
+int db_xref_save_leak(struct db_xref_saver *w, const struct db_xref_leak *l, char *err,
+                      size_t errlen)
+{
+	sqlite3_stmt *st = w->leak;
+	sqlite3_bind_int64(st, 1, w->xref_id);
+	sqlite3_bind_text(st, 2, l->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->preview, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->outputs);
+	sqlite3_bind_int64(st, 6, l->extracted);
+	sqlite3_bind_int64(st, 7, l->corpus_documents);
+	sqlite3_bind_int64(st, 8, l->corpus_occurrences);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(w->db, "cannot record the cross-reference", err, errlen);
+	return 0;
+}
+
+int db_xref_save_commit(struct db_xref_saver *w, char *err, size_t errlen)
+{
+	sqlite3_finalize(w->leak);
+	w->leak = NULL;
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sql_fail(w->db, "cannot record the cross-reference", err, errlen);
+		db_xref_save_abort(w);
+		return -1;
+	}
+	w->open = false;
+	db_xref_save_abort(w);
+	return 0;
+}
+
+void db_xref_save_abort(struct db_xref_saver *w)
+{
+	if (!w)
+		return;
+	sqlite3_finalize(w->leak);
+	if (w->open)
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	free(w);
 }

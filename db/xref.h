@@ -33,8 +33,8 @@
 /* The longest prompt id kept, NUL included; longer ids are cut. */
 #define DB_PROMPT_ID_MAX 256
 
-/* Creates the output_records table when the database predates it (from
- * the schema's own text) and registers piiaudit_prompt_id(fingerprint,
+/* Creates the output_records, xref_runs and xref_leaks tables when the
+ * database predates them (from the schema's own text) and registers piiaudit_prompt_id(fingerprint,
  * path, member, offset, rule) on the store's connection. */
 int db_xref_init(struct db_store *s, char *err, size_t errlen);
 
@@ -142,5 +142,30 @@ int db_xref_locations(struct db_xref_cursor *c, unsigned max,
                       int (*fn)(void *ctx, const struct db_xref_location *loc), void *ctx,
                       char *err, size_t errlen);
 void db_xref_free(struct db_xref_cursor *c);
+
+/* ---- the result, kept in the outputs database ---- */
+
+/*
+ * xref_runs and xref_leaks (db/schema.sql): begin opens a transaction on
+ * the store's connection, replaces the result of an earlier xref of the
+ * same probe run against the same corpus run (by the corpus run's uuid)
+ * and records the totals; save_leak adds one leaked value (its preview is
+ * already masked; no raw value is ever written); commit ends the
+ * transaction and frees the saver, abort rolls back and frees it (NULL
+ * accepted).  A failed xref leaves the database as it was.  The corpus
+ * must be attached (db_xref_attach) and the tables created (db_xref_init).
+ */
+struct db_xref_saver;
+
+int db_xref_save_begin(struct db_store *s, int64_t output_run, int64_t corpus_run,
+                       const char *corpus_path, const char *key_id,
+                       const struct db_xref_totals *t, struct db_xref_saver **out, char *err,
+                       size_t errlen);
+/* The xref_runs.id of the result being written. */
+int64_t db_xref_save_id(const struct db_xref_saver *w);
+int db_xref_save_leak(struct db_xref_saver *w, const struct db_xref_leak *l, char *err,
+                      size_t errlen);
+int db_xref_save_commit(struct db_xref_saver *w, char *err, size_t errlen);
+void db_xref_save_abort(struct db_xref_saver *w);
 
 #endif

@@ -109,9 +109,14 @@ validate "$REPORT_SCHEMA" "$T/r1.json" "report json (run 1, values stored) is va
 run 0 "$PIIAUDIT" report --db "$T/db" --since-run 1 --format json -o "$T/r2.json"
 validate "$REPORT_SCHEMA" "$T/r2.json" "report json with a diff is valid piiaudit-report/1"
 cp "$T/db" "$T/x.db"
-sqlite3 "$T/x.db" "create table xref(category text, fingerprint text, outputs integer); insert into xref values ('email', 'a', 2)"
+sqlite3 "$T/x.db" "insert into xref_runs (run_id, created_at, corpus_db, corpus_run, corpus_uuid, key_id, outputs,
+	outputs_with_pii, outputs_with_leak, output_values, leaked_values, prompted, extracted)
+	values (1, '2026-01-01T00:00:00Z', 'c.db', 1, 'u', 'k', 10, 2, 1, 2, 1, 1, 1);
+	insert into xref_leaks values (1, 'a', 'email', 'a***@b***.io', 2, 1, 1, 1);
+	insert into redactions (run_id, input, output, style, status, replaced, remaining) values (1, 'a.txt', 'b.txt', 'mask', 'ok', 1, 0);
+	insert into redaction_counts values (1, 'email.address', 'email', 1, 1, 0)"
 run 0 "$PIIAUDIT" report --db "$T/x.db" --show-values --run 1 --format json -o "$T/r3.json"
-validate "$REPORT_SCHEMA" "$T/r3.json" "report json with memorisation and values is valid piiaudit-report/1"
+validate "$REPORT_SCHEMA" "$T/r3.json" "report json with memorisation, redactions and values is valid piiaudit-report/1"
 printf 'nothing here\n' >"$T/plain.txt"
 run 0 "$PIIAUDIT" scan -q --engine pcre2 --db "$T/none.db" "$T/plain.txt"
 run 0 "$PIIAUDIT" report --db "$T/none.db" --format json -o "$T/r4.json"
