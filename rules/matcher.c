@@ -30,6 +30,17 @@ struct keyword {
 	size_t len;
 };
 
+/* A word searched near a match, folded to lower case (ASCII, as
+ * strncasecmp() folds in the C locale). */
+struct folded_word {
+	char *text;         /* owned */
+	size_t len;
+};
+
+/* Near a match, the bytes are folded once into a buffer of this size and
+ * searched with memmem(); larger neighbourhoods take the slow path. */
+#define FOLD_BUF 8192
+
 struct rule_matcher {
 	const struct ruleset *set;
 	pcre2_match_data *md;
@@ -49,7 +60,63 @@ struct rule_matcher {
 	unsigned char *kw_seen;      /* per keyword, for the current window */
 	size_t *by_byte_start;       /* 257 entries: keywords grouped by folded first byte */
 	size_t *by_byte;
+	/* Folded words: the keywords (as kw), then each rule's context words,
+	 * ctx_n[i] of them from ctx_first[i]. */
+	struct folded_word *kw_folded;
+	struct folded_word *ctx;
+	size_t ctx_count;
+	size_t *ctx_first, *ctx_n;
+	unsigned char *fold;         /* FOLD_BUF bytes */
 };
+
+static unsigned char fold_byte(unsigned char c)
+{
+	return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+}
+
+static char *fold_copy(const char *text, size_t len)
+{
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)fold_byte((unsigned char)text[i]);
+	out[len] = '\0';
+	return out;
+}
+
+static int build_folded(struct rule_matcher *m)
+{
+	const struct ruleset *set = m->set;
+	size_t total = 0;
+	for (size_t i = 0; i < set->count; i++)
+		total += set->rules[i].context.count;
+	m->kw_folded = calloc(m->kw_count + 1, sizeof(*m->kw_folded));
+	m->ctx = calloc(total + 1, sizeof(*m->ctx));
+	m->ctx_first = calloc(set->count + 1, sizeof(*m->ctx_first));
+	m->ctx_n = calloc(set->count + 1, sizeof(*m->ctx_n));
+	m->fold = malloc(FOLD_BUF);
+	if (!m->kw_folded || !m->ctx || !m->ctx_first || !m->ctx_n || !m->fold)
+		return -1;
+	for (size_t k = 0; k < m->kw_count; k++) {
+		m->kw_folded[k].len = m->kw[k].len;
+		if (!(m->kw_folded[k].text = fold_copy(m->kw[k].text, m->kw[k].len)))
+			return -1;
+	}
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		m->ctx_first[i] = m->ctx_count;
+		for (size_t w = 0; w < r->context.count; w++) {
+			struct folded_word *f = &m->ctx[m->ctx_count];
+			f->len = strlen(r->context.items[w]);
+			if (!(f->text = fold_copy(r->context.items[w], f->len)))
+				return -1;
+			m->ctx_count++;
+		}
+		m->ctx_n[i] = m->ctx_count - m->ctx_first[i];
+	}
+	return 0;
+}
 
 static size_t keyword_index(const struct ruleset *set, const char *text)
 {
@@ -119,6 +186,7 @@ struct rule_matcher *rule_matcher_new(const struct ruleset *set)
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
 	m->limit_hits = calloc(set->count + 1, sizeof(*m->limit_hits));
 	if (!m->md || !m->md_list || !m->mctx || !m->mctx_limited || !m->limit_hits || build_keywords(m) ||
+	    build_folded(m) ||
 	    (set->prefilter && !(m->pf_scratch = rule_prefilter_scratch_new(set->prefilter)))) {
 		rule_matcher_free(m);
 		return NULL;
@@ -152,6 +220,17 @@ void rule_matcher_free(struct rule_matcher *m)
 	free(m->kw_seen);
 	free(m->by_byte_start);
 	free(m->by_byte);
+	if (m->kw_folded)
+		for (size_t k = 0; k < m->kw_count; k++)
+			free(m->kw_folded[k].text);
+	free(m->kw_folded);
+	if (m->ctx)
+		for (size_t i = 0; i < m->ctx_count; i++)
+			free(m->ctx[i].text);
+	free(m->ctx);
+	free(m->ctx_first);
+	free(m->ctx_n);
+	free(m->fold);
 	free(m);
 }
 
@@ -216,33 +295,61 @@ static bool in_valuelist(struct rule_matcher *m, const struct rule_valuelist *v,
 	return false;
 }
 
+/* Whether one of words[0, n) occurs, caseless, in s[lo, hi). */
+static bool any_word_near(struct rule_matcher *m, const unsigned char *s, size_t lo, size_t hi,
+                          const struct folded_word *words, size_t n)
+{
+	size_t span = hi - lo;
+	if (span > FOLD_BUF) {
+		for (size_t i = 0; i < n; i++)
+			if (contains_caseless(s + lo, span, words[i].text, words[i].len))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i < span; i++)
+		m->fold[i] = fold_byte(s[lo + i]);
+	for (size_t i = 0; i < n; i++)
+		if (words[i].len && memmem(m->fold, span, words[i].text, words[i].len))
+			return true;
+	return false;
+}
+
 /* Confidence from context words near the value; -1 when the rule requires
  * context and none is there. */
-static double score_context(const struct rule *r, const unsigned char *subject, size_t len,
-                            size_t start, size_t end)
+static double score_context(struct rule_matcher *m, const struct rule *r, const unsigned char *subject,
+                            size_t len, size_t start, size_t end)
 {
-	if (!r->context.count)
+	size_t index = (size_t)(r - m->set->rules);
+	if (!m->ctx_n[index])
 		return r->context_required ? -1 : r->confidence;
 	size_t lo = start > r->context_window ? start - r->context_window : 0;
 	size_t hi = end + r->context_window < len ? end + r->context_window : len;
-	for (size_t i = 0; i < r->context.count; i++) {
-		const char *w = r->context.items[i];
-		if (contains_caseless(subject + lo, hi - lo, w, strlen(w))) {
-			double c = r->confidence + r->context_boost;
-			return c > 1.0 ? 1.0 : c;
-		}
+	if (any_word_near(m, subject, lo, hi, m->ctx + m->ctx_first[index], m->ctx_n[index])) {
+		double c = r->confidence + r->context_boost;
+		return c > 1.0 ? 1.0 : c;
 	}
 	return r->context_required ? -1 : r->confidence;
 }
 
-static bool keyword_near(const struct rule_matcher *m, size_t rule_index,
+static bool keyword_near(struct rule_matcher *m, size_t rule_index,
                          const unsigned char *subject, size_t len, size_t ms, size_t me)
 {
 	size_t lo = ms > KEYWORD_REACH ? ms - KEYWORD_REACH : 0;
 	size_t hi = me + KEYWORD_REACH < len ? me + KEYWORD_REACH : len;
+	size_t span = hi - lo;
+	if (span > FOLD_BUF) {
+		for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
+			const struct keyword *k = &m->kw[m->kw_of_rule[m->kw_first[rule_index] + i]];
+			if (contains_caseless(subject + lo, span, k->text, k->len))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0; i < span; i++)
+		m->fold[i] = fold_byte(subject[lo + i]);
 	for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
-		const struct keyword *k = &m->kw[m->kw_of_rule[m->kw_first[rule_index] + i]];
-		if (contains_caseless(subject + lo, hi - lo, k->text, k->len))
+		const struct folded_word *k = &m->kw_folded[m->kw_of_rule[m->kw_first[rule_index] + i]];
+		if (k->len && memmem(m->fold, span, k->text, k->len))
 			return true;
 	}
 	return false;
@@ -267,7 +374,7 @@ static int consider(struct rule_matcher *m, const struct rule *r, const unsigned
 	if (r->allow.exact.count + r->allow.regex_src.count &&
 	    in_valuelist(m, &r->allow, subject + vs, ve - vs))
 		return 0;
-	double confidence = score_context(r, subject, len, vs, ve);
+	double confidence = score_context(m, r, subject, len, vs, ve);
 	if (confidence < 0)
 		return 0;
 	struct rule_hit hit = {
