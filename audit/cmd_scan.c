@@ -28,10 +28,15 @@
 #include "db/xref.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
+#include "scanners/scan_pool.h"
 #include "scanners/shard.h"
 #include "scanners/walk.h"
 
 #define BATCH_FINDINGS 4096
+
+/* Windows a worker may have in the scan pool at once: enough that reading
+ * and inflating the next window overlaps with matching the last ones. */
+#define PIPELINE_DEPTH 3
 
 struct scan_options {
 	const char *db_path;
@@ -59,6 +64,7 @@ struct scan_job {
 	const struct scan_mode *mode;
 	struct ruleset *rules;
 	struct db_store *db;
+	struct scan_pool *pool;             /* matches windows; NULL: workers match */
 	struct db_key key;
 	int64_t run_id;
 	struct walk_list files;
@@ -73,10 +79,20 @@ struct scan_job {
 	pthread_cond_t done_cond;
 };
 
+/* A window in the scan pool, with what its findings need. */
+struct pending_window {
+	struct scan_task task;
+	struct unit_state *unit;
+	uint64_t base;              /* of the window in the member */
+	uint64_t line_from;         /* line of the first accepted byte */
+};
+
 struct worker {
 	struct scan_job *job;
 	pthread_t thread;
-	struct rule_matcher *matcher;
+	struct rule_matcher *matcher;       /* records, and windows without a pool */
+	struct pending_window pending[PIPELINE_DEPTH];   /* a ring, oldest first */
+	size_t pending_head, pending_count;
 	struct scan_reader *reader;
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
@@ -138,9 +154,13 @@ static void db_failure(struct scan_job *job)
 		diag("%s: %s", job->opt->db_path, db_error(job->db));
 }
 
+static int drain_pending(struct worker *w);
+
 static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 {
 	struct worker *w = ctx;
+	/* Windows in flight belong to an open unit: theirs come first. */
+	drain_pending(w);
 	struct unit_state *us = calloc(1, sizeof(*us));
 	if (!us)
 		return NULL;
@@ -226,16 +246,21 @@ static int flush(struct worker *w, struct unit_state *us)
 	return rc;
 }
 
-/* Sorts the collected hits, drops overlaps within a category. */
+/* Sorts hits, drops overlaps within a category; returns the kept count. */
+static size_t settle(struct rule_hit *hits, size_t count)
+{
+	if (!count)
+		return 0;
+	qsort(hits, count, sizeof(*hits), hit_cmp);
+	size_t n = drop_overlaps(hits, count);
+	/* A replacement can move a hit: line numbers need positions in order. */
+	qsort(hits, n, sizeof(*hits), hit_cmp);
+	return n;
+}
+
 static size_t settle_hits(struct worker *w)
 {
-	if (!w->hit_count)
-		return 0;
-	qsort(w->hits, w->hit_count, sizeof(*w->hits), hit_cmp);
-	size_t n = drop_overlaps(w->hits, w->hit_count);
-	/* A replacement can move a hit: line numbers need positions in order. */
-	qsort(w->hits, n, sizeof(*w->hits), hit_cmp);
-	return n;
+	return settle(w->hits, w->hit_count);
 }
 
 /* One finding into the batch: value is the matched (decoded) text. */
@@ -268,6 +293,41 @@ static int add_finding(struct worker *w, struct unit_state *us, const struct rul
 	return 0;
 }
 
+/* The oldest window in the pool: waits for it, then records its findings
+ * (in window order, so lines count on from the window's first line). */
+static int retire_oldest(struct worker *w)
+{
+	struct scan_job *job = w->job;
+	struct pending_window *p = &w->pending[w->pending_head];
+	struct scan_task *t = &p->task;
+	scan_pool_wait(job->pool, t);
+	w->pending_head = (w->pending_head + 1) % PIPELINE_DEPTH;
+	w->pending_count--;
+	if (t->rc)
+		return 1;
+	bool lines_are_outputs = job->mode->probe;
+	size_t n = settle(t->hits, t->hit_count), at = t->from;
+	uint64_t line = p->line_from;
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_hit *h = &t->hits[i];
+		line += scan_count_newlines(t->data + at, h->start - at);
+		at = h->start;
+		if (add_finding(w, p->unit, h, (const char *)t->data + h->start, line, p->base + h->start,
+		                h->len, lines_are_outputs ? (int64_t)line : 0, NULL))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every window in the pool recorded; non-zero when one could not be. */
+static int drain_pending(struct worker *w)
+{
+	int rc = 0;
+	while (w->pending_count)
+		rc |= retire_oldest(w);
+	return rc;
+}
+
 static int unit_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *win)
 {
 	struct worker *w = ctx;
@@ -275,17 +335,30 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	struct scan_job *job = w->job;
 	if (!us || stopping(job))
 		return 1;
+	bool lines_are_outputs = job->mode->probe;
+	if (lines_are_outputs && win->accept_end > win->from) {
+		us->newlines += scan_count_newlines(win->data + win->from, win->accept_end - win->from);
+		us->last_byte = win->data[win->accept_end - 1];
+	}
+	if (job->pool) {
+		if (w->pending_count == PIPELINE_DEPTH && retire_oldest(w))
+			return 1;
+		struct pending_window *p = &w->pending[(w->pending_head + w->pending_count) % PIPELINE_DEPTH];
+		if (scan_task_fill(&p->task, win->data, win->len, win->from, win->accept_end))
+			return 1;
+		p->unit = us;
+		p->base = win->base;
+		p->line_from = scan_stream_line_at(s, win->from);
+		scan_pool_submit(job->pool, &p->task);
+		w->pending_count++;
+		atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
+		return 0;
+	}
 	w->hit_count = 0;
 	if (rule_matcher_scan(w->matcher, win->data, win->len, win->from, win->accept_end, NULL,
 	                      collect_hit, w))
 		return 1;
 	atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
-	bool lines_are_outputs = job->mode->probe;
-	if (lines_are_outputs && win->accept_end > win->from) {
-		for (size_t i = win->from; i < win->accept_end; i++)
-			us->newlines += win->data[i] == '\n';
-		us->last_byte = win->data[win->accept_end - 1];
-	}
 	size_t n = settle_hits(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_hit *h = &w->hits[i];
@@ -420,6 +493,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 {
 	struct worker *w = ctx;
 	struct unit_state *us = handle;
+	drain_pending(w);
 	if (!us) {
 		db_failure(w->job);
 		return;
@@ -893,6 +967,8 @@ static int run_workers(struct scan_job *job, bool show_progress)
 	int rc = 0;
 	if (!workers)
 		return -1;
+	/* Without a pool (out of threads) the workers match their windows. */
+	job->pool = scan_pool_new(job->rules, o->jobs);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
@@ -933,11 +1009,15 @@ static int run_workers(struct scan_job *job, bool show_progress)
 			pthread_join(w->thread, NULL);
 		for (size_t r = 0; r < job->rules->count; r++) {
 			uint64_t hits = w->matcher ? rule_matcher_limit_hits(w->matcher, r) : 0;
+			if (i == 0)
+				hits += scan_pool_limit_hits(job->pool, r);
 			if (hits)
 				diag("rule %s: stopped by the PCRE2 match limit in %llu blocks",
 				     job->rules->rules[r].id, (unsigned long long)hits);
 		}
 		rule_matcher_free(w->matcher);
+		for (size_t k = 0; k < PIPELINE_DEPTH; k++)
+			scan_task_release(&w->pending[k].task);
 		scan_reader_free(w->reader);
 		free(w->batch);
 		free(w->hits);
@@ -946,6 +1026,8 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		db_outrec_close(w->outrec);
 	}
 	free(workers);
+	scan_pool_free(job->pool);
+	job->pool = NULL;
 	if (rc)
 		diag("cannot start the scan workers: out of memory");
 	return rc;

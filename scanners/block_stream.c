@@ -52,7 +52,7 @@ unsigned char *scan_stream_space(struct scan_stream *s, size_t *avail)
 
 /* Every byte of the corpus passes here once: 16 at a time where SSE2 is
  * there (every x86-64), a byte at a time for the tail and elsewhere. */
-static size_t count_newlines(const unsigned char *p, size_t n)
+size_t scan_count_newlines(const unsigned char *p, size_t n)
 {
 	size_t count = 0, i = 0;
 #ifdef __SSE2__
@@ -76,7 +76,7 @@ static size_t count_newlines(const unsigned char *p, size_t n)
 uint64_t scan_stream_line_at(struct scan_stream *s, size_t pos)
 {
 	if (pos > s->line_pos) {
-		s->line += count_newlines(s->buf + s->line_pos, pos - s->line_pos);
+		s->line += scan_count_newlines(s->buf + s->line_pos, pos - s->line_pos);
 		s->line_pos = pos;
 	}
 	return s->line;

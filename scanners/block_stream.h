@@ -70,4 +70,7 @@ int scan_stream_finish(struct scan_stream *s);
 
 uint64_t scan_stream_line_at(struct scan_stream *s, size_t pos);
 
+/* The '\n' bytes in p[0, n). */
+size_t scan_count_newlines(const unsigned char *p, size_t n);
+
 #endif

@@ -1,0 +1,176 @@
+/*
+ * scanners/scan_pool.c - threads matching windows of text (scan_pool.h).
+ *
+ * One queue under one mutex: a window is a megabyte of matching, so the
+ * lock is taken a few hundred times a second and never contended for long.
+ * Each thread owns a rule matcher (Hyperscan scratch, PCRE2 match data).
+ * Out of memory while collecting hits is reported in the task (rc -1);
+ * nothing here prints or exits.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanners/scan_pool.h"
+
+struct pool_thread {
+	struct scan_pool *pool;
+	pthread_t thread;
+	struct rule_matcher *matcher;
+	bool started;
+};
+
+struct scan_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work;          /* a task was queued, or the pool stops */
+	pthread_cond_t done;          /* a task was matched */
+	struct scan_task *head, *tail;
+	bool stopping;
+	size_t count;
+	struct pool_thread *threads;
+	const struct ruleset *rules;
+};
+
+static int collect(void *ctx, const struct rule_hit *hit)
+{
+	struct scan_task *t = ctx;
+	if (t->hit_count == t->hit_alloc) {
+		size_t alloc = t->hit_alloc ? t->hit_alloc * 2 : 256;
+		struct rule_hit *grown = realloc(t->hits, alloc * sizeof(*grown));
+		if (!grown)
+			return -1;
+		t->hits = grown;
+		t->hit_alloc = alloc;
+	}
+	t->hits[t->hit_count++] = *hit;
+	return 0;
+}
+
+static void *pool_main(void *arg)
+{
+	struct pool_thread *pt = arg;
+	struct scan_pool *p = pt->pool;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (!p->head)
+			break;                /* stopping, and nothing left */
+		struct scan_task *t = p->head;
+		p->head = t->next;
+		if (!p->head)
+			p->tail = NULL;
+		pthread_mutex_unlock(&p->lock);
+		t->hit_count = 0;
+		t->rc = rule_matcher_scan(pt->matcher, t->data, t->len, t->from, t->accept_end, NULL,
+		                          collect, t) ? -1 : 0;
+		pthread_mutex_lock(&p->lock);
+		t->done = true;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct scan_pool *scan_pool_new(const struct ruleset *rules, unsigned threads)
+{
+	struct scan_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->threads = calloc(threads ? threads : 1, sizeof(*p->threads));
+	p->rules = rules;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (!p->threads) {
+		scan_pool_free(p);
+		return NULL;
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		struct pool_thread *pt = &p->threads[i];
+		pt->pool = p;
+		p->count++;
+		if (!(pt->matcher = rule_matcher_new(rules)) ||
+		    pthread_create(&pt->thread, NULL, pool_main, pt)) {
+			scan_pool_free(p);
+			return NULL;
+		}
+		pt->started = true;
+	}
+	return p;
+}
+
+void scan_pool_free(struct scan_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; p->threads && i < p->count; i++) {
+		if (p->threads[i].started)
+			pthread_join(p->threads[i].thread, NULL);
+		rule_matcher_free(p->threads[i].matcher);
+	}
+	free(p->threads);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+void scan_pool_submit(struct scan_pool *p, struct scan_task *t)
+{
+	t->done = false;
+	t->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->tail)
+		p->tail->next = t;
+	else
+		p->head = t;
+	p->tail = t;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void scan_pool_wait(struct scan_pool *p, struct scan_task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!t->done)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int scan_task_fill(struct scan_task *t, const unsigned char *data, size_t len, size_t from,
+                   size_t accept_end)
+{
+	if (len > t->cap) {
+		unsigned char *grown = realloc(t->data, len);
+		if (!grown)
+			return -1;
+		t->data = grown;
+		t->cap = len;
+	}
+	memcpy(t->data, data, len);
+	t->len = len;
+	t->from = from;
+	t->accept_end = accept_end;
+	return 0;
+}
+
+void scan_task_release(struct scan_task *t)
+{
+	free(t->data);
+	free(t->hits);
+	memset(t, 0, sizeof(*t));
+}
+
+uint64_t scan_pool_limit_hits(const struct scan_pool *p, size_t rule_index)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; p && i < p->count; i++)
+		if (p->threads[i].matcher)
+			total += rule_matcher_limit_hits(p->threads[i].matcher, rule_index);
+	return total;
+}

@@ -1,0 +1,60 @@
+/*
+ * scanners/scan_pool.h - threads that run the rules over windows of text, so
+ * that reading and inflating a source overlap with matching it, and one
+ * large source keeps every core busy.
+ *
+ * The pool owns its threads and one rule matcher per thread; the ruleset
+ * is borrowed and must outlive the pool.  A task is owned by its submitter:
+ * between scan_pool_submit() and the scan_pool_wait() that returns it, the
+ * pool reads its window and fills its hits, and the submitter must not
+ * touch it.  Tasks are matched in any order, by any thread; the submitter
+ * decides the order in which results are used.
+ */
+#ifndef PIIAUDIT_SCAN_POOL_H
+#define PIIAUDIT_SCAN_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/rule.h"
+
+struct scan_pool;
+
+struct scan_task {
+	unsigned char *data;          /* the window, owned by the task */
+	size_t cap, len;
+	size_t from, accept_end;      /* as struct scan_window */
+	struct rule_hit *hits;        /* filled by the pool, owned by the task */
+	size_t hit_count, hit_alloc;
+	int rc;                       /* rule_matcher_scan()'s: -1 out of memory */
+	/* The pool's. */
+	bool done;
+	struct scan_task *next;
+};
+
+/* threads >= 1.  NULL when a thread or a matcher cannot be made. */
+struct scan_pool *scan_pool_new(const struct ruleset *rules, unsigned threads);
+
+/* Waits for the tasks submitted, stops the threads, frees the matchers.
+ * Accepts NULL. */
+void scan_pool_free(struct scan_pool *pool);
+
+/* Queues a task whose window is in data[0, len). */
+void scan_pool_submit(struct scan_pool *pool, struct scan_task *task);
+
+/* Returns once the task has been matched: its hits are the matcher's, in
+ * the order it found them. */
+void scan_pool_wait(struct scan_pool *pool, struct scan_task *task);
+
+/* Copies a window into a task, growing its buffer; -1 when out of memory. */
+int scan_task_fill(struct scan_task *task, const unsigned char *data, size_t len, size_t from,
+                   size_t accept_end);
+
+/* Frees what a task owns and zeroes it. */
+void scan_task_release(struct scan_task *task);
+
+/* Windows in which rule rule_index gave up at a PCRE2 limit, all threads. */
+uint64_t scan_pool_limit_hits(const struct scan_pool *pool, size_t rule_index);
+
+#endif
