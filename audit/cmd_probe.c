@@ -4,8 +4,8 @@
  * A probe is a scan (audit/cmd_scan.c's workers, readers and sinks) with
  * three differences, given by its scan_mode: the run is of kind 'probe',
  * each file read is a source of kind 'output', and every finding carries
- * the output it is in (the record: a JSON line or array element, or a line
- * of plain text).  --id-field keeps each record's prompt id in
+ * the output it is in (the record: a JSON line or array element, a CSV
+ * data row, or a line of plain text).  --id-field keeps each record's prompt id in
  * output_records, for piiaudit xref to tell an exact extraction.
  */
 #include <stdio.h>

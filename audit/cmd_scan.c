@@ -328,7 +328,8 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		w->prompt_id_len = n < sizeof(w->prompt_id) - 1 ? n : sizeof(w->prompt_id) - 1;
 		memcpy(w->prompt_id, idbuf, w->prompt_id_len);
 		w->prompt_id[w->prompt_id_len] = 0;
-		w->have_prompt_id = true;
+		/* An empty CSV cell is a missing value, not an id. */
+		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
 	if (raw_len + 1 > w->decoded_alloc) {

@@ -29,10 +29,10 @@ run 0 "$PIIAUDIT" probe -q --db "$T/n.db" --field response --id-field meta.pid "
 check "a nested numeric id" test "$(sqlite3 "$T/n.db" 'select prompt_id from output_records')" = 0
 
 # CSV: the id column, as written (quotes undoubled), not scanned.
-printf 'pid,response\n7,"r1 i@j.io"\n"0042","r2"\n"say ""x""",k@l.io\n2.5e1,none\nid@mail.io,none\n' >"$T/o.csv"
+printf 'pid,response\n7,"r1 i@j.io"\n"0042","r2"\n"say ""x""",k@l.io\n2.5e1,none\nid@mail.io,none\n,empty id\n' >"$T/o.csv"
 run 0 "$PIIAUDIT" probe -q --db "$T/c.db" --field response --id-field pid "$T/o.csv"
 sqlite3 "$T/c.db" "select record || '=' || prompt_id from output_records order by record" | tr '\n' '|' >"$T/ids"
-check "csv ids kept as written" test "$(cat "$T/ids")" = '1=7|2=0042|3=say "x"|4=2.5e1|5=id@mail.io|'
+check "csv ids kept as written; an empty cell keeps none" test "$(cat "$T/ids")" = '1=7|2=0042|3=say "x"|4=2.5e1|5=id@mail.io|'
 check "csv: the id column is not scanned, the response column is" \
 	test "$(sqlite3 "$T/c.db" "select group_concat(record || field, ' ') from findings")" = '1response 3response'
 run 3 "$PIIAUDIT" probe -q --db "$T/m.db" --field response --id-field prompt "$T/o.csv"
