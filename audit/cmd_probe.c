@@ -4,8 +4,8 @@
  * A probe is a scan (audit/cmd_scan.c's workers, readers and sinks) with
  * three differences, given by its scan_mode: the run is of kind 'probe',
  * each file read is a source of kind 'output', and every finding carries
- * the output it is in (the record: a JSON line or array element, or a line
- * of plain text).  --id-field keeps each record's prompt id in
+ * the output it is in (the record: a JSON line or array element, a CSV
+ * data row, or a line of plain text).  --id-field keeps each record's prompt id in
  * output_records, for piiaudit xref to tell an exact extraction.
  */
 #include <stdio.h>
@@ -35,10 +35,14 @@ static void probe_usage(FILE *out)
 	        "                          path, e.g. response or choices.text); repeatable.\n"
 	        "                          Escapes are decoded for matching; offsets point into\n"
 	        "                          the raw bytes.  Lines that are not JSON are scanned\n"
-	        "                          as text and counted.\n"
-	        "  --id-field PATH         keep each record's prompt id from this string field\n"
-	        "                          (the id that piiaudit prompts wrote)\n"
-	        "  --max-record-bytes N    longest JSON record held in memory (default 64M)\n"
+	        "                          as text and counted.  In a CSV file (*.csv, *.tsv):\n"
+	        "                          the column of that name; each data row is an output\n"
+	        "  --id-field PATH         keep each record's prompt id from this field (the id\n"
+	        "                          that piiaudit prompts wrote): a string, number or\n"
+	        "                          boolean, or a CSV column, kept as written\n"
+	        "  --format FMT            auto (CSV by name, default), csv, tsv or json\n"
+	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
+	        "                          (default 64M)\n"
 	        "  --rules PATH            a rule pack file or folder; repeatable\n"
 	        "  --only CAT[,CAT...]     only rules of these categories\n"
 	        "  --disable ID[,ID...]    do not run these rules\n"

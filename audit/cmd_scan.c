@@ -26,6 +26,7 @@
 #include "audit/cli.h"
 #include "db/store.h"
 #include "db/xref.h"
+#include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "scanners/scan_pool.h"
@@ -122,6 +123,12 @@ struct unit_state {
 	char note[256];
 	uint64_t newlines;          /* probe, text: each line is one output */
 	unsigned char last_byte;
+	/* CSV in field mode: the header's columns, and what was wrong with
+	 * it (a named column missing, or no usable header): the source's
+	 * error.  invalid_lines holds row numbers for CSV. */
+	struct csv_columns csv;
+	bool csv_rows, csv_header_bad;
+	char csv_problem[200];
 };
 
 static volatile int got_signal;   /* sig_atomic_t is int here; the reader takes an int */
@@ -370,6 +377,14 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	return 0;
 }
 
+/* A field's raw content decoded for matching: JSON escapes, or the
+ * doubled quotes of a CSV cell; map as json_decode_string() keeps it. */
+static size_t decode_field(const struct scan_record *rec, const unsigned char *raw, size_t n,
+                           unsigned char *out, uint32_t *map)
+{
+	return rec->csv_sep ? csv_decode_cell(raw, n, out, map) : json_decode_string(raw, n, out, map);
+}
+
 /* A selected string field of the current record: decode, match, and map
  * each hit back to the raw bytes of the record. */
 static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
@@ -382,11 +397,12 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		unsigned char idbuf[DB_PROMPT_ID_MAX * 2];
 		uint32_t idmap[DB_PROMPT_ID_MAX * 2 + 1];
 		size_t take = raw_len < sizeof(idbuf) ? raw_len : sizeof(idbuf);
-		size_t n = json_decode_string(rec->data + start, take, idbuf, idmap);
+		size_t n = decode_field(rec, rec->data + start, take, idbuf, idmap);
 		w->prompt_id_len = n < sizeof(w->prompt_id) - 1 ? n : sizeof(w->prompt_id) - 1;
 		memcpy(w->prompt_id, idbuf, w->prompt_id_len);
 		w->prompt_id[w->prompt_id_len] = 0;
-		w->have_prompt_id = true;
+		/* An empty CSV cell is a missing value, not an id. */
+		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
 	if (raw_len + 1 > w->decoded_alloc) {
@@ -401,7 +417,7 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 			return -2;
 		w->decoded_alloc = alloc;
 	}
-	size_t n = json_decode_string(rec->data + start, raw_len, w->decoded, w->decoded_map);
+	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded, w->decoded_map);
 	w->hit_count = 0;
 	if (rule_matcher_scan(w->matcher, w->decoded, n, 0, n, NULL, collect_hit, w))
 		return -2;
@@ -435,13 +451,49 @@ static int scan_record_as_text(struct worker *w, struct unit_state *us, const st
 	return 0;
 }
 
+/* A CSV header row: which columns the --field names select.  A named
+ * column that is missing, or a header that cannot be read, makes the
+ * source an error (the columns there are still scanned; without a usable
+ * header every row is scanned as text). */
+static int csv_header(struct worker *w, struct unit_state *us, const struct scan_record *rec)
+{
+	const struct json_paths *paths = &w->job->opt->fields;
+	struct csv_error err = { 0, NULL };
+	size_t missing = CSV_NO_PATH;
+	atomic_fetch_add(&w->job->bytes_read, rec->len + 1);
+	if (us->src.records < 0)
+		us->src.records = us->src.invalid_records = 0;
+	int rc = rec->too_large ? -1
+	         : csv_columns_read(&us->csv, rec->data, rec->len, rec->csv_sep, paths, &missing, &err);
+	if (rc == -2)
+		return 1;
+	if (rc < 0) {
+		us->csv_header_bad = true;
+		if (rec->too_large)
+			snprintf(us->csv_problem, sizeof(us->csv_problem),
+			         "CSV header longer than --max-record-bytes; rows scanned as text");
+		else
+			snprintf(us->csv_problem, sizeof(us->csv_problem),
+			         "CSV header not valid at byte %zu: %s; rows scanned as text", err.offset,
+			         err.reason);
+	} else if (missing != CSV_NO_PATH) {
+		snprintf(us->csv_problem, sizeof(us->csv_problem), "no column '%.100s' in the CSV header",
+		         paths->items[missing].text);
+	}
+	return 0;
+}
+
 static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 {
 	struct worker *w = ctx;
 	struct unit_state *us = handle;
 	struct json_error err;
+	struct csv_error cerr;
 	if (!us || stopping(w->job))
 		return 1;
+	if (rec->csv_sep && rec->number == 0)
+		return csv_header(w, us, rec);
+	us->csv_rows = rec->csv_sep != 0;
 	if (us->src.records < 0)
 		us->src.records = us->src.invalid_records = 0;
 	us->src.records++;
@@ -451,7 +503,12 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 		w->record = rec;
 		w->record_unit = us;
 		w->have_prompt_id = false;
-		rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
+		if (!rec->csv_sep)
+			rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
+		else if (us->csv_header_bad)
+			rc = -3;
+		else
+			rc = csv_walk_row(rec->data, rec->len, rec->csv_sep, &us->csv, on_field, w, &cerr);
 		if (rc == -2)
 			return 1;
 		if (rc == 0 && w->have_prompt_id && w->outrec &&
@@ -465,9 +522,11 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 			return 0;
 		if (scan_record_as_text(w, us, rec))
 			return 1;
+		if (rc == -3)
+			return 0; /* the header's problem is the source's error */
 	}
 	if ((uint64_t)us->src.invalid_records < INVALID_LINES_NOTED)
-		us->invalid_lines[us->src.invalid_records] = rec->line;
+		us->invalid_lines[us->src.invalid_records] = rec->csv_sep ? rec->number : rec->line;
 	us->src.invalid_records++;
 	return 0;
 }
@@ -477,7 +536,8 @@ static void note_invalid(struct unit_state *us)
 {
 	size_t n = 0;
 	int wrote = snprintf(us->note, sizeof(us->note),
-	                     "%lld of %lld records not valid JSON or too large (scanned as text where held), first at line",
+	                     us->csv_rows ? "%lld of %lld CSV rows malformed or too large (scanned as text where held), first at row"
+	                     : "%lld of %lld records not valid JSON or too large (scanned as text where held), first at line",
 	                     (long long)us->src.invalid_records, (long long)us->src.records);
 	n = wrote > 0 ? (size_t)wrote : 0;
 	for (int64_t i = 0; i < us->src.invalid_records && i < INVALID_LINES_NOTED && n < sizeof(us->note); i++) {
@@ -501,6 +561,10 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	us->src.bytes_scanned = bytes;
 	if (format)
 		us->src.format = format;
+	if (us->csv_problem[0] && status == SCAN_OK) {
+		status = SCAN_ERROR;
+		reason = us->csv_problem;
+	}
 	switch (status) {
 	case SCAN_OK: us->src.status = "ok"; break;
 	case SCAN_SKIPPED: us->src.status = "skipped"; break;
@@ -525,6 +589,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 		atomic_store(&w->job->db_failed, true);
 	}
 	batch_clear(w);
+	csv_columns_release(&us->csv);
 	free(us);
 }
 
@@ -656,8 +721,14 @@ static void scan_usage(FILE *out)
 	        "                          (dotted path, e.g. text or meta.author; arrays are\n"
 	        "                          transparent); repeatable.  Escapes are decoded for\n"
 	        "                          matching; offsets still point into the raw bytes.\n"
-	        "                          Other content is scanned as text.\n"
-	        "  --max-record-bytes N    longest JSON record held in memory (default 64M)\n"
+	        "                          CSV (*.csv, *.tsv, also .gz and in archives): the\n"
+	        "                          column of that name in the header row; record is\n"
+	        "                          the data row (header not counted).  Other content\n"
+	        "                          is scanned as text.\n"
+	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
+	        "                          tsv (every input, stdin too), json (never CSV)\n"
+	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
+	        "                          (default 64M)\n"
 	        "  --resume                continue the database's unfinished run (interrupted\n"
 	        "                          or killed) with the same inputs and rules: sources\n"
 	        "                          already complete are skipped, those in flight redone\n"
@@ -691,7 +762,7 @@ enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
-	OPT_RESUME,
+	OPT_RESUME, OPT_FORMAT,
 };
 
 static const struct option scan_longopts[] = {
@@ -716,6 +787,7 @@ static const struct option scan_longopts[] = {
 	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -731,6 +803,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	int c;
 	uint64_t num;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	bool format_given = false;
 	o->db_path = "piiaudit.db";
 	o->jobs = cores > 0 ? (unsigned)cores : 1;
 	o->progress = -1;
@@ -794,6 +867,19 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 				return usage_error(cmd, "unknown option '--id-field'");
 			o->id_field = optarg;
 			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "auto"))
+				o->limits.csv = 0;
+			else if (!strcmp(optarg, "csv"))
+				o->limits.csv = ',';
+			else if (!strcmp(optarg, "tsv"))
+				o->limits.csv = '\t';
+			else if (!strcmp(optarg, "json"))
+				o->limits.csv = -1;
+			else
+				return usage_error(cmd, "--format is auto, csv, tsv or json, not '%s'", optarg);
+			format_given = true;
+			break;
 		case OPT_MAX_RECORD:
 			if (parse_size(optarg, &o->limits.max_record_bytes) || o->limits.max_record_bytes < 1024 ||
 			    o->limits.max_record_bytes > (1ULL << 32) - 1)
@@ -829,8 +915,13 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 		o->id_index = o->fields.count;
 		if (json_paths_add(&o->fields, o->id_field))
 			return usage_error(cmd, "--id-field takes a dotted path such as id or meta.prompt_id, not '%s'", o->id_field);
+		/* Numbers and booleans are ids too, kept as written. */
+		o->fields.items[o->id_index].scalars = true;
 		o->limits.records = true;
 	}
+	if (format_given && !o->limits.records)
+		return usage_error(cmd, "--format needs --field%s: without it every input is scanned as text",
+		                   mode->probe ? " or --id-field" : "");
 	if (o->plan_path && (o->shard_index < 0 || o->shard_count))
 		return usage_error(cmd, "--plan needs --shard K (the shard's number in the plan)");
 	if (!o->plan_path && o->shard_index >= 0 && !o->shard_count)

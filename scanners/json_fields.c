@@ -283,14 +283,18 @@ static int parse_value(struct walker *w, size_t nest)
 			return w->fn(w->ctx, which, start, end);
 		return 0;
 	}
-	case 't':
-		return parse_literal(w, "true");
-	case 'f':
-		return parse_literal(w, "false");
 	case 'n':
 		return parse_literal(w, "null");
-	default:
-		return parse_number(w);
+	default: {
+		size_t start = w->i, which;
+		int rc = w->s[w->i] == 't' ? parse_literal(w, "true")
+		         : w->s[w->i] == 'f' ? parse_literal(w, "false") : parse_number(w);
+		if (rc)
+			return rc;
+		if (w->fn && w->paths && path_selected(w, &which) && w->paths->items[which].scalars)
+			return w->fn(w->ctx, which, start, w->i);
+		return 0;
+	}
 	}
 }
 

@@ -18,6 +18,7 @@
 #ifndef PIIAUDIT_JSON_FIELDS_H
 #define PIIAUDIT_JSON_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ struct json_path {
 	size_t part_len[JSON_MAX_PATH_PARTS];
 	size_t parts;
 	char *storage;
+	/* Also hand out numbers, true and false at this path, as their raw
+	 * text (for ids: 42, 4.5e1, true); null is never handed out. */
+	bool scalars;
 };
 
 struct json_paths {
@@ -48,7 +52,8 @@ struct json_error {
 };
 
 /* Called for each selected string: raw[start, end) is its content between
- * the quotes.  Non-zero stops the walk and is returned. */
+ * the quotes (for a path with scalars, also a number, true or false:
+ * raw[start, end) is its text, which decodes to itself).  Non-zero stops the walk and is returned. */
 typedef int (*json_field_fn)(void *ctx, size_t path_index, size_t start, size_t end);
 
 /* Walks text[0, len) as exactly one JSON value (surrounding white space

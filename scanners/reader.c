@@ -23,6 +23,7 @@
 #include <archive_entry.h>
 
 #include "scanners/byte_src.h"
+#include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 
@@ -464,9 +465,84 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 	return SCAN_OK;
 }
 
+/* CSV: rows end at a LF outside quotes (csv_split_scan); the first
+ * non-blank row is the header (number 0), then data rows 1, 2...; blank
+ * lines are skipped; a row longer than the limit is reported too large
+ * and skipped to its end. */
+static enum scan_status records_csv(struct scan_reader *r, struct byte_src *src,
+                                    struct record_buf *rb, bool at_end, unsigned char sep, void *h,
+                                    char *reason, size_t reason_len)
+{
+	struct csv_split split;
+	uint64_t number = 0, line = 1;  /* line: where the current row starts */
+	bool header = true, skipping = false;
+	int more = at_end ? 0 : 1;
+	/* The byte order mark is not part of the header. */
+	size_t start = rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3) ? 3 : 0;
+	size_t scan_from = start;
+	csv_split_begin(&split, sep);
+	for (;;) {
+		size_t end = csv_split_scan(&split, rb->data, scan_from, rb->len);
+		bool found = end < rb->len;
+		if (!found && more == 1) {
+			if (start) {
+				memmove(rb->data, rb->data + start, rb->len - start);
+				rb->base += start;
+				rb->len -= start;
+				start = 0;
+			}
+			scan_from = rb->len;
+			more = record_fill(rb, src);
+			if (more < 0) {
+				snprintf(reason, reason_len, "%s", src->error);
+				return SCAN_ERROR;
+			}
+			if (more == 2) {
+				if (!skipping) {
+					struct scan_record rec = { .offset = rb->base, .number = header ? 0 : number + 1,
+					                           .line = line, .too_large = true, .csv_sep = sep };
+					if (r->sink->record(r->sink->ctx, h, &rec))
+						return SCAN_STOPPED;
+				}
+				skipping = true;
+				rb->base += rb->len;
+				rb->len = 0;
+				scan_from = 0;
+				more = 1;
+			}
+			continue;
+		}
+		if (!found && end == start && !skipping)
+			break;
+		size_t len = end - start;
+		if (len && rb->data[start + len - 1] == '\r')
+			len--;
+		if (skipping || len) {
+			if (!skipping) {
+				bool too_large = len > rb->max;
+				struct scan_record rec = { .data = too_large ? NULL : rb->data + start,
+				                           .len = too_large ? 0 : len, .offset = rb->base + start,
+				                           .number = header ? 0 : number + 1, .line = line,
+				                           .too_large = too_large, .csv_sep = sep };
+				if (r->sink->record(r->sink->ctx, h, &rec))
+					return SCAN_STOPPED;
+			}
+			number += !header;
+			header = false;
+		}
+		skipping = false;
+		line += split.newlines + 1;
+		csv_split_begin(&split, sep);
+		if (!found)
+			break;
+		start = scan_from = end + 1;
+	}
+	return SCAN_OK;
+}
+
 static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
                          size_t peek_len, bool at_end, const char *peek_error, bool array,
-                         const struct scan_unit *unit, void *h)
+                         int csv_sep, const struct scan_unit *unit, void *h)
 {
 	char reason[600] = "";
 	enum scan_status status;
@@ -483,8 +559,10 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 	}
 	memcpy(rb.data, peek, peek_len);
 	rb.len = rb.total = peek_len;
-	status = array ? records_array(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason))
-	               : records_lines(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason));
+	status = csv_sep ? records_csv(r, src, &rb, at_end || peek_error, (unsigned char)csv_sep, h,
+	                               reason, sizeof(reason))
+	         : array ? records_array(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason))
+	         : records_lines(r, src, &rb, at_end || peek_error, h, reason, sizeof(reason));
 	if (peek_error && status == SCAN_OK) {
 		status = SCAN_ERROR;
 		snprintf(reason, sizeof(reason), "%s", peek_error);
@@ -511,8 +589,11 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 	}
 	if (r->limits.records && sink->record) {
 		int first = first_json_byte(peek, peek_len);
-		if (first == '{' || first == '[') {
-			leaf_records(r, src, peek, peek_len, at_end, peek_error, first == '[', unit, h);
+		int csv = r->limits.csv ? r->limits.csv
+		          : csv_separator_for(unit->member ? unit->member : unit->path);
+		if (csv > 0 || first == '{' || first == '[') {
+			leaf_records(r, src, peek, peek_len, at_end, peek_error, first == '[',
+			             csv > 0 ? csv : 0, unit, h);
 			return;
 		}
 	}

@@ -43,6 +43,10 @@ struct scan_limits {
 	 * ends the unit as stopped instead of being retried. */
 	const volatile int *cancel;
 	uint64_t max_record_bytes;   /* longest record held in memory */
+	/* Records mode: 0 reads *.csv and *.tsv leaves as CSV (by their
+	 * name, compression suffix aside); ',' or '\t' reads every leaf as
+	 * CSV with that separator; -1 never. */
+	int csv;
 };
 
 /* One JSON record: a line of JSON lines, or an element of a JSON array. */
@@ -53,6 +57,9 @@ struct scan_record {
 	uint64_t number;             /* 1-based: line of JSONL, element of an array */
 	uint64_t line;               /* 1-based physical line where it starts */
 	bool too_large;              /* longer than max_record_bytes: skipped */
+	/* 0 for JSON; for a CSV row its separator, with number 0 for the
+	 * header row and 1, 2... for the data rows (blank lines skipped). */
+	unsigned char csv_sep;
 };
 
 struct scan_unit {
@@ -75,8 +82,9 @@ struct scan_sink {
 	void (*end)(void *ctx, void *handle, enum scan_status status, const char *reason,
 	            uint64_t bytes, const char *format);
 	/* With limits.records: leaves whose content starts with '{' (JSON
-	 * lines) or '[' (a JSON array) come record by record here instead of
-	 * through window.  Other leaves still come through window. */
+	 * lines) or '[' (a JSON array), and CSV leaves (see limits.csv), come
+	 * record by record here instead of through window.  Other leaves
+	 * still come through window. */
 	int (*record)(void *ctx, void *handle, const struct scan_record *rec);
 };
 

@@ -31,6 +31,11 @@
  * numbers 1, 2, 3..., lines and offsets never going back, a leaf gets
  * windows or records, never both; an array element is valid JSON.
  *
+ * CSV records (a member named *.csv or *.tsv, or an input starting with
+ * "id," read as --format csv): row 0 the header, then 1, 2, 3...; each
+ * row goes through csv_walk_row() with all columns selected and
+ * csv_decode_cell(), or is scanned as text when malformed.
+ *
  * For the input itself (a plain file at depth 0) every window and record
  * must show exactly the input's bytes at its offset.
  *
@@ -40,6 +45,7 @@
 #include <stdbool.h>
 
 #include "rules/rule.h"
+#include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "tests/fuzz/fuzz_common.h"
@@ -92,7 +98,7 @@ static struct rule_matcher *matcher;
 static struct json_paths fields;
 static const uint8_t *input;      /* the current input, for byte checks */
 static size_t input_size;
-static struct scan_reader *reader;
+static struct scan_reader *reader, *csv_reader;  /* csv_reader: --format csv */
 static int input_fd = -1;
 static bool verbose;   /* FUZZ_VERBOSE=1: every unit on stderr */
 static char input_path[64];
@@ -292,13 +298,17 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct field_ctx *f = ctx;
 	CHECK(path_index < fields.count);
-	CHECK(start <= end && end < f->r->len && start > 0);
+	if (f->r->csv_sep)
+		CHECK(start <= end && end <= f->r->len);
+	else
+		CHECK(start <= end && end < f->r->len && start > 0);
 	size_t raw = end - start;
 	f->decoded = malloc(raw ? raw : 1);
 	f->map = malloc((raw + 1) * sizeof(*f->map));
 	if (!f->decoded || !f->map)
 		fuzz_die("malloc", NULL);
-	size_t n = json_decode_string(f->r->data + start, raw, f->decoded, f->map);
+	size_t n = f->r->csv_sep ? csv_decode_cell(f->r->data + start, raw, f->decoded, f->map)
+	           : json_decode_string(f->r->data + start, raw, f->decoded, f->map);
 	CHECK(n <= raw && f->map[n] == raw);
 	bool stop = check_hits(f->st, f->decoded, n);
 	for (size_t i = 0; i < f->st->hit_count; i++) {
@@ -322,7 +332,10 @@ static int sink_record(void *ctx, void *handle, const struct scan_record *r)
 	CHECK((uintptr_t)handle == rec->handle);
 	CHECK(!rec->container);
 	CHECK(!rec->windows);
-	CHECK(r->number > rec->last_number);
+	if (r->csv_sep && r->number == 0)
+		CHECK(rec->records == 0); /* the header comes first */
+	else
+		CHECK(r->number > rec->last_number);
 	CHECK(r->line >= rec->last_line && r->line >= 1);
 	CHECK(r->offset >= rec->last_offset);
 	CHECK(!r->too_large == !!r->data);
@@ -339,9 +352,20 @@ static int sink_record(void *ctx, void *handle, const struct scan_record *r)
 	rec->record_end = r->offset + r->len;
 	if (!r->data)
 		return 0;
-	struct json_error err;
+	struct json_error err = { 0, NULL };
 	struct field_ctx f = { st, r, NULL, NULL };
-	int rc = json_walk_fields(r->data, r->len, &fields, on_field, &f, &err);
+	int rc;
+	if (r->csv_sep) {
+		/* Every column selected, as many as the row has when valid. */
+		struct csv_error cerr = { 0, NULL };
+		size_t cols[4] = { 0, 1, 2, 0 };
+		struct csv_columns all = { cols, r->number == 0 ? 1 : 3 };
+		rc = csv_walk_row(r->data, r->len, r->csv_sep, &all, on_field, &f, &cerr);
+		err.offset = cerr.offset;
+		err.reason = cerr.reason;
+	} else {
+		rc = json_walk_fields(r->data, r->len, &fields, on_field, &f, &err);
+	}
 	if (rc == -2) {
 		st->stopped = true;
 		return 1;
@@ -416,6 +440,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	};
 	if (!(reader = scan_reader_new(&limits)))
 		fuzz_die("scan_reader_new", NULL);
+	limits.csv = ',';
+	if (!(csv_reader = scan_reader_new(&limits)))
+		fuzz_die("scan_reader_new", NULL);
 	input_fd = fuzz_memfd("fuzz-input", input_path, sizeof(input_path));
 	return 0;
 }
@@ -431,7 +458,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	input = data;
 	input_size = size;
-	enum scan_status rc = scan_reader_run(reader, input_path, &sink);
+	bool csv = size >= 3 && !memcmp(data, "id,", 3);
+	enum scan_status rc = scan_reader_run(csv ? csv_reader : reader, input_path, &sink);
 	CHECK(st.depth == 0);
 	CHECK(st.begins >= 1 && st.begins == st.ends);
 	CHECK(rc == st.worst);

@@ -127,6 +127,9 @@ def reader_seeds():
     write(t, "stop.txt", b"first a@corp.io\nthen stop@fuzz.test and c@corp.io\n")
     write(t, "binary.bin", b"\x7fELF\x02\x01\x01\0\0\0" + TEXT)
     write(t, "empty.txt", b"")
+    write(t, "rows.csv-format", CSV)
+    write(t, "long-row.csv-format", b'id,a\n1,"' + b"x" * 1500 + b'\n"\n2,b@corp.io\n')
+    write(t, "csv-members.tar", tar_bytes([("d.csv", CSV), ("t.tsv", CSV.replace(b",", b"\t"))]))
     write(t, "records.jsonl", JSONL)
     write(t, "records.json", JSON_ARRAY)
     write(t, "bom-array.json", b"\xef\xbb\xbf" + JSON_ARRAY)
@@ -356,6 +359,29 @@ def json_seeds():
         write(t, name, data)
 
 
+CSV = (b'id,email,notes\r\n'
+       b'1,jane.doe@corp.io,"call ""bob@corp.io"" now"\r\n'
+       b'2,"a@corp.io","multi\nline c@corp.io, with a comma"\r\n'
+       b'3,x"y@corp.io,stray quote\r\n'
+       b'\r\n'
+       b'4,too,many,cells\r\n'
+       b'5,,"unclosed d@corp.io\n')
+
+
+def csv_seeds():
+    """The first byte picks the separator (even: comma, odd: tab)."""
+    t = "fuzz_csv"
+    for name, data in (("rows", b"\x00" + CSV),
+                       ("tsv", b"\x01" + CSV.replace(b",", b"\t")),
+                       ("bom-quoted-header", b"\x02\xef\xbb\xbf\"email\",\"x\"\"y\",\"\xc3\xa9\"\ne@corp.io,1,2\n"),
+                       ("empty-cells", b"\x04a,,b\n,,\n\"\",\"\",\"\"\n"),
+                       ("only-header", b"\x06email"),
+                       ("quotes", b'\x08a,b\n"""",""""""\n"x"y,1\n"x""\n,"\n"a\rb",c\r\n'),
+                       ("lf-in-quotes", b'\x0anotes\n"' + b"\n" * 40 + b'"\n"' + b"x\n" * 30 + b'"\n'),
+                       ("empty", b"")):
+        write(t, name, data)
+
+
 def gzip_seeds():
     t = "fuzz_gzip"
     gz = tool(["gzip", "-9n"], TEXT)
@@ -417,13 +443,14 @@ def packs_seeds():
 
 def main():
     for target in ("fuzz_reader", "fuzz_block_stream", "fuzz_rule_pack", "fuzz_validators",
-                   "fuzz_json", "fuzz_gzip", "fuzz_packs"):
+                   "fuzz_json", "fuzz_gzip", "fuzz_packs", "fuzz_csv"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     reader_seeds()
     block_stream_seeds()
     rule_pack_seeds()
     validator_seeds()
     json_seeds()
+    csv_seeds()
     gzip_seeds()
     packs_seeds()
     for target in sorted(os.listdir(CORPUS)):
