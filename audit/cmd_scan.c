@@ -595,6 +595,13 @@ static void scan_usage(FILE *out)
 	        "  --max-member-bytes N    stop a member after N decompressed bytes (K, M, G\n"
 	        "                          suffixes; default: no limit)\n"
 	        "  --max-entries N         stop an archive after N entries (default: no limit)\n"
+	        "  --max-source-bytes N    stop an input (all its members and nested archives\n"
+	        "                          together) after N decompressed bytes (default 1T;\n"
+	        "                          0: no limit)\n"
+	        "  --max-ratio N           stop an input whose decompressed bytes exceed N times\n"
+	        "                          the bytes read from it, checked from 16 MiB on\n"
+	        "                          (default 200; 0: no limit)\n"
+	        "  --max-source-seconds N  stop an input after N seconds (default: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --plan FILE --shard K   scan shard K of a plan made by 'piiaudit plan'\n"
 	        "  --shard K/N             scan shard K of N: the sources whose path hashes to K\n"
@@ -617,7 +624,7 @@ enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
-	OPT_RESUME,
+	OPT_RESUME, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
 };
 
 static const struct option scan_longopts[] = {
@@ -634,6 +641,9 @@ static const struct option scan_longopts[] = {
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-member-bytes", required_argument, NULL, OPT_MAX_MEMBER },
 	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+	{ "max-source-bytes", required_argument, NULL, OPT_MAX_SOURCE_BYTES },
+	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+	{ "max-source-seconds", required_argument, NULL, OPT_MAX_SOURCE_SECONDS },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -662,6 +672,12 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->progress = -1;
 	o->limits.max_depth = 4;
 	o->limits.max_record_bytes = 64ULL << 20;
+	/* Against bombs: a legitimate corpus file expands 3 to 20 times (gzip
+	 * of JSON lines about 5 to 10), zeros about 1000 times.  Together the
+	 * ratio and the byte limit bound the work an input can cause to 200
+	 * times its size, and at most 1 TiB. */
+	o->limits.max_ratio = 200;
+	o->limits.max_source_bytes = 1ULL << 40;
 	o->limits.cancel = &got_signal;
 	o->shard_index = -1;
 	optind = 1;
@@ -706,6 +722,20 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 		case OPT_MAX_ENTRIES:
 			if (parse_size(optarg, &o->limits.max_entries) || !o->limits.max_entries)
 				return usage_error(cmd, "--max-entries takes a positive number, not '%s'", optarg);
+			break;
+		case OPT_MAX_SOURCE_BYTES:
+			if (parse_size(optarg, &o->limits.max_source_bytes))
+				return usage_error(cmd, "--max-source-bytes takes a size such as 100G, or 0, not '%s'", optarg);
+			break;
+		case OPT_MAX_RATIO:
+			if (parse_size(optarg, &num) || num > 1000000)
+				return usage_error(cmd, "--max-ratio takes a number from 0 to 1000000, not '%s'", optarg);
+			o->limits.max_ratio = (unsigned)num;
+			break;
+		case OPT_MAX_SOURCE_SECONDS:
+			if (parse_size(optarg, &num) || num > 10000000)
+				return usage_error(cmd, "--max-source-seconds takes a number of seconds, or 0, not '%s'", optarg);
+			o->limits.max_source_seconds = (unsigned)num;
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
