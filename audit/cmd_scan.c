@@ -101,7 +101,10 @@ struct worker {
 /* One unit the reader told us about: its source row. */
 struct unit_state {
 	struct db_source src;
+	struct unit_state *parent;  /* the enclosing archive, or NULL */
 	bool container;
+	bool member;
+	uint64_t empty_members;     /* containers: empty members not listed */
 	uint64_t invalid_lines[INVALID_LINES_NOTED];
 	char note[256];
 	uint64_t newlines;          /* probe, text: each line is one output */
@@ -145,6 +148,8 @@ static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 	if (!us)
 		return NULL;
 	us->container = unit->container;
+	us->member = unit->kind == SCAN_UNIT_MEMBER;
+	us->parent = parent;
 	us->src = (struct db_source){
 		.run_id = w->job->run_id,
 		.parent_id = parent ? ((struct unit_state *)parent)->src.id : 0,
@@ -434,6 +439,20 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	default: us->src.status = "error"; break;
 	}
 	us->src.error = reason;
+	/* An empty member read whole has nothing to say but that it exists: it
+	 * is counted on its archive, not given a row (a tar of a million empty
+	 * members would otherwise cost a million rows and transactions). */
+	if (us->member && !us->container && status == SCAN_OK && bytes == 0 && !us->src.id &&
+	    !us->src.findings && us->parent && !w->job->mode->probe && !w->outrec) {
+		us->parent->empty_members++;
+		free(us);
+		return;
+	}
+	if (us->container && us->empty_members) {
+		snprintf(us->note, sizeof(us->note), "%llu empty members (not listed)",
+		         (unsigned long long)us->empty_members);
+		us->src.note = us->note;
+	}
 	if (w->job->mode->probe && us->src.records < 0 && !us->container)
 		us->src.records = (int64_t)(us->newlines + (bytes > 0 && us->last_byte != '\n'));
 	if (us->src.invalid_records > 0) {
