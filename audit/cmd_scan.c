@@ -45,6 +45,7 @@ struct scan_options {
 	int progress;               /* -1: when stderr is a terminal */
 	bool follow;
 	bool resume;                /* --resume: continue the unfinished run */
+	unsigned wait;              /* --wait: seconds to wait for a locked database */
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
 	const char *plan_path;      /* --plan */
@@ -135,10 +136,21 @@ static const char *kind_name(enum scan_unit_kind kind)
 	}
 }
 
+/* A database error, with what to do about a lock held too long. */
+static void db_diag(const struct scan_job *job)
+{
+	const char *msg = db_error(job->db);
+	if (strstr(msg, "database is locked"))
+		diag("%s: %s (another process is writing it; waited %u s, see --wait)",
+		     job->opt->db_path, msg, job->opt->wait);
+	else
+		diag("%s: %s", job->opt->db_path, msg);
+}
+
 static void db_failure(struct scan_job *job)
 {
 	if (!atomic_exchange(&job->db_failed, true))
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 }
 
 static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
@@ -606,6 +618,8 @@ static void scan_usage(FILE *out)
 	        "  --resume                continue the database's unfinished run (interrupted\n"
 	        "                          or killed) with the same inputs and rules: sources\n"
 	        "                          already complete are skipped, those in flight redone\n"
+	        "  --wait SECONDS          how long to wait for a database another process is\n"
+	        "                          writing (default 30; 0: refuse at once)\n"
 	        "  --label TEXT            a label stored with the run\n"
 	        "  --store-values          also store raw matched values (opt-in; a leak risk)\n"
 	        "  --fail-on CAT[,CAT...]  exit 1 when the run found any of these categories\n"
@@ -635,7 +649,8 @@ static void scan_usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 every source read, 1 --fail-on matched, 2 usage or configuration\n"
 	        "error (nothing scanned), 3 some sources could not be read (each is named on\n"
-	        "stderr and recorded), 130/143 interrupted.\n",
+	        "stderr and recorded) or the database could not be written (disk full, locked\n"
+	        "too long: the run can be continued with --resume), 130/143 interrupted.\n",
 	        key);
 }
 
@@ -643,7 +658,7 @@ enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
-	OPT_RESUME, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
+	OPT_RESUME, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
 };
 
 static const struct option scan_longopts[] = {
@@ -668,6 +683,7 @@ static const struct option scan_longopts[] = {
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "field", required_argument, NULL, OPT_FIELD },
 	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
@@ -698,6 +714,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->limits.max_ratio = 200;
 	o->limits.max_source_bytes = 1ULL << 40;
 	o->limits.cancel = &got_signal;
+	o->wait = 30;
 	o->shard_index = -1;
 	optind = 1;
 	opterr = 0;
@@ -759,6 +776,11 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
 		case OPT_RESUME: o->resume = true; break;
+		case OPT_WAIT:
+			if (parse_size(optarg, &num) || num > 86400)
+				return usage_error(cmd, "--wait takes a number of seconds from 0 to 86400, not '%s'", optarg);
+			o->wait = (unsigned)num;
+			break;
 		case OPT_FIELD:
 			if (json_paths_add(&o->fields, optarg))
 				return usage_error(cmd, "--field takes a dotted path such as text or meta.author, not '%s'", optarg);
@@ -846,6 +868,19 @@ static int record_rules(struct scan_job *job)
 	return 0;
 }
 
+/* The run and its rules in one transaction: a database that fills up or
+ * is locked here holds no run without its rules. */
+static int start_run(struct scan_job *job, const struct db_run *run)
+{
+	if (db_begin(job->db))
+		return -1;
+	if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {
+		db_rollback(job->db);
+		return -1;
+	}
+	return db_commit(job->db);
+}
+
 /* Findings of the --fail-on categories in this run, placeholders aside. */
 static long long fail_on_count(struct scan_job *job)
 {
@@ -879,14 +914,14 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 	char digest[65] = "", key_id[17] = "";
 	int64_t id = db_run_unfinished(job->db, "scan", digest, key_id);
 	if (id < 0) {
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 		return -1;
 	}
 	if (id == 0) {
 		if (!job->opt->quiet)
 			diag("%s: no unfinished scan to resume: starting a new run", job->opt->db_path);
-		if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {
-			diag("%s: %s", job->opt->db_path, db_error(job->db));
+		if (start_run(job, run)) {
+			db_diag(job);
 			return -1;
 		}
 		return 0;
@@ -903,7 +938,7 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 	}
 	int64_t dropped = db_run_reopen(job->db, id);
 	if (dropped < 0) {
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 		return -1;
 	}
 	job->run_id = id;
@@ -912,7 +947,7 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 		struct walk_entry *e = &job->files.items[i];
 		int done = db_source_completed(job->db, id, e->path);
 		if (done < 0) {
-			diag("%s: %s", job->opt->db_path, db_error(job->db));
+			db_diag(job);
 			return -1;
 		}
 		if (done) {
@@ -1057,6 +1092,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		diag("%s", err);
 		goto out;
 	}
+	db_set_wait(job.db, o.wait);
 	if (o.id_field && db_xref_init(job.db, err, sizeof(err))) {
 		diag("%s: %s", o.db_path, err);
 		goto out;
@@ -1076,10 +1112,10 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		if (begun)
 			goto out;
 	} else {
-		begun = db_run_begin(job.db, &run, &job.run_id);
+		begun = start_run(&job, &run);
 		free(argv_json);
-		if (begun || record_rules(&job)) {
-			diag("%s: %s", o.db_path, db_error(job.db));
+		if (begun) {
+			db_diag(&job);
 			goto out;
 		}
 	}
@@ -1118,10 +1154,12 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	if (!o.quiet) {
 		char rb[32];
 		format_bytes(rb, sizeof(rb), (double)atomic_load(&job.bytes_read));
-		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s",
+		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s%s",
 		     (long long)job.run_id, job.files.count, rb, seconds_since(&t0),
 		     (unsigned long long)atomic_load(&job.findings),
-		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path);
+		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path,
+		     atomic_load(&job.db_failed) ? " (not all recorded: the database could not be"
+		                                  " written; continue with --resume)" : "");
 	}
 out:
 	db_close(job.db);

@@ -165,6 +165,12 @@ fail_free:
 	return -1;
 }
 
+void db_set_wait(struct db_store *s, unsigned seconds)
+{
+	/* 0 is no waiting at all: a locked database is refused at once. */
+	sqlite3_busy_timeout(s->db, seconds ? (int)(seconds > 86400 ? 86400 : seconds) * 1000 : -1);
+}
+
 void db_close(struct db_store *s)
 {
 	if (!s)
@@ -412,6 +418,38 @@ out:
 	return rc;
 }
 
+int db_begin(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = step_done(s, s->st[ST_BEGIN], "cannot begin a transaction");
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_commit(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = step_done(s, s->st[ST_COMMIT], "cannot commit");
+	if (rc) {
+		char saved[sizeof(s->error)];
+		memcpy(saved, s->error, sizeof(saved));
+		step_done(s, s->st[ST_ROLLBACK], "rollback");
+		memcpy(s->error, saved, sizeof(saved));
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void db_rollback(struct db_store *s)
+{
+	char saved[sizeof(s->error)];
+	pthread_mutex_lock(&s->lock);
+	memcpy(saved, s->error, sizeof(saved));
+	step_done(s, s->st[ST_ROLLBACK], "rollback");
+	memcpy(s->error, saved, sizeof(saved));
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17])
 {
 	sqlite3_stmt *st;
@@ -419,7 +457,7 @@ int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65],
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT id, rules_digest, key_id FROM runs WHERE kind = ?"
-	                       " AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+	                       " AND status IN ('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		bind_text(st, 1, kind);
 		int rc = sqlite3_step(st);
