@@ -228,6 +228,10 @@ static size_t drop_overlaps(struct rule_hit *hits, size_t n)
 static void batch_clear(struct worker *w)
 {
 	for (size_t i = 0; i < w->batch_count; i++) {
+		/* --store-values: the raw value goes to the database, and no
+		 * copy of it stays behind in freed memory. */
+		if (w->batch[i].value)
+			explicit_bzero(w->batch[i].value, strlen(w->batch[i].value));
 		free(w->batch[i].value);
 		w->batch[i].value = NULL;
 	}
@@ -872,6 +876,8 @@ static int record_rules(struct scan_job *job)
  * is locked here holds no run without its rules. */
 static int start_run(struct scan_job *job, const struct db_run *run)
 {
+	if (run->store_values && db_temp_in_memory(job->db))
+		return -1;
 	if (db_begin(job->db))
 		return -1;
 	if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {

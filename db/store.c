@@ -116,6 +116,36 @@ static int migrate(struct db_store *s)
 	return exec(s, "COMMIT");
 }
 
+/*
+ * SQLite writes temporary files for big sorts, temporary tables and
+ * statement journals (in SQLITE_TMPDIR or /var/tmp, mode 0600, unlinked
+ * at once).  They hold only what the database holds: without
+ * --store-values that is masked previews, keyed fingerprints and paths,
+ * never a raw value, so they may go to disk like the database itself.  A
+ * database that holds raw values (a run made with --store-values) keeps
+ * its temporary data in memory instead, so no raw value reaches a
+ * temporary file outside the database's own 0600 file.
+ */
+static int keep_temp_in_memory(struct db_store *s)
+{
+	sqlite3_stmt *st;
+	int values = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE store_values != 0 LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fail(s, "cannot read runs");
+	values = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return values ? exec(s, "PRAGMA temp_store = MEMORY") : 0;
+}
+
+int db_temp_in_memory(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = exec(s, "PRAGMA temp_store = MEMORY");
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
 {
 	struct db_store *s = calloc(1, sizeof(*s));
@@ -145,6 +175,10 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
 	    exec(s, "PRAGMA cache_size = -65536") || exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
 	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
+		snprintf(err, errlen, "%s: %s", path, s->error);
+		goto fail_close;
+	}
+	if (keep_temp_in_memory(s)) {
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;
 	}

@@ -95,6 +95,11 @@ int db_source_insert(struct db_store *s, struct db_source *src);
 int db_source_commit(struct db_store *s, struct db_source *src,
                      const struct db_finding *batch, size_t count);
 
+/* Temporary tables and sorts in memory, not in temporary files: for a
+ * database that holds raw values (db_open does it for one that already
+ * does).  Outside a transaction. */
+int db_temp_in_memory(struct db_store *s);
+
 /* An explicit transaction around several calls (not db_source_commit,
  * which makes its own): all of them or none.  db_commit rolls back when
  * it fails; db_rollback keeps the error message of the failure. */
