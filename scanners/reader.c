@@ -322,6 +322,7 @@ static la_ssize_t replay_read(struct archive *a, void *data, const void **out)
 
 struct fd_client {
 	int fd;
+	struct scan_reader *reader;  /* time limit, also while libarchive skips */
 	uint64_t *read_bytes;
 	unsigned char buf[CLIENT_BUF_BYTES];
 };
@@ -329,6 +330,10 @@ struct fd_client {
 static la_ssize_t fd_read(struct archive *a, void *data, const void **out)
 {
 	struct fd_client *c = data;
+	if (out_of_time(c->reader, NULL)) {
+		archive_set_error(a, ETIMEDOUT, "%s", limit_reason(c->reader));
+		return -1;
+	}
 	for (;;) {
 		ssize_t got = read(c->fd, c->buf, sizeof(c->buf));
 		if (got >= 0) {
@@ -707,8 +712,30 @@ static void fail_unit(struct scan_reader *r, const struct scan_unit *unit, void 
 	note_status(r, SCAN_ERROR);
 }
 
+/*
+ * What a member's reader left unread (a binary member after its peek, the
+ * rest after a limit) libarchive skips on the next header.  In a tar, cpio
+ * or ar stream that is compressed or not seekable, skipping is
+ * decompressing: a small .tar.gz can hide a terabyte of zeros in one
+ * binary member.  So that work is read here, in blocks, and counted
+ * against the input's limits like scanned bytes.  Zip and 7z skip members
+ * without inflating them; a seekable plain tar skips with a seek.
+ */
+static void drain_entry(struct scan_reader *r, struct archive *a, bool seekable)
+{
+	int base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+	if ((base != ARCHIVE_FORMAT_TAR && base != ARCHIVE_FORMAT_CPIO && base != ARCHIVE_FORMAT_AR) ||
+	    (seekable && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE))
+		return;
+	const void *block;
+	size_t len;
+	la_int64_t at;
+	while (!r->limit[0] && archive_read_data_block(a, &block, &len, &at) == ARCHIVE_OK)
+		account(r, len);
+}
+
 static void walk_archive(struct scan_reader *r, struct archive *a, struct archive_entry *entry,
-                         const struct scan_unit *unit, void *parent)
+                         const struct scan_unit *unit, void *parent, bool seekable)
 {
 	char format[64];
 	const char *filter = archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(a, 0)
@@ -751,6 +778,14 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			struct archive_src child_src = { .base.read = archive_src_read, .archive = a };
 			process(r, &child_src.base, -1, &child, h, 0);
 			free(member);
+			if (!r->stopped)
+				drain_entry(r, a, seekable);
+			if (r->limit[0]) {
+				/* Not past this entry: skipping it is the work refused. */
+				status = SCAN_ERROR;
+				snprintf(reason, sizeof(reason), "%s", r->limit);
+				break;
+			}
 			if (r->stopped) {
 				status = SCAN_STOPPED;
 				break;
@@ -794,6 +829,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	archive_read_support_format_raw(a);
 	if (seek_fd >= 0 && lseek(seek_fd, 0, SEEK_SET) == 0 && (fdc = malloc(sizeof(*fdc)))) {
 		fdc->fd = seek_fd;
+		fdc->reader = r;
 		fdc->read_bytes = &r->in_bytes;
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_seek_callback(a, fd_seek);
@@ -834,7 +870,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		struct archive_src inner = { .base.read = archive_src_read, .archive = a };
 		process(r, &inner.base, -1, &self, parent, MAX_LAYERS);
 	} else {
-		walk_archive(r, a, entry, unit, parent);
+		walk_archive(r, a, entry, unit, parent, fdc != NULL);
 	}
 out:
 	archive_read_free(a);

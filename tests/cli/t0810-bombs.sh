@@ -36,6 +36,28 @@ check "the run ended with errors" test "$(sql "$T/r.db" 'select status from runs
 run 3 "$PIIAUDIT" scan -q --db "$T/r2.db" --max-ratio 0 --max-source-bytes 100M "$T/bomb.gz"
 check "--max-ratio 0: the byte limit stops it instead" \
 	grep -q 'limit: more than 100.0 MiB decompressed from this input (--max-source-bytes)' "$T/err"
+# The zeros as a binary member of a .tar.gz: skipped as binary, but
+# skipping is decompressing, and that is counted too.
+python3 - "$T/tarbomb.gz" <<'PY'
+import gzip, sys
+def header(name, size):
+    h = bytearray(512)
+    def put(off, b): h[off:off + len(b)] = b
+    put(0, name.encode()); put(100, b"0000644\0"); put(108, b"0000000\0"); put(116, b"0000000\0")
+    put(124, b"%011o\0" % size); put(136, b"00000000000\0"); put(148, b"        "); put(156, b"0")
+    put(257, b"ustar\x0000"); put(148, b"%06o\0 " % sum(h))
+    return bytes(h)
+body = b"before: hidden.bin@tarbomb.io\n"
+head = header("a.txt", len(body)) + body + b"\0" * (512 - len(body)) + header("big.bin", 1 << 30)
+open(sys.argv[1], "wb").write(gzip.compress(head, 9))
+PY
+for _ in $(seq 17); do cat "$T/zeros.gz"; done >>"$T/tarbomb.gz"
+run 3 "$PIIAUDIT" scan -q --db "$T/tb.db" "$T/tarbomb.gz"
+check "a binary member of zeros in a .tar.gz hits the ratio" \
+	grep -q 'tarbomb.gz: limit: expansion ratio [0-9]*:1 over 200:1' "$T/err"
+check "... the member is recorded as binary" test "$(sql "$T/tb.db" "select status from sources where member = 'big.bin'")" = skipped
+check "... the member before it kept its finding" test "$(emails "$T/tb.db" 'h\*\*\*@t')" = 1
+
 # A legitimate compressed corpus (ratio well under 200) is not stopped.
 python3 - "$T/legit.jsonl" <<'PY'
 import random, sys
