@@ -51,6 +51,7 @@ struct scan_options {
 	int progress;               /* -1: when stderr is a terminal */
 	bool follow;
 	bool resume;                /* --resume: continue the unfinished run */
+	unsigned wait;              /* --wait: seconds to wait for a locked database */
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
 	const char *plan_path;      /* --plan */
@@ -118,7 +119,10 @@ struct worker {
 /* One unit the reader told us about: its source row. */
 struct unit_state {
 	struct db_source src;
+	struct unit_state *parent;  /* the enclosing archive, or NULL */
 	bool container;
+	bool member;
+	uint64_t empty_members;     /* containers: empty members not listed */
 	uint64_t invalid_lines[INVALID_LINES_NOTED];
 	char note[256];
 	uint64_t newlines;          /* probe, text: each line is one output */
@@ -155,10 +159,21 @@ static const char *kind_name(enum scan_unit_kind kind)
 	}
 }
 
+/* A database error, with what to do about a lock held too long. */
+static void db_diag(const struct scan_job *job)
+{
+	const char *msg = db_error(job->db);
+	if (strstr(msg, "database is locked"))
+		diag("%s: %s (another process is writing it; waited %u s, see --wait)",
+		     job->opt->db_path, msg, job->opt->wait);
+	else
+		diag("%s: %s", job->opt->db_path, msg);
+}
+
 static void db_failure(struct scan_job *job)
 {
 	if (!atomic_exchange(&job->db_failed, true))
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 }
 
 static int drain_pending(struct worker *w);
@@ -172,6 +187,8 @@ static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 	if (!us)
 		return NULL;
 	us->container = unit->container;
+	us->member = unit->kind == SCAN_UNIT_MEMBER;
+	us->parent = parent;
 	us->src = (struct db_source){
 		.run_id = w->job->run_id,
 		.parent_id = parent ? ((struct unit_state *)parent)->src.id : 0,
@@ -238,6 +255,10 @@ static size_t drop_overlaps(struct rule_hit *hits, size_t n)
 static void batch_clear(struct worker *w)
 {
 	for (size_t i = 0; i < w->batch_count; i++) {
+		/* --store-values: the raw value goes to the database, and no
+		 * copy of it stays behind in freed memory. */
+		if (w->batch[i].value)
+			explicit_bzero(w->batch[i].value, strlen(w->batch[i].value));
 		free(w->batch[i].value);
 		w->batch[i].value = NULL;
 	}
@@ -572,6 +593,20 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	default: us->src.status = "error"; break;
 	}
 	us->src.error = reason;
+	/* An empty member read whole has nothing to say but that it exists: it
+	 * is counted on its archive, not given a row (a tar of a million empty
+	 * members would otherwise cost a million rows and transactions). */
+	if (us->member && !us->container && status == SCAN_OK && bytes == 0 && !us->src.id &&
+	    !us->src.findings && us->parent && !w->job->mode->probe && !w->outrec) {
+		us->parent->empty_members++;
+		free(us);
+		return;
+	}
+	if (us->container && us->empty_members) {
+		snprintf(us->note, sizeof(us->note), "%llu empty members (not listed)",
+		         (unsigned long long)us->empty_members);
+		us->src.note = us->note;
+	}
 	if (w->job->mode->probe && us->src.records < 0 && !us->container)
 		us->src.records = (int64_t)(us->newlines + (bytes > 0 && us->last_byte != '\n'));
 	if (us->src.invalid_records > 0) {
@@ -733,6 +768,8 @@ static void scan_usage(FILE *out)
 	        "  --resume                continue the database's unfinished run (interrupted\n"
 	        "                          or killed) with the same inputs and rules: sources\n"
 	        "                          already complete are skipped, those in flight redone\n"
+	        "  --wait SECONDS          how long to wait for a database another process is\n"
+	        "                          writing (default 30; 0: refuse at once)\n"
 	        "  --label TEXT            a label stored with the run\n"
 	        "  --store-values          also store raw matched values (opt-in; a leak risk)\n"
 	        "  --fail-on CAT[,CAT...]  exit 1 when the run found any of these categories\n"
@@ -741,6 +778,13 @@ static void scan_usage(FILE *out)
 	        "  --max-member-bytes N    stop a member after N decompressed bytes (K, M, G\n"
 	        "                          suffixes; default: no limit)\n"
 	        "  --max-entries N         stop an archive after N entries (default: no limit)\n"
+	        "  --max-source-bytes N    stop an input (all its members and nested archives\n"
+	        "                          together) after N decompressed bytes (default 1T;\n"
+	        "                          0: no limit)\n"
+	        "  --max-ratio N           stop an input whose decompressed bytes exceed N times\n"
+	        "                          the bytes read from it, checked from 16 MiB on\n"
+	        "                          (default 200; 0: no limit)\n"
+	        "  --max-source-seconds N  stop an input after N seconds (default: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --plan FILE --shard K   scan shard K of a plan made by 'piiaudit plan'\n"
 	        "  --shard K/N             scan shard K of N: the sources whose path hashes to K\n"
@@ -755,7 +799,8 @@ static void scan_usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 every source read, 1 --fail-on matched, 2 usage or configuration\n"
 	        "error (nothing scanned), 3 some sources could not be read (each is named on\n"
-	        "stderr and recorded), 130/143 interrupted.\n",
+	        "stderr and recorded) or the database could not be written (disk full, locked\n"
+	        "too long: the run can be continued with --resume), 130/143 interrupted.\n",
 	        key);
 }
 
@@ -763,7 +808,7 @@ enum {
 	OPT_DB = 256, OPT_KEY, OPT_RULES, OPT_NO_BUILTIN, OPT_DISABLE, OPT_ONLY, OPT_LABEL,
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
-	OPT_RESUME, OPT_FORMAT,
+	OPT_RESUME, OPT_FORMAT, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
 };
 
 static const struct option scan_longopts[] = {
@@ -780,11 +825,15 @@ static const struct option scan_longopts[] = {
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "max-member-bytes", required_argument, NULL, OPT_MAX_MEMBER },
 	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+	{ "max-source-bytes", required_argument, NULL, OPT_MAX_SOURCE_BYTES },
+	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+	{ "max-source-seconds", required_argument, NULL, OPT_MAX_SOURCE_SECONDS },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "field", required_argument, NULL, OPT_FIELD },
 	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
@@ -810,7 +859,14 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->progress = -1;
 	o->limits.max_depth = 4;
 	o->limits.max_record_bytes = 64ULL << 20;
+	/* Against bombs: a legitimate corpus file expands 3 to 20 times (gzip
+	 * of JSON lines about 5 to 10), zeros about 1000 times.  Together the
+	 * ratio and the byte limit bound the work an input can cause to 200
+	 * times its size, and at most 1 TiB. */
+	o->limits.max_ratio = 200;
+	o->limits.max_source_bytes = 1ULL << 40;
 	o->limits.cancel = &got_signal;
+	o->wait = 30;
 	o->shard_index = -1;
 	optind = 1;
 	opterr = 0;
@@ -855,9 +911,28 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 			if (parse_size(optarg, &o->limits.max_entries) || !o->limits.max_entries)
 				return usage_error(cmd, "--max-entries takes a positive number, not '%s'", optarg);
 			break;
+		case OPT_MAX_SOURCE_BYTES:
+			if (parse_size(optarg, &o->limits.max_source_bytes))
+				return usage_error(cmd, "--max-source-bytes takes a size such as 100G, or 0, not '%s'", optarg);
+			break;
+		case OPT_MAX_RATIO:
+			if (parse_size(optarg, &num) || num > 1000000)
+				return usage_error(cmd, "--max-ratio takes a number from 0 to 1000000, not '%s'", optarg);
+			o->limits.max_ratio = (unsigned)num;
+			break;
+		case OPT_MAX_SOURCE_SECONDS:
+			if (parse_size(optarg, &num) || num > 10000000)
+				return usage_error(cmd, "--max-source-seconds takes a number of seconds, or 0, not '%s'", optarg);
+			o->limits.max_source_seconds = (unsigned)num;
+			break;
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
 		case OPT_RESUME: o->resume = true; break;
+		case OPT_WAIT:
+			if (parse_size(optarg, &num) || num > 86400)
+				return usage_error(cmd, "--wait takes a number of seconds from 0 to 86400, not '%s'", optarg);
+			o->wait = (unsigned)num;
+			break;
 		case OPT_FIELD:
 			if (json_paths_add(&o->fields, optarg))
 				return usage_error(cmd, "--field takes a dotted path such as text or meta.author, not '%s'", optarg);
@@ -963,6 +1038,21 @@ static int record_rules(struct scan_job *job)
 	return 0;
 }
 
+/* The run and its rules in one transaction: a database that fills up or
+ * is locked here holds no run without its rules. */
+static int start_run(struct scan_job *job, const struct db_run *run)
+{
+	if (run->store_values && db_temp_in_memory(job->db))
+		return -1;
+	if (db_begin(job->db))
+		return -1;
+	if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {
+		db_rollback(job->db);
+		return -1;
+	}
+	return db_commit(job->db);
+}
+
 /* Findings of the --fail-on categories in this run, placeholders aside. */
 static long long fail_on_count(struct scan_job *job)
 {
@@ -996,14 +1086,14 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 	char digest[65] = "", key_id[17] = "";
 	int64_t id = db_run_unfinished(job->db, "scan", digest, key_id);
 	if (id < 0) {
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 		return -1;
 	}
 	if (id == 0) {
 		if (!job->opt->quiet)
 			diag("%s: no unfinished scan to resume: starting a new run", job->opt->db_path);
-		if (db_run_begin(job->db, run, &job->run_id) || record_rules(job)) {
-			diag("%s: %s", job->opt->db_path, db_error(job->db));
+		if (start_run(job, run)) {
+			db_diag(job);
 			return -1;
 		}
 		return 0;
@@ -1020,7 +1110,7 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 	}
 	int64_t dropped = db_run_reopen(job->db, id);
 	if (dropped < 0) {
-		diag("%s: %s", job->opt->db_path, db_error(job->db));
+		db_diag(job);
 		return -1;
 	}
 	job->run_id = id;
@@ -1029,7 +1119,7 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 		struct walk_entry *e = &job->files.items[i];
 		int done = db_source_completed(job->db, id, e->path);
 		if (done < 0) {
-			diag("%s: %s", job->opt->db_path, db_error(job->db));
+			db_diag(job);
 			return -1;
 		}
 		if (done) {
@@ -1182,6 +1272,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		diag("%s", err);
 		goto out;
 	}
+	db_set_wait(job.db, o.wait);
 	if (o.id_field && db_xref_init(job.db, err, sizeof(err))) {
 		diag("%s: %s", o.db_path, err);
 		goto out;
@@ -1201,10 +1292,10 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		if (begun)
 			goto out;
 	} else {
-		begun = db_run_begin(job.db, &run, &job.run_id);
+		begun = start_run(&job, &run);
 		free(argv_json);
-		if (begun || record_rules(&job)) {
-			diag("%s: %s", o.db_path, db_error(job.db));
+		if (begun) {
+			db_diag(&job);
 			goto out;
 		}
 	}
@@ -1243,10 +1334,12 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	if (!o.quiet) {
 		char rb[32];
 		format_bytes(rb, sizeof(rb), (double)atomic_load(&job.bytes_read));
-		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s",
+		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s%s",
 		     (long long)job.run_id, job.files.count, rb, seconds_since(&t0),
 		     (unsigned long long)atomic_load(&job.findings),
-		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path);
+		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path,
+		     atomic_load(&job.db_failed) ? " (not all recorded: the database could not be"
+		                                  " written; continue with --resume)" : "");
 	}
 out:
 	db_close(job.db);

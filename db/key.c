@@ -56,6 +56,8 @@ static void derive_id(struct db_key *key)
 	static const char label[] = "piiaudit key id v1";
 	crypto_auth_hmacsha256(mac, (const unsigned char *)label, sizeof(label) - 1, key->secret);
 	sodium_bin2hex(key->id, sizeof(key->id), mac, 8);
+	/* Only 8 bytes are the public id; the rest is derived from the key. */
+	sodium_memzero(mac, sizeof(mac));
 }
 
 static int create_key(const char *path, char *err, size_t errlen)

@@ -157,6 +157,36 @@ static int migrate(struct db_store *s)
 	return exec(s, "COMMIT");
 }
 
+/*
+ * SQLite writes temporary files for big sorts, temporary tables and
+ * statement journals (in SQLITE_TMPDIR or /var/tmp, mode 0600, unlinked
+ * at once).  They hold only what the database holds: without
+ * --store-values that is masked previews, keyed fingerprints and paths,
+ * never a raw value, so they may go to disk like the database itself.  A
+ * database that holds raw values (a run made with --store-values) keeps
+ * its temporary data in memory instead, so no raw value reaches a
+ * temporary file outside the database's own 0600 file.
+ */
+static int keep_temp_in_memory(struct db_store *s)
+{
+	sqlite3_stmt *st;
+	int values = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE store_values != 0 LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fail(s, "cannot read runs");
+	values = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return values ? exec(s, "PRAGMA temp_store = MEMORY") : 0;
+}
+
+int db_temp_in_memory(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = exec(s, "PRAGMA temp_store = MEMORY");
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
 {
 	struct db_store *s = calloc(1, sizeof(*s));
@@ -189,6 +219,10 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;
 	}
+	if (keep_temp_in_memory(s)) {
+		snprintf(err, errlen, "%s: %s", path, s->error);
+		goto fail_close;
+	}
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                       &s->st[i], NULL) != SQLITE_OK) {
@@ -204,6 +238,12 @@ fail_free:
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return -1;
+}
+
+void db_set_wait(struct db_store *s, unsigned seconds)
+{
+	/* 0 is no waiting at all: a locked database is refused at once. */
+	sqlite3_busy_timeout(s->db, seconds ? (int)(seconds > 86400 ? 86400 : seconds) * 1000 : -1);
 }
 
 void db_close(struct db_store *s)
@@ -453,6 +493,38 @@ out:
 	return rc;
 }
 
+int db_begin(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = step_done(s, s->st[ST_BEGIN], "cannot begin a transaction");
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_commit(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = step_done(s, s->st[ST_COMMIT], "cannot commit");
+	if (rc) {
+		char saved[sizeof(s->error)];
+		memcpy(saved, s->error, sizeof(saved));
+		step_done(s, s->st[ST_ROLLBACK], "rollback");
+		memcpy(s->error, saved, sizeof(saved));
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void db_rollback(struct db_store *s)
+{
+	char saved[sizeof(s->error)];
+	pthread_mutex_lock(&s->lock);
+	memcpy(saved, s->error, sizeof(saved));
+	step_done(s, s->st[ST_ROLLBACK], "rollback");
+	memcpy(s->error, saved, sizeof(saved));
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17])
 {
 	sqlite3_stmt *st;
@@ -460,7 +532,7 @@ int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65],
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT id, rules_digest, key_id FROM runs WHERE kind = ?"
-	                       " AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+	                       " AND status IN ('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		bind_text(st, 1, kind);
 		int rc = sqlite3_step(st);

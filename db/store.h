@@ -72,6 +72,9 @@ struct db_finding {
  * the message is in err. */
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen);
 void db_close(struct db_store *s);
+/* How long a write waits for another writer's lock before it fails with
+ * "database is locked" (default 30 s; 0: not at all). */
+void db_set_wait(struct db_store *s, unsigned seconds);
 const char *db_error(struct db_store *s);
 /* The raw connection, for read-only queries by the front end (export,
  * reports).  Not to be used while other threads write. */
@@ -92,7 +95,20 @@ int db_source_insert(struct db_store *s, struct db_source *src);
 int db_source_commit(struct db_store *s, struct db_source *src,
                      const struct db_finding *batch, size_t count);
 
-/* Resuming a run that did not finish (status 'running' or 'interrupted'):
+/* Temporary tables and sorts in memory, not in temporary files: for a
+ * database that holds raw values (db_open does it for one that already
+ * does).  Outside a transaction. */
+int db_temp_in_memory(struct db_store *s);
+
+/* An explicit transaction around several calls (not db_source_commit,
+ * which makes its own): all of them or none.  db_commit rolls back when
+ * it fails; db_rollback keeps the error message of the failure. */
+int db_begin(struct db_store *s);
+int db_commit(struct db_store *s);
+void db_rollback(struct db_store *s);
+
+/* Resuming a run that did not finish (status 'running', 'interrupted', or
+ * 'failed': the database could not be written, e.g. the disk was full):
  * the newest such run of this kind, with its rules digest and key id
  * (0 when there is none; -1 on error). */
 int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17]);

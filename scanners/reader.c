@@ -14,10 +14,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
@@ -31,20 +33,46 @@
 #define BINARY_PROBE_BYTES 8192u
 #define CLIENT_BUF_BYTES (128u << 10)
 
+struct scan_reader;
+static bool out_of_time(struct scan_reader *r, int *ms_left);
+static const char *limit_reason(const struct scan_reader *r);
+
 /* A file descriptor's bytes. */
 struct fd_src {
 	struct byte_src base;
 	int fd;
 	const volatile int *cancel;
+	struct scan_reader *reader;  /* counts bytes read; time limit */
+	uint64_t *read_bytes;
+	bool can_block;              /* not a regular file: may wait for data */
 };
 
 static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
 {
 	struct fd_src *f = (struct fd_src *)src;
 	for (;;) {
+		int ms_left = -1;
+		if (out_of_time(f->reader, &ms_left)) {
+			snprintf(src->error, sizeof(src->error), "%s", limit_reason(f->reader));
+			return -1;
+		}
+		/* A pipe or FIFO that sends nothing must not outlast the time
+		 * limit: wait for data at most until then. */
+		if (f->can_block && ms_left >= 0) {
+			struct pollfd p = { .fd = f->fd, .events = POLLIN };
+			int ready = poll(&p, 1, ms_left);
+			if (ready < 0 && errno == EINTR && f->cancel && *f->cancel) {
+				snprintf(src->error, sizeof(src->error), "interrupted");
+				return -1;
+			}
+			if (ready <= 0)
+				continue;
+		}
 		ssize_t got = read(f->fd, buf, n);
-		if (got >= 0)
+		if (got >= 0) {
+			*f->read_bytes += (uint64_t)got;
 			return got;
+		}
 		if (errno == EINTR && f->cancel && *f->cancel) {
 			snprintf(src->error, sizeof(src->error), "interrupted");
 			return -1;
@@ -104,7 +132,80 @@ struct scan_reader {
 	const struct scan_sink *sink;
 	enum scan_status worst;
 	bool stopped;
+	/* The input being read: bytes read from it, bytes handed out, when
+	 * its time is up, and the limit it hit ("" while none). */
+	uint64_t in_bytes, out_bytes;
+	struct timespec deadline;
+	char limit[200];
 };
+
+static void format_size(char *out, size_t cap, uint64_t n)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static const char *limit_reason(const struct scan_reader *r)
+{
+	return r->limit;
+}
+
+/* A cheap clock (no system call): read once per block or entry. */
+static bool out_of_time(struct scan_reader *r, int *ms_left)
+{
+	struct timespec now;
+	if (!r || !r->limits.max_source_seconds)
+		return false;
+	if (r->limit[0])
+		return true;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	int64_t ms = (int64_t)(r->deadline.tv_sec - now.tv_sec) * 1000 +
+	             (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms > 0) {
+		if (ms_left)
+			*ms_left = ms > 1000000 ? 1000000 : (int)ms;
+		return false;
+	}
+	snprintf(r->limit, sizeof(r->limit),
+	         "limit: more than %u s reading this input (--max-source-seconds); the rest not scanned",
+	         r->limits.max_source_seconds);
+	return true;
+}
+
+/* Counts `got` bytes handed out and checks the input's limits; true when
+ * one is hit (the reason in r->limit). */
+static bool account(struct scan_reader *r, size_t got)
+{
+	const struct scan_limits *l = &r->limits;
+	char a[32], b[32];
+	r->out_bytes += got;
+	if (r->limit[0])
+		return true;
+	if (l->max_source_bytes && r->out_bytes > l->max_source_bytes) {
+		format_size(a, sizeof(a), l->max_source_bytes);
+		snprintf(r->limit, sizeof(r->limit),
+		         "limit: more than %s decompressed from this input (--max-source-bytes); the rest not scanned",
+		         a);
+		return true;
+	}
+	if (l->max_ratio && r->out_bytes >= SCAN_RATIO_MIN_BYTES &&
+	    r->out_bytes / (r->in_bytes ? r->in_bytes : 1) > l->max_ratio) {
+		format_size(a, sizeof(a), r->out_bytes);
+		format_size(b, sizeof(b), r->in_bytes);
+		snprintf(r->limit, sizeof(r->limit),
+		         "limit: expansion ratio %llu:1 over %u:1 after %s from %s (--max-ratio); the rest not scanned",
+		         (unsigned long long)(r->out_bytes / (r->in_bytes ? r->in_bytes : 1)),
+		         l->max_ratio, a, b);
+		return true;
+	}
+	return out_of_time(r, NULL);
+}
 
 struct scan_reader *scan_reader_new(const struct scan_limits *limits)
 {
@@ -222,15 +323,22 @@ static la_ssize_t replay_read(struct archive *a, void *data, const void **out)
 
 struct fd_client {
 	int fd;
+	struct scan_reader *reader;  /* time limit, also while libarchive skips */
+	uint64_t *read_bytes;
 	unsigned char buf[CLIENT_BUF_BYTES];
 };
 
 static la_ssize_t fd_read(struct archive *a, void *data, const void **out)
 {
 	struct fd_client *c = data;
+	if (out_of_time(c->reader, NULL)) {
+		archive_set_error(a, ETIMEDOUT, "%s", limit_reason(c->reader));
+		return -1;
+	}
 	for (;;) {
 		ssize_t got = read(c->fd, c->buf, sizeof(c->buf));
 		if (got >= 0) {
+			*c->read_bytes += (uint64_t)got;
 			*out = c->buf;
 			return got;
 		}
@@ -289,6 +397,7 @@ struct record_buf {
 	uint64_t base;               /* member offset of data[0] */
 	uint64_t total;              /* bytes read so far */
 	uint64_t total_max;          /* --max-member-bytes, 0: none */
+	struct scan_reader *r;       /* the input's limits */
 };
 
 /* Reads more into rb (growing it up to its maximum); 0 at the end, -1 on
@@ -318,11 +427,17 @@ static int record_fill(struct record_buf *rb, struct byte_src *src)
 		if (want > rb->total_max - rb->total)
 			want = (size_t)(rb->total_max - rb->total);
 	}
+	if (rb->r->limit[0]) {
+		snprintf(src->error, sizeof(src->error), "%s", rb->r->limit);
+		return -1;
+	}
 	ssize_t got = src_read(src, rb->data + rb->len, want);
 	if (got < 0)
 		return -1;
 	rb->len += (size_t)got;
 	rb->total += (uint64_t)got;
+	/* The block just read is still scanned; the next fill reports it. */
+	account(rb->r, (size_t)got);
 	return got > 0;
 }
 
@@ -547,7 +662,7 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 	char reason[600] = "";
 	enum scan_status status;
 	struct record_buf rb = { .max = (size_t)r->limits.max_record_bytes,
-	                         .total_max = r->limits.max_member_bytes };
+	                         .total_max = r->limits.max_member_bytes, .r = r };
 	rb.cap = peek_len > (1u << 20) ? peek_len : (1u << 20);
 	if (rb.cap > rb.max)
 		rb.cap = rb.max > peek_len ? rb.max : peek_len;
@@ -583,6 +698,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 	void *h = sink->begin(sink->ctx, unit, parent);
 	enum scan_status status = SCAN_OK;
 	char reason[600] = "";
+	account(r, peek_len);
 	if (looks_binary(peek, peek_len)) {
 		sink->end(sink->ctx, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
 		return;
@@ -607,6 +723,11 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 		at_end = true;
 	}
 	while (!rc && !at_end) {
+		if (r->limit[0]) {
+			status = SCAN_ERROR;
+			snprintf(reason, sizeof(reason), "%s", r->limit);
+			break;
+		}
 		size_t avail;
 		unsigned char *dst = scan_stream_space(s, &avail);
 		if (r->limits.max_member_bytes && s->total >= r->limits.max_member_bytes) {
@@ -627,6 +748,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 		if (got == 0)
 			break;
 		rc = scan_stream_commit(s, (size_t)got);
+		account(r, (size_t)got);
 	}
 	/* What was read before an error is still scanned and kept. */
 	if (!rc)
@@ -671,8 +793,30 @@ static void fail_unit(struct scan_reader *r, const struct scan_unit *unit, void 
 	note_status(r, SCAN_ERROR);
 }
 
+/*
+ * What a member's reader left unread (a binary member after its peek, the
+ * rest after a limit) libarchive skips on the next header.  In a tar, cpio
+ * or ar stream that is compressed or not seekable, skipping is
+ * decompressing: a small .tar.gz can hide a terabyte of zeros in one
+ * binary member.  So that work is read here, in blocks, and counted
+ * against the input's limits like scanned bytes.  Zip and 7z skip members
+ * without inflating them; a seekable plain tar skips with a seek.
+ */
+static void drain_entry(struct scan_reader *r, struct archive *a, bool seekable)
+{
+	int base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+	if ((base != ARCHIVE_FORMAT_TAR && base != ARCHIVE_FORMAT_CPIO && base != ARCHIVE_FORMAT_AR) ||
+	    (seekable && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE))
+		return;
+	const void *block;
+	size_t len;
+	la_int64_t at;
+	while (!r->limit[0] && archive_read_data_block(a, &block, &len, &at) == ARCHIVE_OK)
+		account(r, len);
+}
+
 static void walk_archive(struct scan_reader *r, struct archive *a, struct archive_entry *entry,
-                         const struct scan_unit *unit, void *parent)
+                         const struct scan_unit *unit, void *parent, bool seekable)
 {
 	char format[64];
 	const char *filter = archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(a, 0)
@@ -688,6 +832,11 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 	char reason[600] = "";
 	uint64_t entries = 0;
 	for (;;) {
+		if (r->limit[0] || out_of_time(r, NULL)) {
+			status = SCAN_ERROR;
+			snprintf(reason, sizeof(reason), "%s", r->limit);
+			break;
+		}
 		if (r->limits.max_entries && ++entries > r->limits.max_entries) {
 			status = SCAN_ERROR;
 			snprintf(reason, sizeof(reason), "limit: more than %llu entries (--max-entries)",
@@ -710,6 +859,14 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			struct archive_src child_src = { .base.read = archive_src_read, .archive = a };
 			process(r, &child_src.base, -1, &child, h, 0);
 			free(member);
+			if (!r->stopped)
+				drain_entry(r, a, seekable);
+			if (r->limit[0]) {
+				/* Not past this entry: skipping it is the work refused. */
+				status = SCAN_ERROR;
+				snprintf(reason, sizeof(reason), "%s", r->limit);
+				break;
+			}
 			if (r->stopped) {
 				status = SCAN_STOPPED;
 				break;
@@ -753,6 +910,8 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	archive_read_support_format_raw(a);
 	if (seek_fd >= 0 && lseek(seek_fd, 0, SEEK_SET) == 0 && (fdc = malloc(sizeof(*fdc)))) {
 		fdc->fd = seek_fd;
+		fdc->reader = r;
+		fdc->read_bytes = &r->in_bytes;
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_seek_callback(a, fd_seek);
 		archive_read_set_skip_callback(a, fd_skip);
@@ -792,7 +951,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		struct archive_src inner = { .base.read = archive_src_read, .archive = a };
 		process(r, &inner.base, -1, &self, parent, MAX_LAYERS);
 	} else {
-		walk_archive(r, a, entry, unit, parent);
+		walk_archive(r, a, entry, unit, parent, fdc != NULL);
 	}
 out:
 	archive_read_free(a);
@@ -859,15 +1018,21 @@ out:
 enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const struct scan_sink *sink)
 {
 	struct scan_unit unit = { .kind = SCAN_UNIT_FILE, .path = path, .size = -1 };
-	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel };
+	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel,
+	                      .reader = r, .read_bytes = &r->in_bytes };
 	struct stat st;
 	int seek_fd = -1;
 	r->sink = sink;
 	r->worst = SCAN_OK;
 	r->stopped = false;
+	r->in_bytes = r->out_bytes = 0;
+	r->limit[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &r->deadline);
+	r->deadline.tv_sec += (time_t)r->limits.max_source_seconds;
 	if (!strcmp(path, "-")) {
 		unit.kind = SCAN_UNIT_STDIN;
 		src.fd = STDIN_FILENO;
+		src.can_block = fstat(src.fd, &st) || !S_ISREG(st.st_mode);
 	} else {
 		/* A FIFO named on the command line is read as a stream: open()
 		 * waits for its writer, as cat does (folders never yield FIFOs). */
@@ -886,6 +1051,7 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 				unit.size = st.st_size;
 				seek_fd = src.fd;
 			}
+			src.can_block = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 		}
 	}
 	process(r, &src.base, seek_fd, &unit, NULL, 0);

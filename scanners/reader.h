@@ -47,7 +47,20 @@ struct scan_limits {
 	 * name, compression suffix aside); ',' or '\t' reads every leaf as
 	 * CSV with that separator; -1 never. */
 	int csv;
+	/* Per input (one path given to scan_reader_run, all its members and
+	 * nesting together); 0: none.  Checked once per block read, so a limit
+	 * is passed by at most one block.  A hit ends the input: the unit being
+	 * read and every container around it end with SCAN_ERROR and a reason
+	 * starting "limit: ", what was read before is kept. */
+	uint64_t max_source_bytes;   /* decompressed bytes handed to the sink */
+	unsigned max_ratio;          /* those bytes over the bytes read from the
+	                              * input, checked from SCAN_RATIO_MIN_BYTES */
+	unsigned max_source_seconds; /* wall clock */
 };
+
+/* Below this many decompressed bytes an input cannot hurt, whatever its
+ * expansion ratio: the ratio is not checked. */
+#define SCAN_RATIO_MIN_BYTES (16ULL << 20)
 
 /* One JSON record: a line of JSON lines, or an element of a JSON array. */
 struct scan_record {

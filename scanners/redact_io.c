@@ -471,6 +471,10 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 		int wrc = 0;
 		bool data = archive_entry_filetype(entry) == AE_IFREG && !archive_entry_hardlink(entry);
 		if (data) {
+			/* The spool holds the member as redacted, what the output
+			 * will hold, never the raw input; tmpfile() opens it 0600
+			 * with O_TMPFILE (glibc: in /tmp, not $TMPDIR), unnamed, so
+			 * nothing is left behind. */
 			FILE *sp = tmpfile();
 			if (!sp) {
 				fail(j, member, "temporary spool file: %s", strerror(errno));
