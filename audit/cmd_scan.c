@@ -106,6 +106,7 @@ struct unit_state {
 	char note[256];
 	uint64_t newlines;          /* probe, text: each line is one output */
 	unsigned char last_byte;
+	char sha256[65];            /* the input's content hash, top-level units */
 };
 
 static volatile int got_signal;   /* sig_atomic_t is int here; the reader takes an int */
@@ -415,6 +416,16 @@ static void note_invalid(struct unit_state *us)
 	us->src.note = us->note;
 }
 
+static void unit_digest(void *ctx, void *handle, const char *sha256)
+{
+	struct unit_state *us = handle;
+	(void)ctx;
+	if (!us)
+		return;
+	snprintf(us->sha256, sizeof(us->sha256), "%s", sha256);
+	us->src.sha256 = us->sha256;
+}
+
 static void unit_end(void *ctx, void *handle, enum scan_status status, const char *reason,
                      uint64_t bytes, const char *format)
 {
@@ -474,7 +485,7 @@ static void *worker_main(void *arg)
 	struct scan_job *job = w->job;
 	const struct scan_sink sink = {
 		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
-		.record = job->opt->fields.count ? unit_record : NULL,
+		.record = job->opt->fields.count ? unit_record : NULL, .digest = unit_digest,
 	};
 	while (!stopping(job)) {
 		size_t i = atomic_fetch_add(&job->next, 1);

@@ -93,7 +93,7 @@ static void source(const struct report_ctx *c, FILE *out, const struct db_report
 	if (input) {
 		kint(c, out, "members", s->members, false);
 		kint(c, out, "not_read_in_full", s->problems, false);
-		kstr(out, "content_hash", NULL, false);
+		kstr(out, "content_hash", s->sha256, false);
 	}
 	if (s->top_category)
 		kstr(out, "top_category", s->top_category, false);
@@ -144,7 +144,7 @@ static void inputs(const struct report_ctx *c, FILE *out)
 	fputc('{', out);
 	kint(c, out, "count", r->inputs_total, true);
 	kint(c, out, "size", r->inputs_size, false);
-	kstr(out, "content_hashes", "not recorded", false);
+	kstr(out, "content_hashes", r->inputs_hashed ? "sha256" : "not recorded", false);
 	kbool(out, "truncated", (int64_t)r->input_count < r->inputs_total, false);
 	key(out, "listed", false);
 	fputc('[', out);

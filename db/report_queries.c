@@ -90,6 +90,7 @@ static void source_release(struct db_report_source *s)
 	free(s->status);
 	free(s->error);
 	free(s->top_category);
+	free(s->sha256);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -474,7 +475,8 @@ static int load_top_sources(struct db_report *r, sqlite3 *db)
 	"  sum(CASE WHEN s.kind != 'archive' THEN s.bytes_scanned ELSE 0 END)," \
 	"  max(CASE WHEN s.parent_id IS NULL THEN s.status END)," \
 	"  max(CASE WHEN s.parent_id IS NULL THEN s.error END)," \
-	"  coalesce(sum(f.n), 0) AS n, sum(s.kind = 'member'), sum(s.status != 'ok')" \
+	"  coalesce(sum(f.n), 0) AS n, sum(s.kind = 'member'), sum(s.status != 'ok')," \
+	"  max(CASE WHEN s.parent_id IS NULL THEN s.sha256 END)" \
 	" FROM sources s LEFT JOIN f ON f.source_id = s.id WHERE s.run_id = ?1" \
 	" GROUP BY s.path"
 
@@ -486,13 +488,15 @@ static int load_inputs(struct db_report *r, sqlite3 *db)
 	int rc;
 	if (prepare(r, db,
 	            "SELECT count(DISTINCT path),"
-	            " coalesce(sum(CASE WHEN parent_id IS NULL THEN size END), 0)"
+	            " coalesce(sum(CASE WHEN parent_id IS NULL THEN size END), 0),"
+	            " count(DISTINCT CASE WHEN parent_id IS NULL THEN path || '/' || sha256 END)"
 	            " FROM sources WHERE run_id = ?", &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run.id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		r->inputs_total = sqlite3_column_int64(st, 0);
 		r->inputs_size = sqlite3_column_int64(st, 1);
+		r->inputs_hashed = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 
@@ -504,7 +508,8 @@ static int load_inputs(struct db_report *r, sqlite3 *db)
 			bad = true;
 			break;
 		}
-		read_source(st, &r->inputs[r->input_count++], &bad);
+		read_source(st, &r->inputs[r->input_count], &bad);
+		r->inputs[r->input_count++].sha256 = col_dup(st, 11, &bad);
 	}
 	sqlite3_finalize(st);
 	if (bad)

@@ -67,6 +67,7 @@ struct db_report_source {
 	int64_t bytes_scanned, findings;
 	int64_t members, problems;          /* inputs: members read, rows not ok */
 	char *top_category;                 /* top sources: the most frequent category */
+	char *sha256;                       /* inputs: SHA-256 of the bytes on disk, hex, or NULL */
 };
 
 struct db_report_coverage {             /* sources by kind and status */
@@ -124,6 +125,7 @@ struct db_report {
 	struct db_report_source *inputs;            /* by path, at most DB_REPORT_INPUTS */
 	size_t input_count;
 	int64_t inputs_total, inputs_size;          /* every input; size of those known */
+	int64_t inputs_hashed;                      /* inputs with a content hash */
 
 	/* coverage */
 	struct db_report_coverage *coverage;

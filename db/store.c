@@ -27,12 +27,12 @@ enum {
 static const char *const statement_sql[ST_COUNT] = {
 	[ST_SOURCE_INSERT] =
 		"INSERT INTO sources(run_id, parent_id, path, member, kind, format, size,"
-		" bytes_scanned, status, error, findings, records, invalid_records, note)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" bytes_scanned, status, error, findings, records, invalid_records, note, sha256)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SOURCE_UPDATE] =
 		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
 		" format = coalesce(?, format), size = coalesce(?, size), records = ?,"
-		" invalid_records = ?, note = ? WHERE id = ?",
+		" invalid_records = ?, note = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
 	[ST_FINDING_INSERT] =
 		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
 		" length, confidence, placeholder, preview, fingerprint, value)"
@@ -85,6 +85,39 @@ static int exec(struct db_store *s, const char *sql)
 	return 0;
 }
 
+/* Columns added to existing tables after schema version 1 was first
+ * released: a database made before them gets them here, once (the
+ * check is by PRAGMA table_info, so this is idempotent). */
+static const struct added_column {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{ "sources", "sha256", "TEXT" },
+};
+
+static int add_columns(struct db_store *s)
+{
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		const struct added_column *c = &added_columns[i];
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+		                       &st, NULL) != SQLITE_OK)
+			return fail(s, "cannot read the schema");
+		sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc != SQLITE_DONE)
+			return fail(s, "cannot read the schema");
+		char sql[256];
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column, c->decl);
+		if (exec(s, sql))
+			return -1;
+	}
+	return 0;
+}
+
 static int migrate(struct db_store *s)
 {
 	sqlite3_stmt *st;
@@ -103,7 +136,7 @@ static int migrate(struct db_store *s)
 		return -1;
 	}
 	if (version == DB_SCHEMA_VERSION)
-		return 0;
+		return add_columns(s);
 	if (exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (exec(s, db_schema_sql)) {
@@ -113,7 +146,7 @@ static int migrate(struct db_store *s)
 		snprintf(s->error, sizeof(s->error), "cannot create the schema: %s", saved);
 		return -1;
 	}
-	return exec(s, "COMMIT");
+	return exec(s, "COMMIT") ? -1 : add_columns(s);
 }
 
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
@@ -331,6 +364,7 @@ static int source_write(struct db_store *s, struct db_source *src)
 			sqlite3_bind_int64(st, 13, src->invalid_records);
 		}
 		bind_text(st, 14, src->note);
+		bind_text(st, 15, src->sha256);
 		if (step_done(s, st, "cannot record a source"))
 			return -1;
 		src->id = sqlite3_last_insert_rowid(s->db);
@@ -349,7 +383,8 @@ static int source_write(struct db_store *s, struct db_source *src)
 		sqlite3_bind_int64(st, 8, src->invalid_records);
 	}
 	bind_text(st, 9, src->note);
-	sqlite3_bind_int64(st, 10, src->id);
+	bind_text(st, 10, src->sha256);
+	sqlite3_bind_int64(st, 11, src->id);
 	return step_done(s, st, "cannot update a source");
 }
 

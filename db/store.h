@@ -52,6 +52,7 @@ struct db_source {
 	int64_t records;            /* -1: not read as records */
 	int64_t invalid_records;
 	const char *note;           /* or NULL */
+	const char *sha256;         /* top-level input's content hash, hex, or NULL */
 };
 
 struct db_finding {

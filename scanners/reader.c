@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 #include "scanners/byte_src.h"
 #include "scanners/json_fields.h"
@@ -30,11 +31,43 @@
 #define BINARY_PROBE_BYTES 8192u
 #define CLIENT_BUF_BYTES (128u << 10)
 
+/*
+ * The SHA-256 of a top-level input's bytes as they come off the file
+ * descriptor (what sha256sum prints), taken while they are read, never by
+ * a second pass over what was read.  `done` is the length of the prefix
+ * hashed so far; a read that starts past it (a zip's directory read first,
+ * a seek) is not hashed, and at the input's end the bytes from `done` to
+ * the end of the file are read and hashed (input_digest): only what the
+ * scan skipped or read out of order is read again.
+ */
+struct input_hash {
+	EVP_MD *sha256;             /* fetched once per reader */
+	EVP_MD_CTX *md;             /* NULL: not hashing */
+	bool on;                    /* hashing the current input */
+	bool failed;
+	bool seekable;              /* a regular file: the rest can be read with pread */
+	int fd;
+	uint64_t at;                /* the descriptor's offset */
+	uint64_t done;              /* bytes [0, done) are hashed */
+};
+
+static void hash_feed(struct input_hash *h, const void *buf, size_t n)
+{
+	if (h->on && h->at <= h->done && h->at + n > h->done) {
+		size_t skip = (size_t)(h->done - h->at);
+		if (!EVP_DigestUpdate(h->md, (const unsigned char *)buf + skip, n - skip))
+			h->failed = true;
+		h->done = h->at + n;
+	}
+	h->at += n;
+}
+
 /* A file descriptor's bytes. */
 struct fd_src {
 	struct byte_src base;
 	int fd;
 	const volatile int *cancel;
+	struct input_hash *hash;
 };
 
 static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
@@ -42,8 +75,10 @@ static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
 	struct fd_src *f = (struct fd_src *)src;
 	for (;;) {
 		ssize_t got = read(f->fd, buf, n);
-		if (got >= 0)
+		if (got >= 0) {
+			hash_feed(f->hash, buf, (size_t)got);
 			return got;
+		}
 		if (errno == EINTR && f->cancel && *f->cancel) {
 			snprintf(src->error, sizeof(src->error), "interrupted");
 			return -1;
@@ -100,6 +135,7 @@ static size_t src_read_full(struct byte_src *src, unsigned char *buf, size_t n, 
 struct scan_reader {
 	struct scan_limits limits;
 	struct scan_stream stream;
+	struct input_hash hash;
 	const struct scan_sink *sink;
 	enum scan_status worst;
 	bool stopped;
@@ -123,6 +159,8 @@ void scan_reader_free(struct scan_reader *r)
 {
 	if (!r)
 		return;
+	EVP_MD_CTX_free(r->hash.md);
+	EVP_MD_free(r->hash.sha256);
 	scan_stream_release(&r->stream);
 	free(r);
 }
@@ -221,6 +259,7 @@ static la_ssize_t replay_read(struct archive *a, void *data, const void **out)
 
 struct fd_client {
 	int fd;
+	struct input_hash *hash;
 	unsigned char buf[CLIENT_BUF_BYTES];
 };
 
@@ -230,6 +269,7 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **out)
 	for (;;) {
 		ssize_t got = read(c->fd, c->buf, sizeof(c->buf));
 		if (got >= 0) {
+			hash_feed(c->hash, c->buf, (size_t)got);
 			*out = c->buf;
 			return got;
 		}
@@ -248,6 +288,7 @@ static la_int64_t fd_seek(struct archive *a, void *data, la_int64_t offset, int 
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return ARCHIVE_FATAL;
 	}
+	c->hash->at = (uint64_t)at;
 	return at;
 }
 
@@ -255,8 +296,23 @@ static la_int64_t fd_skip(struct archive *a, void *data, la_int64_t request)
 {
 	struct fd_client *c = data;
 	(void)a;
-	if (lseek(c->fd, (off_t)request, SEEK_CUR) < 0)
+	if (c->hash->on && c->hash->at == c->hash->done) {
+		/* Skipped bytes are hashed bytes too: read them (libarchive asks
+		 * again for the rest) rather than read the file again later. */
+		size_t want = request < (la_int64_t)sizeof(c->buf) ? (size_t)request : sizeof(c->buf);
+		ssize_t got;
+		do
+			got = read(c->fd, c->buf, want);
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return 0;
+		hash_feed(c->hash, c->buf, (size_t)got);
+		return got;
+	}
+	off_t at = lseek(c->fd, (off_t)request, SEEK_CUR);
+	if (at < 0)
 		return 0; /* libarchive falls back to reading */
+	c->hash->at = (uint64_t)at;
 	return request;
 }
 
@@ -464,6 +520,73 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 	return SCAN_OK;
 }
 
+/* ---- the input's content hash ---- */
+
+static void hex_digest(const unsigned char *d, unsigned n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* Completes the input's hash and hands it to the sink, before the
+ * top-level unit's end.  A regular file is hashed whole whatever the
+ * scan's status (the bytes not yet hashed are read with pread, no
+ * decoding); a stream (standard input, a FIFO) only when it was read to
+ * its end without error, its last bytes drained.  An interrupted input, or
+ * a read error here, gets no hash rather than a wrong one. */
+static void input_digest(struct scan_reader *r, void *h, enum scan_status status)
+{
+	struct input_hash *ih = &r->hash;
+	unsigned char *buf = NULL;
+	if (!ih->on)
+		return;
+	ih->on = false;
+	if (ih->failed || status == SCAN_STOPPED || (!ih->seekable && status != SCAN_OK))
+		return;
+	if (!(buf = malloc(CLIENT_BUF_BYTES)))
+		return;
+	for (;;) {
+		if (r->limits.cancel && *r->limits.cancel)
+			goto out;
+		ssize_t got = ih->seekable ? pread(ih->fd, buf, CLIENT_BUF_BYTES, (off_t)ih->done)
+		                           : read(ih->fd, buf, CLIENT_BUF_BYTES);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || (!ih->seekable && ih->at != ih->done))
+			goto out;
+		if (got == 0)
+			break;
+		if (!EVP_DigestUpdate(ih->md, buf, (size_t)got))
+			goto out;
+		ih->done += (uint64_t)got;
+		ih->at = ih->seekable ? ih->at : ih->done;
+	}
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	if (EVP_DigestFinal_ex(ih->md, d, &n) && n == 32) {
+		hex_digest(d, n, hex);
+		r->sink->digest(r->sink->ctx, h, hex);
+	}
+out:
+	free(buf);
+}
+
+/* Every unit ends here: the top-level one (depth 0, no member) with its
+ * content hash first. */
+static void end_unit(struct scan_reader *r, const struct scan_unit *unit, void *h,
+                     enum scan_status status, const char *reason, uint64_t bytes,
+                     const char *format)
+{
+	if (unit->depth == 0 && !unit->member)
+		input_digest(r, h, status);
+	r->sink->end(r->sink->ctx, h, status, reason, bytes, format);
+}
+
 static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
                          size_t peek_len, bool at_end, const char *peek_error, bool array,
                          const struct scan_unit *unit, void *h)
@@ -477,7 +600,7 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 		rb.cap = rb.max > peek_len ? rb.max : peek_len;
 	rb.data = malloc(rb.cap);
 	if (!rb.data) {
-		r->sink->end(r->sink->ctx, h, SCAN_ERROR, "out of memory", 0, unit->format);
+		end_unit(r, unit, h, SCAN_ERROR, "out of memory", 0, unit->format);
 		note_status(r, SCAN_ERROR);
 		return;
 	}
@@ -490,8 +613,7 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 		snprintf(reason, sizeof(reason), "%s", peek_error);
 	}
 	free(rb.data);
-	r->sink->end(r->sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, rb.total,
-	             unit->format);
+	end_unit(r, unit, h, status, status == SCAN_ERROR ? reason : NULL, rb.total, unit->format);
 	note_status(r, status);
 }
 
@@ -506,7 +628,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 	enum scan_status status = SCAN_OK;
 	char reason[600] = "";
 	if (looks_binary(peek, peek_len)) {
-		sink->end(sink->ctx, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
+		end_unit(r, unit, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
 		return;
 	}
 	if (r->limits.records && sink->record) {
@@ -552,7 +674,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 		rc = scan_stream_finish(s);
 	if (rc)
 		status = SCAN_STOPPED;
-	sink->end(sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, s->total, unit->format);
+	end_unit(r, unit, h, status, status == SCAN_ERROR ? reason : NULL, s->total, unit->format);
 	note_status(r, status);
 }
 
@@ -586,7 +708,7 @@ static void fail_unit(struct scan_reader *r, const struct scan_unit *unit, void 
                       const char *reason)
 {
 	void *h = r->sink->begin(r->sink->ctx, unit, parent);
-	r->sink->end(r->sink->ctx, h, SCAN_ERROR, reason, 0, unit->format);
+	end_unit(r, unit, h, SCAN_ERROR, reason, 0, unit->format);
 	note_status(r, SCAN_ERROR);
 }
 
@@ -644,7 +766,7 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			break;
 		}
 	}
-	r->sink->end(r->sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, 0, format);
+	end_unit(r, &self, h, status, status == SCAN_ERROR ? reason : NULL, 0, format);
 	note_status(r, status);
 }
 
@@ -671,7 +793,9 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	archive_read_support_format_ar(a);
 	archive_read_support_format_raw(a);
 	if (seek_fd >= 0 && lseek(seek_fd, 0, SEEK_SET) == 0 && (fdc = malloc(sizeof(*fdc)))) {
+		r->hash.at = 0;
 		fdc->fd = seek_fd;
+		fdc->hash = &r->hash;
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_seek_callback(a, fd_seek);
 		archive_read_set_skip_callback(a, fd_skip);
@@ -698,7 +822,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		self.kind = SCAN_UNIT_ARCHIVE;
 		self.container = true;
 		void *h = r->sink->begin(r->sink->ctx, &self, parent);
-		r->sink->end(r->sink->ctx, h, SCAN_OK, NULL, 0, magic);
+		end_unit(r, &self, h, SCAN_OK, NULL, 0, magic);
 		goto out;
 	}
 	if (rc < ARCHIVE_WARN) {
@@ -775,15 +899,33 @@ out:
 	free(peek);
 }
 
+/* Starts hashing the input on fd; without memory for it, no hash. */
+static void hash_begin(struct input_hash *h, int fd, bool seekable)
+{
+	h->on = h->failed = false;
+	if (!h->sha256 && !(h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)))
+		return;
+	if (!h->md && !(h->md = EVP_MD_CTX_new()))
+		return;
+	if (!EVP_DigestInit_ex(h->md, h->sha256, NULL))
+		return;
+	h->fd = fd;
+	h->seekable = seekable;
+	h->at = h->done = 0;
+	h->on = true;
+}
+
 enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const struct scan_sink *sink)
 {
 	struct scan_unit unit = { .kind = SCAN_UNIT_FILE, .path = path, .size = -1 };
-	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel };
+	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel,
+	                      .hash = &r->hash };
 	struct stat st;
 	int seek_fd = -1;
 	r->sink = sink;
 	r->worst = SCAN_OK;
 	r->stopped = false;
+	r->hash.on = false;
 	if (!strcmp(path, "-")) {
 		unit.kind = SCAN_UNIT_STDIN;
 		src.fd = STDIN_FILENO;
@@ -807,6 +949,8 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 			}
 		}
 	}
+	if (sink->digest)
+		hash_begin(&r->hash, src.fd, seek_fd >= 0);
 	process(r, &src.base, seek_fd, &unit, NULL, 0);
 	if (src.fd != STDIN_FILENO)
 		close(src.fd);
