@@ -26,6 +26,7 @@
 #include "audit/cli.h"
 #include "db/store.h"
 #include "db/xref.h"
+#include "rules/validators.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "scanners/shard.h"
@@ -261,6 +262,12 @@ static int add_finding(struct worker *w, struct unit_state *us, const struct rul
 	db_key_fingerprint(&job->key, h->rule->category, normal, nlen, f->fingerprint);
 	explicit_bzero(normal, nlen);
 	f->value = job->opt->store_values ? strndup(value, h->len) : NULL;
+	f->brand = NULL;
+	if (!strcmp(h->rule->category, "credit_card")) {
+		/* PCI DSS counts PANs by brand: derived now, so no value need be kept. */
+		const char *brand = rule_card_brand(value, h->len);
+		f->brand = brand ? brand : "unknown";
+	}
 	w->batch_count++;
 	us->src.findings++;
 	atomic_fetch_add(&job->findings, 1);

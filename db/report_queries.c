@@ -698,30 +698,48 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 
 /* ---- PCI DSS brands ---- */
 
+/* The brand of a stored raw value, for runs made before findings.brand;
+ * NULL (not recorded) without a value. */
 static void brand_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *(*card_brand)(const char *, size_t) =
 		(const char *(*)(const char *, size_t))sqlite3_user_data(ctx);
 	const char *v = (const char *)sqlite3_value_text(argv[0]);
 	const char *brand = v ? card_brand(v, (size_t)sqlite3_value_bytes(argv[0])) : NULL;
-	sqlite3_result_text(ctx, brand ? brand : "unknown", -1, SQLITE_STATIC);
+	if (v)
+		sqlite3_result_text(ctx, brand ? brand : "unknown", -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
 }
 
+/* PANs by brand: findings.brand, recorded by scan for every credit_card
+ * finding; for an older run, the brand of the stored value when the run
+ * stored values; else the finding counts as "not recorded".  The brands
+ * are known when any finding has one, or when none lacks one. */
 static int load_brands(struct db_report *r, sqlite3 *db, const struct db_report_options *o)
 {
-	if (!o->card_brand || !r->run.store_values)
-		return 0;
-	/* The function pointer travels as SQLite's user data. */
-	if (sqlite3_create_function(db, "piiaudit_card_brand", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-	                            (void *)o->card_brand, brand_fn, NULL, NULL) != SQLITE_OK)
+	bool values = o->card_brand && r->run.store_values;
+	if (values && sqlite3_create_function(db, "piiaudit_card_brand", 1,
+	                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                                      (void *)o->card_brand, brand_fn, NULL, NULL) != SQLITE_OK)
 		return fail(r, db, "cannot register the card brand function");
 	if (load_counts(r, db,
-	                "SELECT piiaudit_card_brand(value), NULL, count(*) FROM findings"
-	                " WHERE run_id = ?1 AND category = 'credit_card' AND placeholder = 0"
-	                " AND value IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1",
+	                values ? "SELECT coalesce(brand, piiaudit_card_brand(value), 'not recorded'),"
+	                         " NULL, count(*) FROM findings WHERE run_id = ?1"
+	                         " AND category = 'credit_card' AND placeholder = 0"
+	                         " GROUP BY 1 ORDER BY 3 DESC, 1"
+	                       : "SELECT coalesce(brand, 'not recorded'), NULL, count(*) FROM findings"
+	                         " WHERE run_id = ?1 AND category = 'credit_card' AND placeholder = 0"
+	                         " GROUP BY 1 ORDER BY 3 DESC, 1",
 	                &r->brands, &r->brand_count, 32))
 		return -1;
-	r->brands_known = true;
+	r->brands_known = r->brand_count == 0 || r->brand_count > 1 ||
+	                  strcmp(r->brands[0].name, "not recorded");
+	if (!r->brands_known) {
+		counts_free(r->brands, r->brand_count);
+		r->brands = NULL;
+		r->brand_count = 0;
+	}
 	return 0;
 }
 

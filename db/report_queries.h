@@ -8,7 +8,8 @@
  * grow with the number of findings or sources: a report on millions of
  * findings holds a few hundred rows.  Raw values are read only when the
  * caller asks for them (options.values) or to derive a card brand in SQL
- * (options.card_brand), which never leaves a value in the result.
+ * for a run made before findings.brand (options.card_brand), which never
+ * leaves a value in the result.
  *
  * The caller owns struct db_report: db_report_init(), db_report_load()
  * (or db_report_load_run() for the run and its rules only), then
@@ -101,8 +102,9 @@ struct db_report_options {
 	int64_t run_id;                     /* must exist */
 	int64_t since_run;                  /* 0: no diff */
 	bool values;                        /* read raw values for the samples */
-	/* Card brand of a raw value, for runs that stored values (NULL: no
-	 * brands).  Called by SQLite inside a GROUP BY. */
+	/* Card brand of a raw value, for runs made before findings.brand that
+	 * stored values (NULL: none derived from values).  Called by SQLite
+	 * inside a GROUP BY. */
 	const char *(*card_brand)(const char *value, size_t len);
 };
 
@@ -145,7 +147,8 @@ struct db_report {
 	int64_t records, invalid_records;           /* JSON records read, in field mode */
 	int64_t field_findings, records_with_findings;
 
-	/* regimes: PCI DSS brands, when values were stored and asked for */
+	/* regimes: PCI DSS brands (findings.brand; for older runs, from stored
+	 * values), a "not recorded" count for findings with neither */
 	bool brands_known;
 	struct db_report_count *brands;
 	size_t brand_count;

@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS findings (
     placeholder INTEGER NOT NULL DEFAULT 0,        -- a documentation value (allow-listed as such)
     preview     TEXT NOT NULL,                     -- masked
     fingerprint TEXT NOT NULL,                     -- HMAC-SHA-256 of the normalised value, hex
-    value       TEXT                               -- raw, only with --store-values
+    value       TEXT,                              -- raw, only with --store-values
+    brand       TEXT                               -- credit_card: the card brand at scan time ('unknown': none matched)
 );
 CREATE INDEX IF NOT EXISTS findings_run_source ON findings(run_id, source_id, offset);
 CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings(fingerprint);

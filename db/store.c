@@ -35,8 +35,8 @@ static const char *const statement_sql[ST_COUNT] = {
 		" invalid_records = ?, note = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
 	[ST_FINDING_INSERT] =
 		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
-		" length, confidence, placeholder, preview, fingerprint, value)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" length, confidence, placeholder, preview, fingerprint, value, brand)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -92,6 +92,7 @@ static const struct added_column {
 	const char *table, *column, *decl;
 } added_columns[] = {
 	{ "sources", "sha256", "TEXT" },
+	{ "findings", "brand", "TEXT" },
 };
 
 static int add_columns(struct db_store *s)
@@ -414,6 +415,7 @@ static int finding_write(struct db_store *s, const struct db_source *src, const 
 	bind_text(st, 12, f->preview);
 	bind_text(st, 13, f->fingerprint);
 	bind_text(st, 14, f->value);
+	bind_text(st, 15, f->brand);
 	return step_done(s, st, "cannot record a finding");
 }
 

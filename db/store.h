@@ -66,6 +66,7 @@ struct db_finding {
 	char preview[DB_PREVIEW_MAX];
 	char fingerprint[DB_FINGERPRINT_HEX];
 	char *value;                /* owned by the batch's owner; NULL unless storing values */
+	const char *brand;          /* credit_card: the card brand (static), else NULL */
 };
 
 /* Opens (and with create, creates with mode 0600) the database at path and
