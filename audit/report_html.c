@@ -695,14 +695,27 @@ static void memorisation(FILE *out, const struct report_ctx *c)
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* " of <code>old.db</code>" when the other run is in another database. */
+static void diff_other_db(FILE *out, const struct db_report *r)
+{
+	if (!r->since_db)
+		return;
+	fputs(" of <code>", out);
+	h(out, r->since_db);
+	fputs("</code>", out);
+}
+
 static void diff(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
 	if (!r->since_run)
 		return;
 	int64_t a = 0, b = 0, u = 0;
-	fprintf(out, "<section id=\"diff\">\n<h2>Changes since run %lld</h2>\n<p>", (long long)r->since_run);
+	fprintf(out, "<section id=\"diff\">\n<h2>Changes since run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fputs("</h2>\n<p>", out);
 	fprintf(out, "Run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
 	if (r->since_started_at) {
 		fputs(" (", out);
 		h(out, r->since_started_at);

@@ -442,6 +442,7 @@ static void diff(const struct report_ctx *c, FILE *out)
 	int64_t a = 0, b = 0, u = 0;
 	fputc('{', out);
 	kint(c, out, "since_run", r->since_run, true);
+	kstr(out, "since_db", r->since_db, false);
 	kstr(out, "since_started_at", r->since_started_at, false);
 	kint(c, out, "since_findings", r->since_total, false);
 	kstr(out, "matched_by", "fingerprint, path, member, offset", false);

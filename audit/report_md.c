@@ -455,14 +455,26 @@ static void memorisation(FILE *out, const struct report_ctx *c)
 	fputs("\n", out);
 }
 
+/* " of `old.db`" when the other run is in another database. */
+static void diff_other_db(FILE *out, const struct db_report *r)
+{
+	if (!r->since_db)
+		return;
+	fputs(" of ", out);
+	code(out, r->since_db);
+}
+
 static void diff(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
 	if (!r->since_run)
 		return;
 	int64_t a = 0, b = 0, u = 0;
-	fprintf(out, "## Changes since run %lld\n\nRun %lld had ", (long long)r->since_run,
-	        (long long)r->since_run);
+	fprintf(out, "## Changes since run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fprintf(out, "\n\nRun %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fputs(" had ", out);
 	num(c, out, r->since_total);
 	fputs(" findings. A finding is unchanged when its fingerprint, source path, member and "
 	      "offset are the same in both runs.\n\n", out);

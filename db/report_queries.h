@@ -100,7 +100,11 @@ struct db_report_xref {
 
 struct db_report_options {
 	int64_t run_id;                     /* must exist */
-	int64_t since_run;                  /* 0: no diff */
+	int64_t since_run;                  /* 0: no diff (with since_db: its latest run) */
+	/* Another database holding the run to compare with (attached as
+	 * "since", read only); NULL: since_run is in this database.  Its run
+	 * must have been fingerprinted with this run's key. */
+	const char *since_db;
 	bool values;                        /* read raw values for the samples */
 	/* Card brand of a raw value, for runs made before findings.brand that
 	 * stored values (NULL: none derived from values).  Called by SQLite
@@ -153,8 +157,10 @@ struct db_report {
 	struct db_report_count *brands;
 	size_t brand_count;
 
-	/* --since-run */
+	/* --since-run, --since-db */
 	int64_t since_run;                          /* 0: none */
+	char *since_db;                             /* the other database, or NULL */
+	char *since_key_id;                         /* its run's key id, with since_db */
 	char *since_started_at;
 	bool since_same_key;                        /* both runs fingerprinted with one key */
 	int64_t since_total;
@@ -177,7 +183,9 @@ void db_report_release(struct db_report *r);
 int db_report_load_run(struct db_report *r, struct sqlite3 *db, int64_t run_id);
 
 /* Everything: the run, its rules, inventory, scope, coverage, and the
- * diff with options->since_run when it is not 0. */
+ * diff with options->since_run when it is not 0, or with a run of
+ * options->since_db.  A run of another database made with another key is
+ * an error, naming both key ids. */
 int db_report_load(struct db_report *r, struct sqlite3 *db, const struct db_report_options *o);
 
 /* Whether a run exists: 1 yes, 0 no, -1 error. */
