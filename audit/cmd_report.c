@@ -32,7 +32,7 @@ static void report_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: piiaudit report [--db FILE] [--format html|md|json] [-o FILE] [--run ID]\n"
-	        "                       [--since-run N] [--show-values]\n"
+	        "                       [--since-run N] [--since-db FILE] [--show-values]\n"
 	        "\n"
 	        "Write a compliance report of a run (default: the latest that is not a\n"
 	        "redaction): scope and how to reproduce it, coverage (what was and was not\n"
@@ -40,9 +40,9 @@ static void report_usage(FILE *out)
 	        "piiaudit review next to each rule and category, GDPR, CCPA, PCI DSS, HIPAA\n"
 	        "Safe Harbor and secrets sections, memorisation (when piiaudit xref recorded a\n"
 	        "result for the run), redactions before and after (when the database holds\n"
-	        "piiaudit redact runs), and with --since-run what changed.  Values are masked.\n"
-	        "Before writing, the report is scanned with the built-in rules and refused if\n"
-	        "an unmasked value is in it.\n"
+	        "piiaudit redact runs), and with --since-run or --since-db what changed.\n"
+	        "Values are masked.  Before writing, the report is scanned with the built-in\n"
+	        "rules and refused if an unmasked value is in it.\n"
 	        "\n"
 	        "options:\n"
 	        "  --db FILE          the audit database (default: ./piiaudit.db)\n"
@@ -53,6 +53,9 @@ static void report_usage(FILE *out)
 	        "  --run ID           the run to report on (default: the latest that is not a\n"
 	        "                     redaction)\n"
 	        "  --since-run N      add new, resolved and unchanged findings since run N\n"
+	        "  --since-db FILE    compare with a run of another database instead: its\n"
+	        "                     latest, or run N of it with --since-run N; both runs\n"
+	        "                     must have been made with the same fingerprint key\n"
 	        "  --show-values      show raw values next to the masked samples, when the run\n"
 	        "                     stored them (--store-values); the report is then not\n"
 	        "                     self-checked and is as sensitive as the data\n"
@@ -153,7 +156,7 @@ out:
 }
 
 struct report_job {
-	const char *db_path, *output;
+	const char *db_path, *output, *since_db;
 	enum report_format format;
 	long long run, since;
 	bool show_values;
@@ -167,6 +170,7 @@ static int parse_options(int argc, char **argv, struct report_job *j)
 		{ "output", required_argument, NULL, 'o' },
 		{ "run", required_argument, NULL, 'r' },
 		{ "since-run", required_argument, NULL, 's' },
+		{ "since-db", required_argument, NULL, 'B' },
 		{ "show-values", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -188,6 +192,7 @@ static int parse_options(int argc, char **argv, struct report_job *j)
 			if (parse_id(optarg, &j->since))
 				return usage_error("report", "--since-run takes a run id, not '%s'", optarg);
 			break;
+		case 'B': j->since_db = optarg; break;
 		case 'v': j->show_values = true; break;
 		case 'h': report_usage(stdout); return EXIT_FINISHED;
 		default: return usage_bad_option("report", c, argv);
@@ -314,7 +319,11 @@ int cmd_report(int argc, char **argv)
 		diag("%s: %s %lld", j.db_path, exists < 0 ? "cannot read run" : "no run", j.run);
 		goto out;
 	}
-	if (j.since) {
+	if (j.since_db && access(j.since_db, R_OK)) {
+		diag("%s: %s (--since-db)", j.since_db, strerror(errno));
+		goto out;
+	}
+	if (j.since && !j.since_db) {
 		if (j.since == j.run) {
 			status = usage_error("report", "--since-run %lld is the run reported on", j.since);
 			goto out;
@@ -346,7 +355,7 @@ int cmd_report(int argc, char **argv)
 	}
 	struct db_report_options opt = {
 		.run_id = j.run, .since_run = j.since, .values = j.show_values,
-		.card_brand = rule_card_brand,
+		.card_brand = rule_card_brand, .since_db = j.since_db,
 	};
 	if (db_report_load(&r, h, &opt)) {
 		diag("%s: %s", j.db_path, r.error);

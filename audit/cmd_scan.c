@@ -27,6 +27,7 @@
 #include "db/store.h"
 #include "db/xref.h"
 #include "scanners/csv_fields.h"
+#include "rules/validators.h"
 #include "scanners/json_fields.h"
 #include "scanners/reader.h"
 #include "scanners/scan_pool.h"
@@ -133,6 +134,7 @@ struct unit_state {
 	struct csv_columns csv;
 	bool csv_rows, csv_header_bad;
 	char csv_problem[200];
+	char sha256[65];            /* the input's content hash, top-level units */
 };
 
 static volatile int got_signal;   /* sig_atomic_t is int here; the reader takes an int */
@@ -313,6 +315,12 @@ static int add_finding(struct worker *w, struct unit_state *us, const struct rul
 	db_key_fingerprint(&job->key, h->rule->category, normal, nlen, f->fingerprint);
 	explicit_bzero(normal, nlen);
 	f->value = job->opt->store_values ? strndup(value, h->len) : NULL;
+	f->brand = NULL;
+	if (!strcmp(h->rule->category, "credit_card")) {
+		/* PCI DSS counts PANs by brand: derived now, so no value need be kept. */
+		const char *brand = rule_card_brand(value, h->len);
+		f->brand = brand ? brand : "unknown";
+	}
 	w->batch_count++;
 	us->src.findings++;
 	atomic_fetch_add(&job->findings, 1);
@@ -569,6 +577,16 @@ static void note_invalid(struct unit_state *us)
 	us->src.note = us->note;
 }
 
+static void unit_digest(void *ctx, void *handle, const char *sha256)
+{
+	struct unit_state *us = handle;
+	(void)ctx;
+	if (!us)
+		return;
+	snprintf(us->sha256, sizeof(us->sha256), "%s", sha256);
+	us->src.sha256 = us->sha256;
+}
+
 static void unit_end(void *ctx, void *handle, enum scan_status status, const char *reason,
                      uint64_t bytes, const char *format)
 {
@@ -648,7 +666,7 @@ static void *worker_main(void *arg)
 	struct scan_job *job = w->job;
 	const struct scan_sink sink = {
 		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
-		.record = job->opt->fields.count ? unit_record : NULL,
+		.record = job->opt->fields.count ? unit_record : NULL, .digest = unit_digest,
 	};
 	while (!stopping(job)) {
 		size_t i = atomic_fetch_add(&job->next, 1);

@@ -509,8 +509,9 @@ static char *regime_statement(const struct report_regime *g, const struct report
 			}
 			fputs(". ", out);
 		} else {
-			fputs("Brands are not counted: the database keeps only the last four digits of a "
-			      "card number (scan with --store-values to count PANs by brand). ", out);
+			fputs("Brands are not counted: this run was made before scan recorded the brand of "
+			      "each card number, and did not store values (scan again to count PANs by "
+			      "brand). ", out);
 		}
 		fputs("This report shows at most the last four digits of any PAN (PCI DSS 3.4.1). "
 		      "Not looked for: cardholder names, expiry dates, service codes, and sensitive "

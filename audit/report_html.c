@@ -203,6 +203,33 @@ static void summary(FILE *out, const struct report_ctx *c)
 	fputs("</div><div class=\"l\">Findings per MB</div></div>\n</div>\n</section>\n", out);
 }
 
+/* Inputs' content hashes (sources.sha256): the sentence, and one cell. */
+static void input_hashes_sentence(FILE *out, const struct report_ctx *c)
+{
+	const struct db_report *r = c->r;
+	if (!r->inputs_hashed) {
+		fputs(" Content hashes of the inputs were <strong>not recorded</strong> by the scan "
+		      "that made this run; sizes were.", out);
+		return;
+	}
+	fputs(" Each input's content hash is the SHA-256 of its bytes on disk (of a compressed "
+	      "file, the compressed bytes: what <code>sha256sum</code> prints); ", out);
+	num(c, out, r->inputs_hashed);
+	fputs(" of them have one. An input without one was not read to its end (an interrupted "
+	      "scan, or a stream that failed).", out);
+}
+
+static void td_hash(FILE *out, const char *sha256)
+{
+	if (sha256) {
+		fputs("<td class=\"hash\"><code>", out);
+		h(out, sha256);
+		fputs("</code></td>", out);
+	} else {
+		fputs("<td class=\"muted\">not recorded</td>", out);
+	}
+}
+
 static void scope(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
@@ -244,8 +271,8 @@ static void scope(FILE *out, const struct report_ctx *c)
 	num(c, out, r->inputs_total);
 	fprintf(out, " %s, ", r->inputs_total == 1 ? "input" : "inputs");
 	report_put_bytes(out, r->inputs_size);
-	fputs(" on disk. Content hashes of the inputs are <strong>not recorded</strong> by this "
-	      "version of scan; sizes are.", out);
+	fputs(" on disk.", out);
+	input_hashes_sentence(out, c);
 	if ((int64_t)r->input_count < r->inputs_total) {
 		fputs(" The first ", out);
 		num(c, out, (int64_t)r->input_count);
@@ -253,7 +280,7 @@ static void scope(FILE *out, const struct report_ctx *c)
 	}
 	fputs("</p>\n<table>\n", out);
 	static const char *const icols[] = { "Path", "Kind", "Format", "Size", "Scanned", "Members",
-	                                     "Findings", "Not read in full", "Content hash", NULL };
+	                                     "Findings", "Not read in full", "SHA-256", NULL };
 	th_row(out, icols, "...nnnnn.");
 	for (size_t i = 0; i < r->input_count; i++) {
 		const struct db_report_source *s = &r->inputs[i];
@@ -266,7 +293,8 @@ static void scope(FILE *out, const struct report_ctx *c)
 		td_num(c, out, s->members);
 		td_num(c, out, s->findings);
 		td_num(c, out, s->problems);
-		fputs("<td class=\"muted\">not recorded</td></tr>\n", out);
+		td_hash(out, s->sha256);
+		fputs("</tr>\n", out);
 	}
 	fputs("</tbody></table>\n", out);
 
@@ -836,14 +864,27 @@ static void redactions(FILE *out, const struct report_ctx *c)
 	fputs("</tbody></table>\n</section>\n", out);
 }
 
+/* " of <code>old.db</code>" when the other run is in another database. */
+static void diff_other_db(FILE *out, const struct db_report *r)
+{
+	if (!r->since_db)
+		return;
+	fputs(" of <code>", out);
+	h(out, r->since_db);
+	fputs("</code>", out);
+}
+
 static void diff(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
 	if (!r->since_run)
 		return;
 	int64_t a = 0, b = 0, u = 0;
-	fprintf(out, "<section id=\"diff\">\n<h2>Changes since run %lld</h2>\n<p>", (long long)r->since_run);
+	fprintf(out, "<section id=\"diff\">\n<h2>Changes since run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fputs("</h2>\n<p>", out);
 	fprintf(out, "Run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
 	if (r->since_started_at) {
 		fputs(" (", out);
 		h(out, r->since_started_at);

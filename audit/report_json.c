@@ -93,7 +93,7 @@ static void source(const struct report_ctx *c, FILE *out, const struct db_report
 	if (input) {
 		kint(c, out, "members", s->members, false);
 		kint(c, out, "not_read_in_full", s->problems, false);
-		kstr(out, "content_hash", NULL, false);
+		kstr(out, "content_hash", s->sha256, false);
 	}
 	if (s->top_category)
 		kstr(out, "top_category", s->top_category, false);
@@ -144,7 +144,7 @@ static void inputs(const struct report_ctx *c, FILE *out)
 	fputc('{', out);
 	kint(c, out, "count", r->inputs_total, true);
 	kint(c, out, "size", r->inputs_size, false);
-	kstr(out, "content_hashes", "not recorded", false);
+	kstr(out, "content_hashes", r->inputs_hashed ? "sha256" : "not recorded", false);
 	kbool(out, "truncated", (int64_t)r->input_count < r->inputs_total, false);
 	key(out, "listed", false);
 	fputc('[', out);
@@ -592,6 +592,7 @@ static void diff(const struct report_ctx *c, FILE *out)
 	int64_t a = 0, b = 0, u = 0;
 	fputc('{', out);
 	kint(c, out, "since_run", r->since_run, true);
+	kstr(out, "since_db", r->since_db, false);
 	kstr(out, "since_started_at", r->since_started_at, false);
 	kint(c, out, "since_findings", r->since_total, false);
 	kstr(out, "matched_by", "fingerprint, path, member, offset", false);

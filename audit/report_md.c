@@ -101,6 +101,31 @@ static void kv(FILE *out, const char *k, const char *v, bool as_code)
 	fputs(" |\n", out);
 }
 
+/* Inputs' content hashes (sources.sha256): the sentence, and one cell. */
+static void input_hashes_sentence(FILE *out, const struct report_ctx *c)
+{
+	const struct db_report *r = c->r;
+	if (!r->inputs_hashed) {
+		fputs(" Content hashes of the inputs were **not recorded** by the scan that made this "
+		      "run.", out);
+		return;
+	}
+	fputs(" Each input's content hash is the SHA-256 of its bytes on disk (of a compressed "
+	      "file, the compressed bytes: what `sha256sum` prints); ", out);
+	num(c, out, r->inputs_hashed);
+	fputs(" of them have one. An input without one was not read to its end (an interrupted "
+	      "scan, or a stream that failed).", out);
+}
+
+static void cell_hash(FILE *out, const char *sha256)
+{
+	fputs(" | ", out);
+	if (sha256)
+		code(out, sha256);
+	else
+		fputs("not recorded", out);
+}
+
 static void scope(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
@@ -135,7 +160,8 @@ static void scope(FILE *out, const struct report_ctx *c)
 	num(c, out, r->inputs_total);
 	fprintf(out, " %s, ", r->inputs_total == 1 ? "input" : "inputs");
 	report_put_bytes(out, r->inputs_size);
-	fputs(" on disk. Content hashes of the inputs are **not recorded** by this version of scan.", out);
+	fputs(" on disk.", out);
+	input_hashes_sentence(out, c);
 	if ((int64_t)r->input_count < r->inputs_total) {
 		fputs(" The first ", out);
 		num(c, out, (int64_t)r->input_count);
@@ -143,8 +169,8 @@ static void scope(FILE *out, const struct report_ctx *c)
 	}
 	fputs("\n\n", out);
 	static const char *const icols[] = { "Path", "Kind", "Format", "Size", "Scanned", "Members",
-	                                     "Findings", "Not read in full", NULL };
-	table_head(out, icols, "lllrrrrr");
+	                                     "Findings", "Not read in full", "SHA-256", NULL };
+	table_head(out, icols, "lllrrrrrl");
 	for (size_t i = 0; i < r->input_count; i++) {
 		const struct db_report_source *s = &r->inputs[i];
 		fputs("| ", out);
@@ -158,6 +184,7 @@ static void scope(FILE *out, const struct report_ctx *c)
 		cell_num(c, out, s->members);
 		cell_num(c, out, s->findings);
 		cell_num(c, out, s->problems);
+		cell_hash(out, s->sha256);
 		fputs(" |\n", out);
 	}
 	fputs("\n### Rules\n\n", out);
@@ -590,14 +617,26 @@ static void redactions(FILE *out, const struct report_ctx *c)
 	fputs("\n", out);
 }
 
+/* " of `old.db`" when the other run is in another database. */
+static void diff_other_db(FILE *out, const struct db_report *r)
+{
+	if (!r->since_db)
+		return;
+	fputs(" of ", out);
+	code(out, r->since_db);
+}
+
 static void diff(FILE *out, const struct report_ctx *c)
 {
 	const struct db_report *r = c->r;
 	if (!r->since_run)
 		return;
 	int64_t a = 0, b = 0, u = 0;
-	fprintf(out, "## Changes since run %lld\n\nRun %lld had ", (long long)r->since_run,
-	        (long long)r->since_run);
+	fprintf(out, "## Changes since run %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fprintf(out, "\n\nRun %lld", (long long)r->since_run);
+	diff_other_db(out, r);
+	fputs(" had ", out);
 	num(c, out, r->since_total);
 	fputs(" findings. A finding is unchanged when its fingerprint, source path, member and "
 	      "offset are the same in both runs.\n\n", out);

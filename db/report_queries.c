@@ -90,6 +90,7 @@ static void source_release(struct db_report_source *s)
 	free(s->status);
 	free(s->error);
 	free(s->top_category);
+	free(s->sha256);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -167,6 +168,8 @@ void db_report_release(struct db_report *r)
 	counts_free(r->formats, r->format_count);
 	counts_free(r->brands, r->brand_count);
 	free(r->since_started_at);
+	free(r->since_db);
+	free(r->since_key_id);
 	for (size_t i = 0; i < r->diff_count; i++)
 		free(r->diff[i].category);
 	free(r->diff);
@@ -473,7 +476,8 @@ static int load_top_sources(struct db_report *r, sqlite3 *db)
 	"  sum(CASE WHEN s.kind != 'archive' THEN s.bytes_scanned ELSE 0 END)," \
 	"  max(CASE WHEN s.parent_id IS NULL THEN s.status END)," \
 	"  max(CASE WHEN s.parent_id IS NULL THEN s.error END)," \
-	"  coalesce(sum(f.n), 0) AS n, sum(s.kind = 'member'), sum(s.status != 'ok')" \
+	"  coalesce(sum(f.n), 0) AS n, sum(s.kind = 'member'), sum(s.status != 'ok')," \
+	"  max(CASE WHEN s.parent_id IS NULL THEN s.sha256 END)" \
 	" FROM sources s LEFT JOIN f ON f.source_id = s.id WHERE s.run_id = ?1" \
 	" GROUP BY s.path"
 
@@ -485,13 +489,15 @@ static int load_inputs(struct db_report *r, sqlite3 *db)
 	int rc;
 	if (prepare(r, db,
 	            "SELECT count(DISTINCT path),"
-	            " coalesce(sum(CASE WHEN parent_id IS NULL THEN size END), 0)"
+	            " coalesce(sum(CASE WHEN parent_id IS NULL THEN size END), 0),"
+	            " count(DISTINCT CASE WHEN parent_id IS NULL THEN path || '/' || sha256 END)"
 	            " FROM sources WHERE run_id = ?", &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run.id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		r->inputs_total = sqlite3_column_int64(st, 0);
 		r->inputs_size = sqlite3_column_int64(st, 1);
+		r->inputs_hashed = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 
@@ -503,7 +509,8 @@ static int load_inputs(struct db_report *r, sqlite3 *db)
 			bad = true;
 			break;
 		}
-		read_source(st, &r->inputs[r->input_count++], &bad);
+		read_source(st, &r->inputs[r->input_count], &bad);
+		r->inputs[r->input_count++].sha256 = col_dup(st, 11, &bad);
 	}
 	sqlite3_finalize(st);
 	if (bad)
@@ -692,30 +699,48 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 
 /* ---- PCI DSS brands ---- */
 
+/* The brand of a stored raw value, for runs made before findings.brand;
+ * NULL (not recorded) without a value. */
 static void brand_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *(*card_brand)(const char *, size_t) =
 		(const char *(*)(const char *, size_t))sqlite3_user_data(ctx);
 	const char *v = (const char *)sqlite3_value_text(argv[0]);
 	const char *brand = v ? card_brand(v, (size_t)sqlite3_value_bytes(argv[0])) : NULL;
-	sqlite3_result_text(ctx, brand ? brand : "unknown", -1, SQLITE_STATIC);
+	if (v)
+		sqlite3_result_text(ctx, brand ? brand : "unknown", -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
 }
 
+/* PANs by brand: findings.brand, recorded by scan for every credit_card
+ * finding; for an older run, the brand of the stored value when the run
+ * stored values; else the finding counts as "not recorded".  The brands
+ * are known when any finding has one, or when none lacks one. */
 static int load_brands(struct db_report *r, sqlite3 *db, const struct db_report_options *o)
 {
-	if (!o->card_brand || !r->run.store_values)
-		return 0;
-	/* The function pointer travels as SQLite's user data. */
-	if (sqlite3_create_function(db, "piiaudit_card_brand", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-	                            (void *)o->card_brand, brand_fn, NULL, NULL) != SQLITE_OK)
+	bool values = o->card_brand && r->run.store_values;
+	if (values && sqlite3_create_function(db, "piiaudit_card_brand", 1,
+	                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                                      (void *)o->card_brand, brand_fn, NULL, NULL) != SQLITE_OK)
 		return fail(r, db, "cannot register the card brand function");
 	if (load_counts(r, db,
-	                "SELECT piiaudit_card_brand(value), NULL, count(*) FROM findings"
-	                " WHERE run_id = ?1 AND category = 'credit_card' AND placeholder = 0"
-	                " AND value IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1",
+	                values ? "SELECT coalesce(brand, piiaudit_card_brand(value), 'not recorded'),"
+	                         " NULL, count(*) FROM findings WHERE run_id = ?1"
+	                         " AND category = 'credit_card' AND placeholder = 0"
+	                         " GROUP BY 1 ORDER BY 3 DESC, 1"
+	                       : "SELECT coalesce(brand, 'not recorded'), NULL, count(*) FROM findings"
+	                         " WHERE run_id = ?1 AND category = 'credit_card' AND placeholder = 0"
+	                         " GROUP BY 1 ORDER BY 3 DESC, 1",
 	                &r->brands, &r->brand_count, 32))
 		return -1;
-	r->brands_known = true;
+	r->brands_known = r->brand_count == 0 || r->brand_count > 1 ||
+	                  strcmp(r->brands[0].name, "not recorded");
+	if (!r->brands_known) {
+		counts_free(r->brands, r->brand_count);
+		r->brands = NULL;
+		r->brand_count = 0;
+	}
 	return 0;
 }
 
@@ -779,6 +804,111 @@ static int load_diff(struct db_report *r, sqlite3 *db, int64_t since)
 	return rc == SQLITE_DONE ? 0 : fail(r, db, "cannot compare the runs");
 }
 
+/* ---- diff with a run of another database (--since-db) ---- */
+
+/* Attaches path as "since" and picks its run: `want`, or its latest. */
+static int attach_since(struct db_report *r, sqlite3 *db, const char *path, int64_t want)
+{
+	sqlite3_stmt *st;
+	bool bad = false;
+	if (prepare(r, db, "ATTACH DATABASE ? AS since", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(r->error, sizeof(r->error), "%s: cannot attach it (--since-db): %s", path,
+		         sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT id, started_at, key_id,"
+	                       " (SELECT count(*) FROM since.findings f WHERE f.run_id = runs.id)"
+	                       " FROM since.runs WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(r->error, sizeof(r->error), "%s: not a piiaudit database (%s)", path,
+		         sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, want);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->since_run = sqlite3_column_int64(st, 0);
+		r->since_started_at = col_dup(st, 1, &bad);
+		r->since_key_id = col_dup(st, 2, &bad);
+		r->since_total = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		if (want)
+			snprintf(r->error, sizeof(r->error), "%s: no run %lld (--since-run)", path,
+			         (long long)want);
+		else
+			snprintf(r->error, sizeof(r->error), "%s: no runs in this database", path);
+		return -1;
+	}
+	if (rc != SQLITE_ROW)
+		return fail(r, db, "cannot read the --since-db runs");
+	if (bad || !(r->since_db = strdup(path)))
+		return oom(r);
+	return 0;
+}
+
+/* The same multiset arithmetic as load_diff, over this database's run
+ * and the attached one's, matched by fingerprint, path, member and
+ * offset.  Fingerprints are keyed: runs made with different keys cannot
+ * match, so they are refused, as xref and merge refuse them. */
+static int load_diff_db(struct db_report *r, sqlite3 *db, const char *path, int64_t want)
+{
+	sqlite3_stmt *st;
+	bool bad = false;
+	size_t alloc = 0;
+	int rc;
+	if (attach_since(r, db, path, want))
+		return -1;
+	if (!r->since_key_id || !r->run.key_id || strcmp(r->since_key_id, r->run.key_id)) {
+		snprintf(r->error, sizeof(r->error),
+		         "run %lld (key %s) and %s run %lld (key %s) were fingerprinted with different"
+		         " keys: their findings cannot be compared; scan again with the same key file"
+		         " (--key)", (long long)r->run.id, r->run.key_id ? r->run.key_id : "?", path,
+		         (long long)r->since_run, r->since_key_id ? r->since_key_id : "?");
+		return -1;
+	}
+	r->since_same_key = true;
+	if (prepare(r, db,
+	            "SELECT category, sum(max(a - b, 0)), sum(max(b - a, 0)), sum(min(a, b)) FROM ("
+	            "  SELECT category, sum(a) AS a, sum(b) AS b FROM ("
+	            "    SELECT f.category AS category, f.fingerprint AS fp, s.path AS path,"
+	            "     s.member AS member, f.offset AS offset, 1 AS a, 0 AS b"
+	            "    FROM main.findings f JOIN main.sources s ON s.id = f.source_id"
+	            "    WHERE f.run_id = ?1"
+	            "    UNION ALL"
+	            "    SELECT f.category, f.fingerprint, s.path, s.member, f.offset, 0, 1"
+	            "    FROM since.findings f JOIN since.sources s ON s.id = f.source_id"
+	            "    WHERE f.run_id = ?2)"
+	            "  GROUP BY category, fp, path, member, offset)"
+	            " GROUP BY category ORDER BY category", &st))
+		return -1;
+	bind_runs(st, r->run.id, r->since_run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&r->diff, r->diff_count, &alloc, sizeof(*r->diff))) {
+			bad = true;
+			break;
+		}
+		struct db_report_diff *d = &r->diff[r->diff_count++];
+		d->category = col_dup(st, 0, &bad);
+		d->added = sqlite3_column_int64(st, 1);
+		d->resolved = sqlite3_column_int64(st, 2);
+		d->unchanged = sqlite3_column_int64(st, 3);
+		if (!d->category)
+			bad = true;
+	}
+	sqlite3_finalize(st);
+	if (bad)
+		return oom(r);
+	return rc == SQLITE_DONE ? 0 : fail(r, db, "cannot compare the runs");
+}
+
 int db_report_load(struct db_report *r, sqlite3 *db, const struct db_report_options *o)
 {
 	if (db_report_load_run(r, db, o->run_id) || load_inventory(r, db) ||
@@ -788,6 +918,8 @@ int db_report_load(struct db_report *r, sqlite3 *db, const struct db_report_opti
 	if (db_report_load_memo(&r->memo, db, o->run_id, r->error, sizeof(r->error)) ||
 	    db_report_load_redactions(&r->redactions, db, r->error, sizeof(r->error)))
 		return -1;
+	if (o->since_db)
+		return load_diff_db(r, db, o->since_db, o->since_run);
 	if (o->since_run && load_diff(r, db, o->since_run))
 		return -1;
 	return 0;

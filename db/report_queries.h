@@ -8,7 +8,8 @@
  * grow with the number of findings or sources: a report on millions of
  * findings holds a few hundred rows.  Raw values are read only when the
  * caller asks for them (options.values) or to derive a card brand in SQL
- * (options.card_brand), which never leaves a value in the result.
+ * for a run made before findings.brand (options.card_brand), which never
+ * leaves a value in the result.
  *
  * The caller owns struct db_report: db_report_init(), db_report_load()
  * (or db_report_load_run() for the run and its rules only), then
@@ -69,6 +70,7 @@ struct db_report_source {
 	int64_t bytes_scanned, findings;
 	int64_t members, problems;          /* inputs: members read, rows not ok */
 	char *top_category;                 /* top sources: the most frequent category */
+	char *sha256;                       /* inputs: SHA-256 of the bytes on disk, hex, or NULL */
 };
 
 struct db_report_coverage {             /* sources by kind and status */
@@ -95,10 +97,15 @@ struct db_report_diff {
 
 struct db_report_options {
 	int64_t run_id;                     /* must exist */
-	int64_t since_run;                  /* 0: no diff */
+	int64_t since_run;                  /* 0: no diff (with since_db: its latest run) */
+	/* Another database holding the run to compare with (attached as
+	 * "since", read only); NULL: since_run is in this database.  Its run
+	 * must have been fingerprinted with this run's key. */
+	const char *since_db;
 	bool values;                        /* read raw values for the samples */
-	/* Card brand of a raw value, for runs that stored values (NULL: no
-	 * brands).  Called by SQLite inside a GROUP BY. */
+	/* Card brand of a raw value, for runs made before findings.brand that
+	 * stored values (NULL: none derived from values).  Called by SQLite
+	 * inside a GROUP BY. */
 	const char *(*card_brand)(const char *value, size_t len);
 };
 
@@ -121,6 +128,7 @@ struct db_report {
 	struct db_report_source *inputs;            /* by path, at most DB_REPORT_INPUTS */
 	size_t input_count;
 	int64_t inputs_total, inputs_size;          /* every input; size of those known */
+	int64_t inputs_hashed;                      /* inputs with a content hash */
 
 	/* coverage */
 	struct db_report_coverage *coverage;
@@ -140,13 +148,16 @@ struct db_report {
 	int64_t records, invalid_records;           /* JSON records read, in field mode */
 	int64_t field_findings, records_with_findings;
 
-	/* regimes: PCI DSS brands, when values were stored and asked for */
+	/* regimes: PCI DSS brands (findings.brand; for older runs, from stored
+	 * values), a "not recorded" count for findings with neither */
 	bool brands_known;
 	struct db_report_count *brands;
 	size_t brand_count;
 
-	/* --since-run */
+	/* --since-run, --since-db */
 	int64_t since_run;                          /* 0: none */
+	char *since_db;                             /* the other database, or NULL */
+	char *since_key_id;                         /* its run's key id, with since_db */
 	char *since_started_at;
 	bool since_same_key;                        /* both runs fingerprinted with one key */
 	int64_t since_total;
@@ -168,7 +179,9 @@ void db_report_release(struct db_report *r);
 int db_report_load_run(struct db_report *r, struct sqlite3 *db, int64_t run_id);
 
 /* Everything: the run, its rules, inventory, scope, coverage, and the
- * diff with options->since_run when it is not 0. */
+ * diff with options->since_run when it is not 0, or with a run of
+ * options->since_db.  A run of another database made with another key is
+ * an error, naming both key ids. */
 int db_report_load(struct db_report *r, struct sqlite3 *db, const struct db_report_options *o);
 
 /* Whether a run exists: 1 yes, 0 no, -1 error. */

@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS sources (
     findings      INTEGER NOT NULL DEFAULT 0,
     records       INTEGER,                         -- JSON records read, in field mode
     invalid_records INTEGER,                       -- of which not valid JSON (scanned as text)
-    note          TEXT                             -- what to know though it was read (first invalid lines...)
+    note          TEXT,                            -- what to know though it was read (first invalid lines...)
+    sha256        TEXT                             -- top-level inputs: SHA-256 of the bytes on disk, hex; NULL: not had
 );
 CREATE INDEX IF NOT EXISTS sources_run ON sources(run_id, status);
 CREATE INDEX IF NOT EXISTS sources_parent ON sources(parent_id);
@@ -81,7 +82,8 @@ CREATE TABLE IF NOT EXISTS findings (
     placeholder INTEGER NOT NULL DEFAULT 0,        -- a documentation value (allow-listed as such)
     preview     TEXT NOT NULL,                     -- masked
     fingerprint TEXT NOT NULL,                     -- HMAC-SHA-256 of the normalised value, hex
-    value       TEXT                               -- raw, only with --store-values
+    value       TEXT,                              -- raw, only with --store-values
+    brand       TEXT                               -- credit_card: the card brand at scan time ('unknown': none matched)
 );
 CREATE INDEX IF NOT EXISTS findings_run_source ON findings(run_id, source_id, offset);
 CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings(fingerprint);

@@ -27,16 +27,16 @@ enum {
 static const char *const statement_sql[ST_COUNT] = {
 	[ST_SOURCE_INSERT] =
 		"INSERT INTO sources(run_id, parent_id, path, member, kind, format, size,"
-		" bytes_scanned, status, error, findings, records, invalid_records, note)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" bytes_scanned, status, error, findings, records, invalid_records, note, sha256)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SOURCE_UPDATE] =
 		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
 		" format = coalesce(?, format), size = coalesce(?, size), records = ?,"
-		" invalid_records = ?, note = ? WHERE id = ?",
+		" invalid_records = ?, note = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
 	[ST_FINDING_INSERT] =
 		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
-		" length, confidence, placeholder, preview, fingerprint, value)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" length, confidence, placeholder, preview, fingerprint, value, brand)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -85,42 +85,42 @@ static int exec(struct db_store *s, const char *sql)
 	return 0;
 }
 
-/* Whether table has column; -1 on error.  A missing table has none. */
-static int has_column(struct db_store *s, const char *table, const char *column)
-{
-	sqlite3_stmt *st;
-	int found = 0, rc;
-	char *sql = sqlite3_mprintf("PRAGMA table_info(%Q)", table);
-	if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_free(sql);
-		return -1;
-	}
-	sqlite3_free(sql);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 1);
-		if (name && !strcmp((const char *)name, column))
-			found = 1;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? found : -1;
-}
+/* Columns added to existing tables after schema version 1 was first
+ * released: a database made before them gets them here, once (the
+ * check is by PRAGMA table_info, so this is idempotent).  A table the
+ * database does not have yet is left alone: its creation brings them. */
+static const struct added_column {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{ "sources", "sha256", "TEXT" },
+	{ "findings", "brand", "TEXT" },
+	{ "redaction_counts", "found", "INTEGER" },      /* report: before and after */
+	{ "redaction_counts", "remaining", "INTEGER" },
+};
 
-/* redaction_counts.found and .remaining (report: before and after), on
- * databases whose redaction tables predate them. */
-static int migrate_redaction_counts(struct db_store *s)
+static int add_columns(struct db_store *s)
 {
-	static const char *const cols[][2] = {
-		{ "found", "ALTER TABLE redaction_counts ADD COLUMN found INTEGER" },
-		{ "remaining", "ALTER TABLE redaction_counts ADD COLUMN remaining INTEGER" },
-	};
-	int table = has_column(s, "redaction_counts", "rule");
-	if (table <= 0)
-		return table < 0 ? fail(s, "cannot read the schema") : 0;
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		int have = has_column(s, "redaction_counts", cols[i][0]);
-		if (have < 0)
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		const struct added_column *c = &added_columns[i];
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db,
+		                       "SELECT (SELECT count(*) FROM pragma_table_info(?1)),"
+		                       " (SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2)",
+		                       -1, &st, NULL) != SQLITE_OK)
 			return fail(s, "cannot read the schema");
-		if (!have && exec(s, cols[i][1]))
+		sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		int columns = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			return fail(s, "cannot read the schema");
+		if (!columns || have)
+			continue;
+		char sql[256];
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column, c->decl);
+		if (exec(s, sql))
 			return -1;
 	}
 	return 0;
@@ -144,7 +144,7 @@ static int migrate(struct db_store *s)
 		return -1;
 	}
 	if (version == DB_SCHEMA_VERSION)
-		return migrate_redaction_counts(s);
+		return add_columns(s);
 	if (exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (exec(s, db_schema_sql)) {
@@ -154,7 +154,7 @@ static int migrate(struct db_store *s)
 		snprintf(s->error, sizeof(s->error), "cannot create the schema: %s", saved);
 		return -1;
 	}
-	return exec(s, "COMMIT");
+	return exec(s, "COMMIT") ? -1 : add_columns(s);
 }
 
 /*
@@ -412,6 +412,7 @@ static int source_write(struct db_store *s, struct db_source *src)
 			sqlite3_bind_int64(st, 13, src->invalid_records);
 		}
 		bind_text(st, 14, src->note);
+		bind_text(st, 15, src->sha256);
 		if (step_done(s, st, "cannot record a source"))
 			return -1;
 		src->id = sqlite3_last_insert_rowid(s->db);
@@ -430,7 +431,8 @@ static int source_write(struct db_store *s, struct db_source *src)
 		sqlite3_bind_int64(st, 8, src->invalid_records);
 	}
 	bind_text(st, 9, src->note);
-	sqlite3_bind_int64(st, 10, src->id);
+	bind_text(st, 10, src->sha256);
+	sqlite3_bind_int64(st, 11, src->id);
 	return step_done(s, st, "cannot update a source");
 }
 
@@ -460,6 +462,7 @@ static int finding_write(struct db_store *s, const struct db_source *src, const 
 	bind_text(st, 12, f->preview);
 	bind_text(st, 13, f->fingerprint);
 	bind_text(st, 14, f->value);
+	bind_text(st, 15, f->brand);
 	return step_done(s, st, "cannot record a finding");
 }
 

@@ -52,6 +52,7 @@ struct db_source {
 	int64_t records;            /* -1: not read as records */
 	int64_t invalid_records;
 	const char *note;           /* or NULL */
+	const char *sha256;         /* top-level input's content hash, hex, or NULL */
 };
 
 struct db_finding {
@@ -65,6 +66,7 @@ struct db_finding {
 	char preview[DB_PREVIEW_MAX];
 	char fingerprint[DB_FINGERPRINT_HEX];
 	char *value;                /* owned by the batch's owner; NULL unless storing values */
+	const char *brand;          /* credit_card: the card brand (static), else NULL */
 };
 
 /* Opens (and with create, creates with mode 0600) the database at path and

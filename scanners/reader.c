@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 #include "scanners/byte_src.h"
 #include "scanners/csv_fields.h"
@@ -36,6 +37,36 @@
 struct scan_reader;
 static bool out_of_time(struct scan_reader *r, int *ms_left);
 static const char *limit_reason(const struct scan_reader *r);
+/*
+ * The SHA-256 of a top-level input's bytes as they come off the file
+ * descriptor (what sha256sum prints), taken while they are read, never by
+ * a second pass over what was read.  `done` is the length of the prefix
+ * hashed so far; a read that starts past it (a zip's directory read first,
+ * a seek) is not hashed, and at the input's end the bytes from `done` to
+ * the end of the file are read and hashed (input_digest): only what the
+ * scan skipped or read out of order is read again.
+ */
+struct input_hash {
+	EVP_MD *sha256;             /* fetched once per reader */
+	EVP_MD_CTX *md;             /* NULL: not hashing */
+	bool on;                    /* hashing the current input */
+	bool failed;
+	bool seekable;              /* a regular file: the rest can be read with pread */
+	int fd;
+	uint64_t at;                /* the descriptor's offset */
+	uint64_t done;              /* bytes [0, done) are hashed */
+};
+
+static void hash_feed(struct input_hash *h, const void *buf, size_t n)
+{
+	if (h->on && h->at <= h->done && h->at + n > h->done) {
+		size_t skip = (size_t)(h->done - h->at);
+		if (!EVP_DigestUpdate(h->md, (const unsigned char *)buf + skip, n - skip))
+			h->failed = true;
+		h->done = h->at + n;
+	}
+	h->at += n;
+}
 
 /* A file descriptor's bytes. */
 struct fd_src {
@@ -45,6 +76,7 @@ struct fd_src {
 	struct scan_reader *reader;  /* counts bytes read; time limit */
 	uint64_t *read_bytes;
 	bool can_block;              /* not a regular file: may wait for data */
+	struct input_hash *hash;
 };
 
 static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
@@ -71,6 +103,7 @@ static ssize_t fd_src_read(struct byte_src *src, void *buf, size_t n)
 		ssize_t got = read(f->fd, buf, n);
 		if (got >= 0) {
 			*f->read_bytes += (uint64_t)got;
+			hash_feed(f->hash, buf, (size_t)got);
 			return got;
 		}
 		if (errno == EINTR && f->cancel && *f->cancel) {
@@ -129,6 +162,7 @@ static size_t src_read_full(struct byte_src *src, unsigned char *buf, size_t n, 
 struct scan_reader {
 	struct scan_limits limits;
 	struct scan_stream stream;
+	struct input_hash hash;
 	const struct scan_sink *sink;
 	enum scan_status worst;
 	bool stopped;
@@ -225,6 +259,8 @@ void scan_reader_free(struct scan_reader *r)
 {
 	if (!r)
 		return;
+	EVP_MD_CTX_free(r->hash.md);
+	EVP_MD_free(r->hash.sha256);
 	scan_stream_release(&r->stream);
 	free(r);
 }
@@ -325,6 +361,7 @@ struct fd_client {
 	int fd;
 	struct scan_reader *reader;  /* time limit, also while libarchive skips */
 	uint64_t *read_bytes;
+	struct input_hash *hash;
 	unsigned char buf[CLIENT_BUF_BYTES];
 };
 
@@ -339,6 +376,7 @@ static la_ssize_t fd_read(struct archive *a, void *data, const void **out)
 		ssize_t got = read(c->fd, c->buf, sizeof(c->buf));
 		if (got >= 0) {
 			*c->read_bytes += (uint64_t)got;
+			hash_feed(c->hash, c->buf, (size_t)got);
 			*out = c->buf;
 			return got;
 		}
@@ -357,6 +395,7 @@ static la_int64_t fd_seek(struct archive *a, void *data, la_int64_t offset, int 
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return ARCHIVE_FATAL;
 	}
+	c->hash->at = (uint64_t)at;
 	return at;
 }
 
@@ -364,8 +403,23 @@ static la_int64_t fd_skip(struct archive *a, void *data, la_int64_t request)
 {
 	struct fd_client *c = data;
 	(void)a;
-	if (lseek(c->fd, (off_t)request, SEEK_CUR) < 0)
+	if (c->hash->on && c->hash->at == c->hash->done) {
+		/* Skipped bytes are hashed bytes too: read them (libarchive asks
+		 * again for the rest) rather than read the file again later. */
+		size_t want = request < (la_int64_t)sizeof(c->buf) ? (size_t)request : sizeof(c->buf);
+		ssize_t got;
+		do
+			got = read(c->fd, c->buf, want);
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return 0;
+		hash_feed(c->hash, c->buf, (size_t)got);
+		return got;
+	}
+	off_t at = lseek(c->fd, (off_t)request, SEEK_CUR);
+	if (at < 0)
 		return 0; /* libarchive falls back to reading */
+	c->hash->at = (uint64_t)at;
 	return request;
 }
 
@@ -655,6 +709,76 @@ static enum scan_status records_csv(struct scan_reader *r, struct byte_src *src,
 	return SCAN_OK;
 }
 
+/* ---- the input's content hash ---- */
+
+static void hex_digest(const unsigned char *d, unsigned n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* Completes the input's hash and hands it to the sink, before the
+ * top-level unit's end.  A regular file is hashed whole whatever the
+ * scan's status (the bytes not yet hashed are read with pread, no
+ * decoding), unless a per-input limit stopped it; a stream (standard input, a FIFO) only when it was read to
+ * its end without error, its last bytes drained.  An interrupted input, or
+ * a read error here, gets no hash rather than a wrong one. */
+static void input_digest(struct scan_reader *r, void *h, enum scan_status status)
+{
+	struct input_hash *ih = &r->hash;
+	unsigned char *buf = NULL;
+	if (!ih->on)
+		return;
+	ih->on = false;
+	/* An input stopped by a limit is not read on: the limits bound the
+	 * work an input can cause, and reading the rest of a 200 GB sparse
+	 * file to hash it would undo the time limit. */
+	if (ih->failed || status == SCAN_STOPPED || (!ih->seekable && status != SCAN_OK) || r->limit[0])
+		return;
+	if (!(buf = malloc(CLIENT_BUF_BYTES)))
+		return;
+	for (;;) {
+		if (r->limits.cancel && *r->limits.cancel)
+			goto out;
+		ssize_t got = ih->seekable ? pread(ih->fd, buf, CLIENT_BUF_BYTES, (off_t)ih->done)
+		                           : read(ih->fd, buf, CLIENT_BUF_BYTES);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || (!ih->seekable && ih->at != ih->done))
+			goto out;
+		if (got == 0)
+			break;
+		if (!EVP_DigestUpdate(ih->md, buf, (size_t)got))
+			goto out;
+		ih->done += (uint64_t)got;
+		ih->at = ih->seekable ? ih->at : ih->done;
+	}
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	if (EVP_DigestFinal_ex(ih->md, d, &n) && n == 32) {
+		hex_digest(d, n, hex);
+		r->sink->digest(r->sink->ctx, h, hex);
+	}
+out:
+	free(buf);
+}
+
+/* Every unit ends here: the top-level one (depth 0, no member) with its
+ * content hash first. */
+static void end_unit(struct scan_reader *r, const struct scan_unit *unit, void *h,
+                     enum scan_status status, const char *reason, uint64_t bytes,
+                     const char *format)
+{
+	if (unit->depth == 0 && !unit->member)
+		input_digest(r, h, status);
+	r->sink->end(r->sink->ctx, h, status, reason, bytes, format);
+}
+
 static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
                          size_t peek_len, bool at_end, const char *peek_error, bool array,
                          int csv_sep, const struct scan_unit *unit, void *h)
@@ -668,7 +792,7 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 		rb.cap = rb.max > peek_len ? rb.max : peek_len;
 	rb.data = malloc(rb.cap);
 	if (!rb.data) {
-		r->sink->end(r->sink->ctx, h, SCAN_ERROR, "out of memory", 0, unit->format);
+		end_unit(r, unit, h, SCAN_ERROR, "out of memory", 0, unit->format);
 		note_status(r, SCAN_ERROR);
 		return;
 	}
@@ -683,8 +807,7 @@ static void leaf_records(struct scan_reader *r, struct byte_src *src, const unsi
 		snprintf(reason, sizeof(reason), "%s", peek_error);
 	}
 	free(rb.data);
-	r->sink->end(r->sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, rb.total,
-	             unit->format);
+	end_unit(r, unit, h, status, status == SCAN_ERROR ? reason : NULL, rb.total, unit->format);
 	note_status(r, status);
 }
 
@@ -700,7 +823,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 	char reason[600] = "";
 	account(r, peek_len);
 	if (looks_binary(peek, peek_len)) {
-		sink->end(sink->ctx, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
+		end_unit(r, unit, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
 		return;
 	}
 	if (r->limits.records && sink->record) {
@@ -755,7 +878,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 		rc = scan_stream_finish(s);
 	if (rc)
 		status = SCAN_STOPPED;
-	sink->end(sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, s->total, unit->format);
+	end_unit(r, unit, h, status, status == SCAN_ERROR ? reason : NULL, s->total, unit->format);
 	note_status(r, status);
 }
 
@@ -789,7 +912,7 @@ static void fail_unit(struct scan_reader *r, const struct scan_unit *unit, void 
                       const char *reason)
 {
 	void *h = r->sink->begin(r->sink->ctx, unit, parent);
-	r->sink->end(r->sink->ctx, h, SCAN_ERROR, reason, 0, unit->format);
+	end_unit(r, unit, h, SCAN_ERROR, reason, 0, unit->format);
 	note_status(r, SCAN_ERROR);
 }
 
@@ -882,7 +1005,7 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			break;
 		}
 	}
-	r->sink->end(r->sink->ctx, h, status, status == SCAN_ERROR ? reason : NULL, 0, format);
+	end_unit(r, &self, h, status, status == SCAN_ERROR ? reason : NULL, 0, format);
 	note_status(r, status);
 }
 
@@ -909,9 +1032,11 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	archive_read_support_format_ar(a);
 	archive_read_support_format_raw(a);
 	if (seek_fd >= 0 && lseek(seek_fd, 0, SEEK_SET) == 0 && (fdc = malloc(sizeof(*fdc)))) {
+		r->hash.at = 0;
 		fdc->fd = seek_fd;
 		fdc->reader = r;
 		fdc->read_bytes = &r->in_bytes;
+		fdc->hash = &r->hash;
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_seek_callback(a, fd_seek);
 		archive_read_set_skip_callback(a, fd_skip);
@@ -938,7 +1063,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		self.kind = SCAN_UNIT_ARCHIVE;
 		self.container = true;
 		void *h = r->sink->begin(r->sink->ctx, &self, parent);
-		r->sink->end(r->sink->ctx, h, SCAN_OK, NULL, 0, magic);
+		end_unit(r, &self, h, SCAN_OK, NULL, 0, magic);
 		goto out;
 	}
 	if (rc < ARCHIVE_WARN) {
@@ -1015,11 +1140,27 @@ out:
 	free(peek);
 }
 
+/* Starts hashing the input on fd; without memory for it, no hash. */
+static void hash_begin(struct input_hash *h, int fd, bool seekable)
+{
+	h->on = h->failed = false;
+	if (!h->sha256 && !(h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)))
+		return;
+	if (!h->md && !(h->md = EVP_MD_CTX_new()))
+		return;
+	if (!EVP_DigestInit_ex(h->md, h->sha256, NULL))
+		return;
+	h->fd = fd;
+	h->seekable = seekable;
+	h->at = h->done = 0;
+	h->on = true;
+}
+
 enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const struct scan_sink *sink)
 {
 	struct scan_unit unit = { .kind = SCAN_UNIT_FILE, .path = path, .size = -1 };
 	struct fd_src src = { .base.read = fd_src_read, .fd = -1, .cancel = r->limits.cancel,
-	                      .reader = r, .read_bytes = &r->in_bytes };
+	                      .reader = r, .read_bytes = &r->in_bytes, .hash = &r->hash };
 	struct stat st;
 	int seek_fd = -1;
 	r->sink = sink;
@@ -1029,6 +1170,7 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 	r->limit[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &r->deadline);
 	r->deadline.tv_sec += (time_t)r->limits.max_source_seconds;
+	r->hash.on = false;
 	if (!strcmp(path, "-")) {
 		unit.kind = SCAN_UNIT_STDIN;
 		src.fd = STDIN_FILENO;
@@ -1054,6 +1196,8 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 			src.can_block = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 		}
 	}
+	if (sink->digest)
+		hash_begin(&r->hash, src.fd, seek_fd >= 0);
 	process(r, &src.base, seek_fd, &unit, NULL, 0);
 	if (src.fd != STDIN_FILENO)
 		close(src.fd);

@@ -14,8 +14,8 @@
  * Strings passed to the sink are borrowed for the duration of the call
  * (path and member: until the unit's end).
  *
- * The reader owns its block stream and scratch buffers; one reader per
- * thread.  It never prints.
+ * The reader owns its block stream, scratch buffers and the hasher of the
+ * input's bytes (sink.digest); one reader per thread.  It never prints.
  */
 #ifndef PIIAUDIT_READER_H
 #define PIIAUDIT_READER_H
@@ -99,6 +99,15 @@ struct scan_sink {
 	 * record by record here instead of through window.  Other leaves
 	 * still come through window. */
 	int (*record)(void *ctx, void *handle, const struct scan_record *rec);
+	/* Optional: the SHA-256 (64 lowercase hex digits) of the input's bytes
+	 * as read from the file or standard input, before any decoding (what
+	 * sha256sum prints), called once, just before the top-level unit's
+	 * end.  Not called when the hash cannot be had: a stream that was not
+	 * read to its end, an interrupted input, a read error while completing
+	 * it.  A regular file is hashed whole even when the scan stopped early
+	 * on an error or a limit (its unread bytes are read, not decoded).
+	 * With digest NULL nothing is hashed. */
+	void (*digest)(void *ctx, void *handle, const char *sha256);
 };
 
 struct scan_reader;
