@@ -374,6 +374,18 @@ static int archive_fail(struct job *j, struct archive *a, const char *member, co
 	return fail(j, member, "%s", msg ? msg : dflt);
 }
 
+/* The input's compression on aw.  A gzip header gets no time (as gzip -n
+ * writes it), so that an output depends only on its input, never on when
+ * it was written. */
+static int add_filter(struct archive *aw, int code)
+{
+	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
+		return -1;
+	if (code == ARCHIVE_FILTER_GZIP && archive_write_set_filter_option(aw, "gzip", "timestamp", NULL) != ARCHIVE_OK)
+		return -1;
+	return 0;
+}
+
 /* A single compressed stream: its content is one text unit. */
 static int do_raw(struct job *j, struct archive *ar)
 {
@@ -385,7 +397,7 @@ static int do_raw(struct job *j, struct archive *ar)
 		goto out;
 	}
 	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
-	    archive_write_add_filter(aw, archive_filter_code(ar, 0)) != ARCHIVE_OK ||
+	    add_filter(aw, archive_filter_code(ar, 0)) ||
 	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this compression");
@@ -449,7 +461,7 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 	int fmt = is_zip ? archive_write_set_format_zip(aw)
 	                 : archive_write_set_format(aw, archive_format(ar));
 	if (fmt != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
-	                          (archive_write_add_filter(aw, fcode) != ARCHIVE_OK ||
+	                          (add_filter(aw, fcode) ||
 	                           archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK)) ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this archive format");

@@ -20,7 +20,9 @@
  * stream, and a rewritten archive member (whose size is only known at its
  * end, and must be written before its data) is spooled to a temporary file
  * in $TMPDIR.  SHA-256 of the input and of the output file bytes come with
- * the result.
+ * the result.  A gzip output's header carries no time, so the same input
+ * rewritten the same way gives the same bytes.  Thread-safe: one call per
+ * file, any number of threads, no shared state.
  *
  * Never prints.  Errors: -1 with a one-line reason in err, and the member
  * it concerns (if any) in the result.
