@@ -945,8 +945,17 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 			return -1;
 		}
 		unsigned char *nl = memchr(r->line + scan_from, '\n', len - scan_from);
+		/* The limit is the line's, whatever the buffer holds: a buffer
+		 * grown for an earlier unit, or its first MiB, can hold many. */
+		size_t line_len = nl ? (size_t)(nl - r->line) : len;
+		if (line_len > r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
+			return -1;
+		}
 		if (nl) {
-			size_t end = (size_t)(nl - r->line);
+			size_t end = line_len;
 			number++;
 			if (do_line(r, r->line, end, true))
 				return -1;
@@ -958,14 +967,10 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 		}
 		scan_from = len;
 		if (len == r->line_cap) {
-			if (r->line_cap >= r->opt->max_record_bytes) {
-				snprintf(r->reason, sizeof(r->reason),
-				         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
-				         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
-				return -1;
-			}
-			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
-			             : (size_t)r->opt->max_record_bytes;
+			/* len <= the limit here: room for one byte more shows a
+			 * line longer than it. */
+			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes + 1 ? 2 * r->line_cap
+			             : (size_t)r->opt->max_record_bytes + 1;
 			unsigned char *grown = realloc(r->line, cap);
 			if (!grown) {
 				snprintf(r->reason, sizeof(r->reason), "out of memory");
