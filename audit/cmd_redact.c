@@ -78,6 +78,7 @@ struct redact_options {
 	uint64_t max_record_bytes;
 	bool force, verify, quiet, follow;
 	unsigned jobs;              /* --jobs: workers */
+	int gzip_level;             /* --gzip-level, 0: redact_io's default */
 	const char *plan_path;      /* --plan: an erasure */
 };
 
@@ -1303,6 +1304,8 @@ static void redact_usage(FILE *out)
 	        "  --force                 replace outputs that exist\n"
 	        "  --verify                rescan each output; exit 1 if a finding is left\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
+	        "                          is 1), 4 to 9 by zlib as gzip -N (several times slower)\n"
 	        "  -j, --jobs N            files redacted at once (default: the number of cores);\n"
 	        "                          the outputs are the same whatever N\n"
 	        "  -q, --quiet             errors only\n"
@@ -1317,7 +1320,7 @@ static void redact_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
 	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
-	OPT_FOLLOW, OPT_PLAN,
+	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL,
 };
 
 static const struct option redact_longopts[] = {
@@ -1339,6 +1342,7 @@ static const struct option redact_longopts[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -1380,6 +1384,11 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 			if (parse_count(optarg, &num) || num < 1 || num > 1024)
 				return usage_error("redact", "--jobs takes a number from 1 to 1024, not '%s'", optarg);
 			o->jobs = (unsigned)num;
+			break;
+		case OPT_GZIP_LEVEL:
+			if (parse_count(optarg, &num) || num < 1 || num > 9)
+				return usage_error("redact", "--gzip-level takes a number from 1 to 9, not '%s'", optarg);
+			o->gzip_level = (int)num;
 			break;
 		case 'o': o->out_file = optarg; break;
 		case OPT_OUT: o->out_dir = optarg; break;
@@ -1792,7 +1801,7 @@ static void redact_pair(struct redactor *r, const struct pair *p)
 {
 	struct redact_job *job = r->job;
 	const struct redact_options *o = r->opt;
-	const struct redact_io_hooks hooks = { .ctx = r, .text = on_text, .stop = on_stop };
+	const struct redact_io_hooks hooks = { .ctx = r, .text = on_text, .stop = on_stop, .gzip_level = o->gzip_level };
 	struct redact_io_result res;
 	struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
 	char err[1024];

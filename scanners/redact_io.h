@@ -62,7 +62,20 @@ struct redact_io_hooks {
 	int (*text)(void *ctx, const struct redact_io_unit *u, char *err, size_t errlen);
 	/* Polled while copying: non-zero stops the file ("interrupted"). */
 	int (*stop)(void *ctx);
+	/* gzip outputs (single streams and tar.gz): 1 to 9, 0 for
+	 * REDACT_GZIP_LEVEL_DEFAULT.  Up to REDACT_GZIP_FAST_MAX, ISA-L
+	 * writes them (many times faster than zlib, a little larger than
+	 * zlib's level 6); above, zlib. */
+	int gzip_level;
 };
+
+#ifdef HAVE_ISAL
+#define REDACT_GZIP_FAST_MAX 3
+#define REDACT_GZIP_LEVEL_DEFAULT 1
+#else
+#define REDACT_GZIP_FAST_MAX 0
+#define REDACT_GZIP_LEVEL_DEFAULT 6
+#endif
 
 struct redact_io_result {
 	char format[64];             /* "text", "gzip", "tar+zstd", "zip" ... */
