@@ -928,9 +928,12 @@ static int redact_array(struct redactor *r, const struct redact_io_unit *u)
 	return stream_out(r, r->line + a.prev_end, len - a.prev_end);
 }
 
+/* Lines read into r->line: the unread ones are [start, len), moved to the
+ * front only when more must be read (not after each line: a buffer of
+ * short lines would be moved once per line). */
 static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 {
-	size_t len = 0, scan_from = 0;
+	size_t start = 0, len = 0, scan_from = 0;
 	uint64_t number = 0;
 	r->line_off = 0;
 	if (!r->line) {
@@ -948,7 +951,7 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 		unsigned char *nl = memchr(r->line + scan_from, '\n', len - scan_from);
 		/* The limit is the line's, whatever the buffer holds: a buffer
 		 * grown for an earlier unit, or its first MiB, can hold many. */
-		size_t line_len = nl ? (size_t)(nl - r->line) : len;
+		size_t line_len = (nl ? (size_t)(nl - r->line) : len) - start;
 		if (line_len > r->opt->max_record_bytes) {
 			snprintf(r->reason, sizeof(r->reason),
 			         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
@@ -956,15 +959,18 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 			return -1;
 		}
 		if (nl) {
-			size_t end = line_len;
 			number++;
-			if (do_line(r, r->line, end, true))
+			if (do_line(r, r->line + start, line_len, true))
 				return -1;
-			r->line_off += end + 1;
-			memmove(r->line, nl + 1, len - end - 1);
-			len -= end + 1;
-			scan_from = 0;
+			r->line_off += line_len + 1;
+			start += line_len + 1;
+			scan_from = start;
 			continue;
+		}
+		if (start) {
+			memmove(r->line, r->line + start, len - start);
+			len -= start;
+			start = 0;
 		}
 		scan_from = len;
 		if (len == r->line_cap) {
@@ -990,7 +996,7 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 		r->bytes_in += (uint64_t)got;
 		len += (size_t)got;
 	}
-	return len ? do_line(r, r->line, len, false) : 0;
+	return len > start ? do_line(r, r->line + start, len - start, false) : 0;
 }
 
 static int loc_offset_cmp(const void *a, const void *b)
