@@ -450,9 +450,9 @@ static int archive_fail(struct job *j, struct archive *a, const char *member, co
 
 /* gzip through ISA-L at level (1 to 3) on everything written to o from
  * now on: 0, or -1 when out of memory. */
+#ifdef HAVE_ISAL
 static int out_gzip(struct out_file *o, int level)
 {
-#ifdef HAVE_ISAL
 	static const uint32_t level_buf[] = { 0, ISAL_DEF_LVL1_DEFAULT, ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT };
 	o->gz = calloc(1, sizeof(*o->gz));
 	o->gz_level_buf = malloc(level_buf[level]);
@@ -464,12 +464,8 @@ static int out_gzip(struct out_file *o, int level)
 	o->gz->level_buf_size = level_buf[level];
 	o->gz->gzip_flag = IGZIP_GZIP;   /* a header without a time or name */
 	return 0;
-#else
-	(void)o;
-	(void)level;
-	return -1;
-#endif
 }
+#endif
 
 /* The input's compression on aw, or, for gzip at levels 1 to 3 with
  * ISA-L, on the output file below it.  A gzip header gets no time (as
@@ -479,8 +475,10 @@ static int add_filter(struct job *j, struct archive *aw, int code)
 {
 	int level = j->h->gzip_level ? j->h->gzip_level : REDACT_GZIP_LEVEL_DEFAULT;
 	char num[8];
-	if (code == ARCHIVE_FILTER_GZIP && REDACT_GZIP_FAST_MAX && level <= REDACT_GZIP_FAST_MAX)
+#if REDACT_GZIP_FAST_MAX
+	if (code == ARCHIVE_FILTER_GZIP && level <= REDACT_GZIP_FAST_MAX)
 		return out_gzip(j->out, level);
+#endif
 	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
 		return -1;
 	if (code != ARCHIVE_FILTER_GZIP)
