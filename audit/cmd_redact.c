@@ -166,11 +166,15 @@ struct redactor {
 	char text[REPL_MAX], esc[REPL_MAX];   /* a replacement, and escaped */
 };
 
-static volatile sig_atomic_t got_signal;
+/* Set by the handler, read by every worker: a lock-free atomic, which a
+ * signal handler may store to. */
+static atomic_int got_signal;
 
 static void on_signal(int signo)
 {
-	got_signal = signo;
+	int saved = errno;
+	atomic_store(&got_signal, signo);
+	errno = saved;
 }
 
 /* ---- the pseudonym set ---- */
