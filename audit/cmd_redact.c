@@ -23,11 +23,21 @@
  * pseudonym seeded by the value's keyed fingerprint.  Each file's run is
  * recorded in the redactions table; --verify rescans each output with the
  * scanner's own reader and the same rules.
+ *
+ * --jobs N workers take the next input from a shared index, as scan's do.
+ * Each worker owns a redactor (matcher, block stream, line buffers, its
+ * counts); the rules, the key and the plan are shared and read only,
+ * except the plan's locations, which a file claims under the run's lock
+ * and then alone sets.  The lock also serialises the database writes and
+ * the run's totals.  What a value becomes depends only on the value and
+ * the key, so the outputs are the same byte for byte whatever N.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +77,8 @@ struct redact_options {
 	uint64_t max_findings;
 	uint64_t max_record_bytes;
 	bool force, verify, quiet, follow;
+	unsigned jobs;              /* --jobs: workers */
+	int gzip_level;             /* --gzip-level, 0: redact_io's default */
 	const char *plan_path;      /* --plan: an erasure */
 };
 
@@ -90,11 +102,31 @@ struct cand {
 	struct plan_loc *loc;       /* the planned location it is, or NULL */
 };
 
-struct redactor {
+struct pairs;
+
+/* The run, shared by the workers. */
+struct redact_job {
 	const struct redact_options *opt;
 	struct ruleset *rules;
+	const struct db_key *key;
+	struct redact_plan *plan;   /* NULL without --plan */
+	unsigned char *claimed;     /* --plan: per location, taken by a file */
+	const struct pairs *pairs;
+	struct db_store *db;
+	int64_t run_id;
+	atomic_size_t next;         /* the next pair to take */
+	pthread_mutex_t lock;       /* the database, the claims, the totals below */
+	uint64_t failed, left, replaced, dropped, done;
+};
+
+struct redactor {
+	const struct redact_options *opt;
+	struct redact_job *job;
+	pthread_t thread;
+	bool started;
+	struct ruleset *rules;
 	struct rule_matcher *matcher;
-	struct db_key key;
+	const struct db_key *key;
 	struct scan_stream stream;
 	struct rewrite rw;
 	struct redact_out *out;     /* of the unit being rewritten */
@@ -139,11 +171,15 @@ struct redactor {
 	char text[REPL_MAX], esc[REPL_MAX];   /* a replacement, and escaped */
 };
 
-static volatile sig_atomic_t got_signal;
+/* Set by the handler, read by every worker: a lock-free atomic, which a
+ * signal handler may store to. */
+static atomic_int got_signal;
 
 static void on_signal(int signo)
 {
-	got_signal = signo;
+	int saved = errno;
+	atomic_store(&got_signal, signo);
+	errno = saved;
 }
 
 /* ---- the pseudonym set ---- */
@@ -235,7 +271,7 @@ static void value_fingerprint(struct redactor *r, const char *cat, const unsigne
 {
 	char normal[4096];
 	size_t nlen = rule_normalize(cat, (const char *)value, len, normal, sizeof(normal));
-	db_key_fingerprint(&r->key, cat, normal, nlen, fp);
+	db_key_fingerprint(r->key, cat, normal, nlen, fp);
 	explicit_bzero(normal, nlen);
 }
 
@@ -943,9 +979,12 @@ static int redact_array(struct redactor *r, const struct redact_io_unit *u)
 	return stream_out(r, r->line + a.prev_end, len - a.prev_end);
 }
 
+/* Lines read into r->line: the unread ones are [start, len), moved to the
+ * front only when more must be read (not after each line: a buffer of
+ * short lines would be moved once per line). */
 static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 {
-	size_t len = 0, scan_from = 0;
+	size_t start = 0, len = 0, scan_from = 0;
 	uint64_t number = 0;
 	r->line_off = 0;
 	if (!r->line) {
@@ -961,27 +1000,35 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 			return -1;
 		}
 		unsigned char *nl = memchr(r->line + scan_from, '\n', len - scan_from);
+		/* The limit is the line's, whatever the buffer holds: a buffer
+		 * grown for an earlier unit, or its first MiB, can hold many. */
+		size_t line_len = (nl ? (size_t)(nl - r->line) : len) - start;
+		if (line_len > r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
+			return -1;
+		}
 		if (nl) {
-			size_t end = (size_t)(nl - r->line);
 			number++;
-			if (do_line(r, r->line, end, true))
+			if (do_line(r, r->line + start, line_len, true))
 				return -1;
-			r->line_off += end + 1;
-			memmove(r->line, nl + 1, len - end - 1);
-			len -= end + 1;
-			scan_from = 0;
+			r->line_off += line_len + 1;
+			start += line_len + 1;
+			scan_from = start;
 			continue;
+		}
+		if (start) {
+			memmove(r->line, r->line + start, len - start);
+			len -= start;
+			start = 0;
 		}
 		scan_from = len;
 		if (len == r->line_cap) {
-			if (r->line_cap >= r->opt->max_record_bytes) {
-				snprintf(r->reason, sizeof(r->reason),
-				         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
-				         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
-				return -1;
-			}
-			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
-			             : (size_t)r->opt->max_record_bytes;
+			/* len <= the limit here: room for one byte more shows a
+			 * line longer than it. */
+			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes + 1 ? 2 * r->line_cap
+			             : (size_t)r->opt->max_record_bytes + 1;
 			unsigned char *grown = realloc(r->line, cap);
 			if (!grown) {
 				snprintf(r->reason, sizeof(r->reason), "out of memory");
@@ -1000,7 +1047,7 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 		r->bytes_in += (uint64_t)got;
 		len += (size_t)got;
 	}
-	return len ? do_line(r, r->line, len, false) : 0;
+	return len > start ? do_line(r, r->line + start, len - start, false) : 0;
 }
 
 static int loc_offset_cmp(const void *a, const void *b)
@@ -1323,6 +1370,10 @@ static void redact_usage(FILE *out)
 	        "  --force                 replace outputs that exist\n"
 	        "  --verify                rescan each output; exit 1 if a finding is left\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
+	        "                          is 1), 4 to 9 by zlib as gzip -N (several times slower)\n"
+	        "  -j, --jobs N            files redacted at once (default: the number of cores);\n"
+	        "                          the outputs are the same whatever N\n"
 	        "  -q, --quiet             errors only\n"
 	        "  -h, --help              this help\n"
 	        "\n"
@@ -1335,7 +1386,7 @@ static void redact_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
 	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
-	OPT_FOLLOW, OPT_PLAN,
+	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL,
 };
 
 static const struct option redact_longopts[] = {
@@ -1356,6 +1407,8 @@ static const struct option redact_longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -1384,12 +1437,25 @@ static int parse_count(const char *s, uint64_t *out)
 static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 {
 	int c;
+	uint64_t num;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->db_path = "piiaudit.db";
 	o->max_record_bytes = 64ULL << 20;
+	o->jobs = cores > 0 ? (unsigned)cores : 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:qh", redact_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:j:qh", redact_longopts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			if (parse_count(optarg, &num) || num < 1 || num > 1024)
+				return usage_error("redact", "--jobs takes a number from 1 to 1024, not '%s'", optarg);
+			o->jobs = (unsigned)num;
+			break;
+		case OPT_GZIP_LEVEL:
+			if (parse_count(optarg, &num) || num < 1 || num > 9)
+				return usage_error("redact", "--gzip-level takes a number from 1 to 9, not '%s'", optarg);
+			o->gzip_level = (int)num;
+			break;
 		case 'o': o->out_file = optarg; break;
 		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_STYLE: {
@@ -1666,7 +1732,8 @@ static int list_pairs(const struct redact_options *o, int argc, char **argv, str
 /* ---- --plan: the file's locations, their outcome, their record ---- */
 
 /* The planned locations of input path (as given, or the same file by its
- * real path). */
+ * real path), claimed for this file: under the run's lock.  A location
+ * claimed by an earlier file (the same file given twice) is its alone. */
 static int plan_file(struct redactor *r, const char *path)
 {
 	char real[PATH_MAX];
@@ -1674,8 +1741,9 @@ static int plan_file(struct redactor *r, const char *path)
 	r->file_loc_count = r->unit_loc_count = r->unit_loc_next = 0;
 	for (size_t i = 0; i < r->plan->count; i++) {
 		struct plan_loc *loc = &r->plan->locs[i];
-		if (loc->status != PLAN_PENDING || !redact_plan_loc_in(loc, path, rp))
+		if (r->job->claimed[i] || loc->status != PLAN_PENDING || !redact_plan_loc_in(loc, path, rp))
 			continue;
+		r->job->claimed[i] = 1;
 		if (r->file_loc_count == r->file_loc_alloc) {
 			size_t alloc = r->file_loc_alloc ? 2 * r->file_loc_alloc : 16;
 			struct plan_loc **grown = realloc(r->file_locs, alloc * sizeof(*grown));
@@ -1785,20 +1853,190 @@ out:
 	return rc;
 }
 
+/* ---- the workers ---- */
+
+static void set_clear(struct hash_set *s)
+{
+	if (s->cap)
+		memset(s->slots, 0, s->cap * sizeof(*s->slots));
+	s->count = 0;
+}
+
+/* One input: redacted, verified, recorded, counted in the run. */
+static void redact_pair(struct redactor *r, const struct pair *p)
+{
+	struct redact_job *job = r->job;
+	const struct redact_options *o = r->opt;
+	const struct redact_io_hooks hooks = { .ctx = r, .text = on_text, .stop = on_stop, .gzip_level = o->gzip_level };
+	struct redact_io_result res;
+	struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
+	char err[1024];
+	uint64_t failed = 0, left = 0;
+	int claimed = 0;
+	memset(&res, 0, sizeof(res));
+	memset(r->counts, 0, 3 * r->rules->count * sizeof(*r->counts));
+	r->replaced = r->dropped = r->bytes_in = r->bytes_out = 0;
+	r->file_loc_count = 0;
+	/* --verify tells our pseudonyms from findings left by those of this
+	 * file only, so that what it finds does not depend on which files a
+	 * worker did before. */
+	set_clear(&r->pseudonyms);
+	if (r->plan) {
+		pthread_mutex_lock(&job->lock);
+		claimed = plan_file(r, p->in);
+		pthread_mutex_unlock(&job->lock);
+	}
+	if (claimed) {
+		fr.status = "error";
+		fr.error = "out of memory";
+		diag_source(p->in, NULL, fr.error);
+		failed++;
+	} else if (p->problem && p->skipped) {
+		fr.status = "skipped";
+		fr.error = p->problem;
+	} else if (p->problem) {
+		fr.status = "error";
+		fr.error = p->problem;
+		diag_source(p->in, NULL, p->problem);
+		failed++;
+	} else if (mkdir_parents(p->out)) {
+		snprintf(err, sizeof(err), "cannot create the folder of %s: %s", p->out, strerror(errno));
+		fr.status = "error";
+		fr.error = err;
+		diag_source(p->in, NULL, err);
+		failed++;
+	} else if (redact_io_file(p->in, p->out, o->force, &hooks, &res, err, sizeof(err))) {
+		fr.status = got_signal ? "interrupted" : "error";
+		fr.error = err;
+		if (!got_signal) {
+			diag_source(p->in, res.err_member[0] ? res.err_member : NULL, err);
+			failed++;
+		}
+	} else {
+		fr.status = "ok";
+		if (o->verify) {
+			fr.remaining = verify_output(r, p->out);
+			if (fr.remaining < 0) {
+				diag_source(p->out, NULL, r->reason[0] ? r->reason : "cannot be read back to verify");
+				failed++;
+			} else if (fr.remaining > 0) {
+				diag("%s: --verify: %lld %s left", p->out, (long long)fr.remaining,
+				     o->style == STYLE_DROP ? "records over the limit" : "findings");
+				left += (uint64_t)fr.remaining;
+			}
+		}
+	}
+	pthread_mutex_lock(&job->lock);
+	if (r->plan)
+		plan_file_done(r, p, !strcmp(fr.status, "ok"));
+	if (record_file(r, db_handle(job->db), job->run_id, &fr)) {
+		diag("%s: %s", o->db_path, sqlite3_errmsg(db_handle(job->db)));
+		failed++;
+	}
+	if (!strcmp(fr.status, "ok")) {
+		job->done++;
+		job->replaced += r->replaced;
+		job->dropped += r->dropped;
+	}
+	job->failed += failed;
+	job->left += left;
+	pthread_mutex_unlock(&job->lock);
+}
+
+static void *redact_worker(void *arg)
+{
+	struct redactor *r = arg;
+	struct redact_job *job = r->job;
+	while (!got_signal) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->pairs->count)
+			break;
+		redact_pair(r, &job->pairs->items[i]);
+	}
+	return NULL;
+}
+
+/* A worker's own matcher, stream and counts; the rest is borrowed from
+ * the job.  0, or -1 when out of memory (redactor_release() frees what
+ * was taken). */
+static int redactor_init(struct redactor *r, struct redact_job *job)
+{
+	r->opt = job->opt;
+	r->job = job;
+	r->rules = job->rules;
+	r->key = job->key;
+	r->plan = job->plan;
+	r->matcher = rule_matcher_new(job->rules);
+	/* One allocation: replaced, found and left, per rule. */
+	r->counts = calloc(3 * (job->rules->count ? job->rules->count : 1), sizeof(*r->counts));
+	r->found = r->counts ? r->counts + job->rules->count : NULL;
+	r->left = r->counts ? r->counts + 2 * job->rules->count : NULL;
+	if (!r->matcher || !r->counts ||
+	    scan_stream_init(&r->stream, SCAN_BLOCK_DEFAULT, SCAN_OVERLAP_DEFAULT, SCAN_LOOKBEHIND_DEFAULT))
+		return -1;
+	return 0;
+}
+
+static void redactor_release(struct redactor *r)
+{
+	rule_matcher_free(r->matcher);
+	scan_stream_release(&r->stream);
+	free(r->counts);
+	free(r->rec_rules);
+	free(r->hits);
+	free(r->line);
+	free(r->decoded);
+	free(r->map);
+	free(r->spans);
+	free(r->arena);
+	free(r->pseudonyms.slots);
+	free(r->file_locs);
+	free(r->unit_locs);
+	free(r->cands);
+}
+
+/* Runs min(--jobs, inputs) workers to the end; *plan_extra: their
+ * occurrences of planned values outside the plan.  0, or -1 when no
+ * worker could start (nothing was done). */
+static int run_workers(struct redact_job *job, uint64_t *plan_extra)
+{
+	size_t n = job->opt->jobs < job->pairs->count ? job->opt->jobs : job->pairs->count;
+	struct redactor *workers = calloc(n ? n : 1, sizeof(*workers));
+	size_t started = 0;
+	if (!workers)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct redactor *r = &workers[i];
+		if (redactor_init(r, job) || pthread_create(&r->thread, NULL, redact_worker, r))
+			break;
+		r->started = true;
+		started++;
+	}
+	*plan_extra = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (workers[i].started)
+			pthread_join(workers[i].thread, NULL);
+		*plan_extra += workers[i].plan_extra;
+		redactor_release(&workers[i]);
+	}
+	free(workers);
+	return n && !started ? -1 : 0;
+}
+
 /* ---- the command ---- */
 
 int cmd_redact(int argc, char **argv)
 {
 	struct redact_options o = {0};
 	struct ruleset rules;
-	struct redactor r = { .opt = &o, .rules = &rules };
+	struct db_key key = {0};
 	struct walk_list walk = {0};
 	struct pairs pairs = {0};
 	struct redact_plan plan = {0};
-	struct db_store *db = NULL;
+	struct redact_job job = { .opt = &o, .rules = &rules, .key = &key, .pairs = &pairs };
+	bool locked = false;
 	char key_path[4096], err[1024];
-	int64_t run_id = 0;
-	uint64_t failed = 0, left = 0, total_replaced = 0, total_dropped = 0, done = 0;
+	uint64_t plan_extra = 0;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ruleset_init(&rules);
@@ -1811,9 +2049,13 @@ int cmd_redact(int argc, char **argv)
 			diag("%s", err);
 			goto out;
 		}
-		r.plan = &plan;
+		job.plan = &plan;
+		if (!(job.claimed = calloc(plan.count ? plan.count : 1, 1))) {
+			diag("out of memory");
+			goto out;
+		}
 	}
-	if (load_redact_rules(&rules, &o, r.plan))
+	if (load_redact_rules(&rules, &o, job.plan))
 		goto out;
 	if (o.key_path)
 		snprintf(key_path, sizeof(key_path), "%s", o.key_path);
@@ -1821,13 +2063,13 @@ int cmd_redact(int argc, char **argv)
 		diag("no key file: give --key FILE or set PIIAUDIT_KEY_FILE");
 		goto out;
 	}
-	if (db_key_load(&r.key, key_path, true, err, sizeof(err))) {
+	if (db_key_load(&key, key_path, true, err, sizeof(err))) {
 		diag("%s", err);
 		goto out;
 	}
-	if (r.plan && plan.key_id[0] && strcmp(plan.key_id, r.key.id)) {
+	if (job.plan && plan.key_id[0] && strcmp(plan.key_id, key.id)) {
 		diag("%s: made with key %s, but %s is key %s: its fingerprints cannot be checked (give --key)",
-		     o.plan_path, plan.key_id, key_path, r.key.id);
+		     o.plan_path, plan.key_id, key_path, key.id);
 		goto out;
 	}
 	int listed = list_pairs(&o, argc, argv, &walk, &pairs);
@@ -1835,39 +2077,35 @@ int cmd_redact(int argc, char **argv)
 		status = listed;
 		goto out;
 	}
-	r.matcher = rule_matcher_new(&rules);
-	/* One allocation: replaced, found and left, per rule. */
-	r.counts = calloc(3 * (rules.count ? rules.count : 1), sizeof(*r.counts));
-	r.found = r.counts ? r.counts + rules.count : NULL;
-	r.left = r.counts ? r.counts + 2 * rules.count : NULL;
-	if (!r.matcher || !r.counts ||
-	    scan_stream_init(&r.stream, SCAN_BLOCK_DEFAULT, SCAN_OVERLAP_DEFAULT, SCAN_LOOKBEHIND_DEFAULT)) {
-		diag("out of memory");
+	if (pthread_mutex_init(&job.lock, NULL)) {
+		diag("cannot start the workers");
 		goto out;
 	}
-	if (db_open(&db, o.db_path, true, err, sizeof(err))) {
+	locked = true;
+	if (db_open(&job.db, o.db_path, true, err, sizeof(err))) {
 		diag("%s", err);
 		goto out;
 	}
-	if (ensure_tables(db_handle(db))) {
-		diag("%s: cannot create the redactions tables: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
+	sqlite3 *db = db_handle(job.db);
+	if (ensure_tables(db)) {
+		diag("%s: cannot create the redactions tables: %s", o.db_path, sqlite3_errmsg(db));
 		goto out;
 	}
 	char *argv_json = json_argv(argc + 1, argv - 1);
 	struct db_run run = {
 		.kind = "redact", .argv_json = argv_json ? argv_json : "[]", .tool_version = PIIAUDIT_VERSION,
-		.rules_digest = rules.digest, .key_id = r.key.id,
+		.rules_digest = rules.digest, .key_id = key.id,
 	};
-	int begun = db_run_begin(db, &run, &run_id);
+	int begun = db_run_begin(job.db, &run, &job.run_id);
 	free(argv_json);
 	for (size_t i = 0; !begun && i < rules.count; i++) {
 		const struct rule *ru = &rules.rules[i];
 		if (!ru->disabled)
-			begun = db_run_rule(db, run_id, ru->id, ru->category, ru->description, ru->validator_name,
+			begun = db_run_rule(job.db, job.run_id, ru->id, ru->category, ru->description, ru->validator_name,
 			                    ru->confidence, NULL, ru->pack_path);
 	}
 	if (begun) {
-		diag("%s: %s", o.db_path, db_error(db));
+		diag("%s: %s", o.db_path, db_error(job.db));
 		goto out;
 	}
 
@@ -1876,80 +2114,28 @@ int cmd_redact(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	const struct redact_io_hooks hooks = { .ctx = &r, .text = on_text, .stop = on_stop };
-	for (size_t i = 0; i < pairs.count && !got_signal; i++) {
-		const struct pair *p = &pairs.items[i];
-		struct redact_io_result res;
-		struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
-		memset(&res, 0, sizeof(res));
-		memset(r.counts, 0, 3 * rules.count * sizeof(*r.counts));
-		r.replaced = r.dropped = r.bytes_in = r.bytes_out = 0;
-		if (r.plan && plan_file(&r, p->in)) {
-			diag("out of memory");
-			break;
-		}
-		if (p->problem && p->skipped) {
-			fr.status = "skipped";
-			fr.error = p->problem;
-		} else if (p->problem) {
-			fr.status = "error";
-			fr.error = p->problem;
-			diag_source(p->in, NULL, p->problem);
-			failed++;
-		} else if (mkdir_parents(p->out)) {
-			snprintf(err, sizeof(err), "cannot create the folder of %s: %s", p->out, strerror(errno));
-			fr.status = "error";
-			fr.error = err;
-			diag_source(p->in, NULL, err);
-			failed++;
-		} else if (redact_io_file(p->in, p->out, o.force, &hooks, &res, err, sizeof(err))) {
-			fr.status = got_signal ? "interrupted" : "error";
-			fr.error = err;
-			if (!got_signal) {
-				diag_source(p->in, res.err_member[0] ? res.err_member : NULL, err);
-				failed++;
-			}
-		} else {
-			fr.status = "ok";
-			done++;
-			total_replaced += r.replaced;
-			total_dropped += r.dropped;
-			if (o.verify) {
-				fr.remaining = verify_output(&r, p->out);
-				if (fr.remaining < 0) {
-					diag_source(p->out, NULL, r.reason[0] ? r.reason : "cannot be read back to verify");
-					failed++;
-				} else if (fr.remaining > 0) {
-					diag("%s: --verify: %lld %s left", p->out, (long long)fr.remaining,
-					     o.style == STYLE_DROP ? "records over the limit" : "findings");
-					left += (uint64_t)fr.remaining;
-				}
-			}
-		}
-		if (r.plan)
-			plan_file_done(&r, p, !strcmp(fr.status, "ok"));
-		if (record_file(&r, db_handle(db), run_id, &fr)) {
-			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
-			failed++;
-		}
+	if (run_workers(&job, &plan_extra)) {
+		diag("cannot start the workers: out of memory");
+		job.failed++;
 	}
 	struct plan_tally tally = {0};
-	if (r.plan && !got_signal) {
+	if (job.plan && !got_signal) {
+		struct redactor r = { .opt = &o, .job = &job, .plan = job.plan };
 		tally = plan_finish(&r, o.plan_path);
-		if (record_plan(&r, db_handle(db), run_id)) {
-			diag("%s: %s", o.db_path, sqlite3_errmsg(db_handle(db)));
-			failed++;
+		if (record_plan(&r, db, job.run_id)) {
+			diag("%s: %s", o.db_path, sqlite3_errmsg(db));
+			job.failed++;
 		}
 	}
 	bool plan_left = tally.changed || tally.unread;
-	const char *run_status = got_signal ? "interrupted" : failed || plan_left ? "errors" : "ok";
-	if (db_run_end(db, run_id, run_status))
-		diag("%s: %s", o.db_path, db_error(db));
+	const char *run_status = got_signal ? "interrupted" : job.failed || plan_left ? "errors" : "ok";
+	if (db_run_end(job.db, job.run_id, run_status))
+		diag("%s: %s", o.db_path, db_error(job.db));
 	if (got_signal)
 		status = got_signal == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
-	else if (failed || plan_left)
+	else if (job.failed || plan_left)
 		status = EXIT_UNREADABLE;
-	else if (left)
+	else if (job.left)
 		status = EXIT_FAIL_ON;
 	else
 		status = EXIT_FINISHED;
@@ -1958,34 +2144,23 @@ int cmd_redact(int argc, char **argv)
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		char dropped[64] = "";
 		if (o.style == STYLE_DROP)
-			snprintf(dropped, sizeof(dropped), ", %llu records dropped", (unsigned long long)total_dropped);
+			snprintf(dropped, sizeof(dropped), ", %llu records dropped", (unsigned long long)job.dropped);
 		diag("run %lld: %llu of %zu files redacted (%s) in %.1f s, %llu values replaced%s, %llu failed%s -> %s",
-		     (long long)run_id, (unsigned long long)done, pairs.count, style_names[o.style], secs,
-		     (unsigned long long)total_replaced, dropped, (unsigned long long)failed,
-		     o.verify ? (left ? ", verify: findings left" : ", verified clean") : "", o.db_path);
-		if (r.plan && !got_signal)
+		     (long long)job.run_id, (unsigned long long)job.done, pairs.count, style_names[o.style], secs,
+		     (unsigned long long)job.replaced, dropped, (unsigned long long)job.failed,
+		     o.verify ? (job.left ? ", verify: findings left" : ", verified clean") : "", o.db_path);
+		if (job.plan && !got_signal)
 			diag("%s: %zu of %zu planned locations redacted, %zu changed since the scan, %zu unread,"
 			     " %zu not among the inputs; %llu other occurrences of the planned values redacted",
 			     o.plan_path, tally.redacted, plan.count, tally.changed, tally.unread, tally.not_given,
-			     (unsigned long long)r.plan_extra);
+			     (unsigned long long)plan_extra);
 	}
 out:
-	db_close(db);
-	db_key_wipe(&r.key);
-	rule_matcher_free(r.matcher);
-	scan_stream_release(&r.stream);
-	free(r.counts);
-	free(r.rec_rules);
-	free(r.hits);
-	free(r.line);
-	free(r.decoded);
-	free(r.map);
-	free(r.spans);
-	free(r.arena);
-	free(r.pseudonyms.slots);
-	free(r.file_locs);
-	free(r.unit_locs);
-	free(r.cands);
+	db_close(job.db);
+	if (locked)
+		pthread_mutex_destroy(&job.lock);
+	db_key_wipe(&key);
+	free(job.claimed);
 	redact_plan_release(&plan);
 	pairs_release(&pairs);
 	walk_release(&walk);

@@ -25,6 +25,10 @@
 
 #include "scanners/redact_io.h"
 
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
 #define PEEK_BYTES (64u << 10)
 #define BINARY_PROBE_BYTES 8192u
 #define IO_BUF_BYTES (256u << 10)
@@ -115,6 +119,10 @@ struct out_file {
 	crypto_hash_sha256_state sha;
 	size_t len;
 	char error[256];
+#ifdef HAVE_ISAL
+	struct isal_zstream *gz;     /* gzip on the way out (out_gzip()), or NULL */
+	unsigned char *gz_level_buf;
+#endif
 	unsigned char buf[IO_BUF_BYTES];
 };
 
@@ -136,7 +144,7 @@ static int out_flush(struct out_file *o)
 	return 0;
 }
 
-static int out_put(struct out_file *o, const void *data, size_t n)
+static int out_put_raw(struct out_file *o, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	while (n) {
@@ -149,6 +157,72 @@ static int out_put(struct out_file *o, const void *data, size_t n)
 		n -= take;
 	}
 	return 0;
+}
+
+#ifdef HAVE_ISAL
+/* Compresses data into the buffer, flushing it as it fills; end finishes
+ * the stream (its trailer). */
+static int gz_put(struct out_file *o, const void *data, size_t n, bool end)
+{
+	struct isal_zstream *zs = o->gz;
+	zs->next_in = (uint8_t *)(uintptr_t)data;
+	zs->avail_in = (uint32_t)n;
+	zs->end_of_stream = end;
+	do {
+		if (o->len == sizeof(o->buf) && out_flush(o))
+			return -1;
+		zs->next_out = o->buf + o->len;
+		zs->avail_out = (uint32_t)(sizeof(o->buf) - o->len);
+		if (isal_deflate(zs) != COMP_OK) {
+			snprintf(o->error, sizeof(o->error), "%s: gzip compression failed", o->tmp);
+			return -1;
+		}
+		o->len = sizeof(o->buf) - zs->avail_out;
+	} while (zs->avail_in || (end && zs->internal_state.state != ZSTATE_END));
+	return 0;
+}
+#endif
+
+/* Every byte written to the output goes through here: compressed first
+ * when out_gzip() started a stream. */
+static int out_put(struct out_file *o, const void *data, size_t n)
+{
+#ifdef HAVE_ISAL
+	if (o->gz) {
+		/* ISA-L takes 32-bit lengths. */
+		for (const unsigned char *p = data; n;) {
+			size_t take = n < (1u << 30) ? n : (1u << 30);
+			if (gz_put(o, p, take, false))
+				return -1;
+			p += take;
+			n -= take;
+		}
+		return 0;
+	}
+#endif
+	return out_put_raw(o, data, n);
+}
+
+/* Ends the gzip stream, if any: before the last out_flush(). */
+static int out_finish(struct out_file *o)
+{
+#ifdef HAVE_ISAL
+	if (o->gz)
+		return gz_put(o, NULL, 0, true);
+#endif
+	(void)o;
+	return 0;
+}
+
+static void out_release(struct out_file *o)
+{
+#ifdef HAVE_ISAL
+	free(o->gz);
+	free(o->gz_level_buf);
+	o->gz = NULL;
+	o->gz_level_buf = NULL;
+#endif
+	(void)o;
 }
 
 static la_ssize_t out_archive_write(struct archive *a, void *data, const void *buf, size_t n)
@@ -374,6 +448,48 @@ static int archive_fail(struct job *j, struct archive *a, const char *member, co
 	return fail(j, member, "%s", msg ? msg : dflt);
 }
 
+/* gzip through ISA-L at level (1 to 3) on everything written to o from
+ * now on: 0, or -1 when out of memory. */
+#ifdef HAVE_ISAL
+static int out_gzip(struct out_file *o, int level)
+{
+	static const uint32_t level_buf[] = { 0, ISAL_DEF_LVL1_DEFAULT, ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT };
+	o->gz = calloc(1, sizeof(*o->gz));
+	o->gz_level_buf = malloc(level_buf[level]);
+	if (!o->gz || !o->gz_level_buf)
+		return -1;
+	isal_deflate_init(o->gz);
+	o->gz->level = (uint32_t)level;
+	o->gz->level_buf = o->gz_level_buf;
+	o->gz->level_buf_size = level_buf[level];
+	o->gz->gzip_flag = IGZIP_GZIP;   /* a header without a time or name */
+	return 0;
+}
+#endif
+
+/* The input's compression on aw, or, for gzip at levels 1 to 3 with
+ * ISA-L, on the output file below it.  A gzip header gets no time (as
+ * gzip -n writes it), so that an output depends only on its input, never
+ * on when it was written. */
+static int add_filter(struct job *j, struct archive *aw, int code)
+{
+	int level = j->h->gzip_level ? j->h->gzip_level : REDACT_GZIP_LEVEL_DEFAULT;
+	char num[8];
+#if REDACT_GZIP_FAST_MAX
+	if (code == ARCHIVE_FILTER_GZIP && level <= REDACT_GZIP_FAST_MAX)
+		return out_gzip(j->out, level);
+#endif
+	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
+		return -1;
+	if (code != ARCHIVE_FILTER_GZIP)
+		return 0;
+	snprintf(num, sizeof(num), "%d", level);
+	if (archive_write_set_filter_option(aw, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(aw, "gzip", "compression-level", num) != ARCHIVE_OK)
+		return -1;
+	return 0;
+}
+
 /* A single compressed stream: its content is one text unit. */
 static int do_raw(struct job *j, struct archive *ar)
 {
@@ -385,7 +501,7 @@ static int do_raw(struct job *j, struct archive *ar)
 		goto out;
 	}
 	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
-	    archive_write_add_filter(aw, archive_filter_code(ar, 0)) != ARCHIVE_OK ||
+	    add_filter(j, aw, archive_filter_code(ar, 0)) ||
 	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this compression");
@@ -449,7 +565,7 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 	int fmt = is_zip ? archive_write_set_format_zip(aw)
 	                 : archive_write_set_format(aw, archive_format(ar));
 	if (fmt != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
-	                          (archive_write_add_filter(aw, fcode) != ARCHIVE_OK ||
+	                          (add_filter(j, aw, fcode) ||
 	                           archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK)) ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this archive format");
@@ -664,7 +780,7 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 	} else if (do_libarchive(&j, magic)) {
 		goto out;
 	}
-	if (out_flush(of) || fsync(of->fd)) {
+	if (out_finish(of) || out_flush(of) || fsync(of->fd)) {
 		fail(&j, NULL, "%s", of->error[0] ? of->error : strerror(errno));
 		goto out;
 	}
@@ -696,6 +812,8 @@ out:
 		unlink(of->tmp);
 	if (inf && inf->fd >= 0)
 		close(inf->fd);
+	if (of)
+		out_release(of);
 	free(inf);
 	free(of);
 	free(peek);

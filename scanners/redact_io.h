@@ -20,7 +20,9 @@
  * stream, and a rewritten archive member (whose size is only known at its
  * end, and must be written before its data) is spooled to a temporary file
  * in $TMPDIR.  SHA-256 of the input and of the output file bytes come with
- * the result.
+ * the result.  A gzip output's header carries no time, so the same input
+ * rewritten the same way gives the same bytes.  Thread-safe: one call per
+ * file, any number of threads, no shared state.
  *
  * Never prints.  Errors: -1 with a one-line reason in err, and the member
  * it concerns (if any) in the result.
@@ -60,7 +62,20 @@ struct redact_io_hooks {
 	int (*text)(void *ctx, const struct redact_io_unit *u, char *err, size_t errlen);
 	/* Polled while copying: non-zero stops the file ("interrupted"). */
 	int (*stop)(void *ctx);
+	/* gzip outputs (single streams and tar.gz): 1 to 9, 0 for
+	 * REDACT_GZIP_LEVEL_DEFAULT.  Up to REDACT_GZIP_FAST_MAX, ISA-L
+	 * writes them (many times faster than zlib, a little larger than
+	 * zlib's level 6); above, zlib. */
+	int gzip_level;
 };
+
+#ifdef HAVE_ISAL
+#define REDACT_GZIP_FAST_MAX 3
+#define REDACT_GZIP_LEVEL_DEFAULT 1
+#else
+#define REDACT_GZIP_FAST_MAX 0
+#define REDACT_GZIP_LEVEL_DEFAULT 6
+#endif
 
 struct redact_io_result {
 	char format[64];             /* "text", "gzip", "tar+zstd", "zip" ... */

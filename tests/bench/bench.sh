@@ -74,6 +74,17 @@ scan pa_zst zst -j 2 "$C.zst"
 scan pa_tar1 tar1 -j 1 "$DIR/shards.tar.gz"
 scan pa_dir1 dir1 -j 1 "$DIR/shards"
 scan pa_dir2 dir2 -j 2 "$DIR/shards"
+# redact (issue #9): the same inputs rewritten; the count is values replaced.
+redact() { # name args...
+	local name=$1; shift
+	rm -rf "$DIR/clean" "$DIR/redact.db"*
+	measure "$name" "$PIIAUDIT" redact -q --db "$DIR/redact.db" "$@"
+	COUNT[$name]=$(sqlite3 "$DIR/redact.db" 'select sum(replaced) from redactions' 2>/dev/null || echo "?")
+}
+redact pa_redact_raw -j 1 -o "$DIR/clean/corpus.jsonl" "$C"
+redact pa_redact_gz -j 2 -o "$DIR/clean/corpus.jsonl.gz" "$C.gz"
+redact pa_redact_dir2 -j 2 --out "$DIR/clean" "$DIR/shards"
+rm -rf "$DIR/clean"
 RULES=$("$PIIAUDIT" rules list | wc -l)
 
 row() { # label name baseline
@@ -105,3 +116,7 @@ row "piiaudit, default packs, .zst, 2 jobs" pa_zst zstd
 row "piiaudit, 64 shards in a .tar.gz, 1 job" pa_tar1 igzip
 row "piiaudit, 64 shard files, 1 job" pa_dir1
 row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
+# redact (issue #9): the ratio is scan's time over redact's.
+row "piiaudit redact, default packs, raw, 1 job" pa_redact_raw pa_raw
+row "piiaudit redact, .gz (ISA-L level 1), 2 jobs" pa_redact_gz pa_gz
+row "piiaudit redact, 64 shard files, 2 jobs" pa_redact_dir2 pa_dir2
