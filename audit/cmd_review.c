@@ -4,8 +4,8 @@
  *
  * sample draws a seeded, stratified sample of a run's findings (db/review.c)
  * and writes it as CSV for a reviewer, each finding with a window of text
- * around it re-read from the source (the value and every other finding in
- * the window masked).  The context is never stored: it is read from the
+ * around it re-read from the source (scanners/source_context.h; the value
+ * and every other finding in the window masked).  The context is never stored: it is read from the
  * file or archive member again, and only when the bytes at the recorded
  * offset still fingerprint (or mask) to what the scan recorded.
  *

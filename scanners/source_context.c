@@ -246,10 +246,10 @@ int scan_context_read(const char *root, const char *path, struct scan_context *p
 		struct scan_context *c = &places[i];
 		if (c->raw_end >= c->offset + c->length && c->seen)
 			c->status = SCAN_CONTEXT_OK;
-		else if (!c->seen)
-			c->status = reason[0] ? SCAN_CONTEXT_UNREAD : SCAN_CONTEXT_NO_MEMBER;
+		else if (reason[0])
+			c->status = SCAN_CONTEXT_UNREAD;
 		else
-			c->status = SCAN_CONTEXT_SHORT;
+			c->status = c->seen ? SCAN_CONTEXT_SHORT : SCAN_CONTEXT_NO_MEMBER;
 	}
 	if (reason[0])
 		rc = -1;
