@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "db/key.h"
 #include "rules/rule.h"
+
+struct db_store;
 
 #define PIIAUDIT_VERSION "0.1.0"
 
@@ -90,5 +93,19 @@ void rule_options_release(struct rule_options *o);
 
 /* Whether the progress line and colour may be drawn on stderr. */
 bool stderr_is_terminal(void);
+
+/* Re-reading a run's sources (prompts, review): loads the key at key_path
+ * (or the default key file) when it is there and is the run's, to check
+ * that a source has not changed.  Otherwise says why (when a key was named
+ * or is not the run's), followed by "; <otherwise>", and returns false. */
+bool load_check_key(struct db_key *key, const char *key_path, const char *run_key_id,
+                    const char *otherwise);
+/* Whether value[0, len) is the finding's value: its keyed fingerprint with
+ * a key, else its masked preview when one is given, else true (no check). */
+bool value_is_finding(const struct db_key *key, const char *category, const char *value,
+                      size_t len, const char *fingerprint, const char *preview);
+/* How the run read CSV in field mode (its --format): as struct
+ * scan_limits.csv, 0 by the file names (auto, or a run that does not say). */
+int run_csv_format(struct db_store *db, int64_t run);
 
 #endif

@@ -3,15 +3,16 @@
  * made from a corpus run's findings.
  *
  * For each finding, the text that precedes it in the corpus is re-read
- * from the source (scanners/reader.h: the file, or the archive member,
- * streamed to the finding's offset; nothing is stored in the database),
- * cut to --prefix-bytes at a UTF-8 character boundary and written as one
- * JSON line with the finding's fingerprint, category, rule and location.
- * In JSON field mode the prefix is the decoded text of the same field
- * before the value (or of the record line, for a line that was not JSON).
- * The prompt never holds the value: it ends where the value begins, and
- * when the value also occurs earlier in the prefix, the prefix starts after
- * that occurrence.
+ * from the source (scanners/source_context.h: the file, or the archive
+ * member, streamed to the finding's offset; nothing is stored in the
+ * database), cut to --prefix-bytes at a UTF-8 character boundary and
+ * written as one JSON line with the finding's fingerprint, category, rule
+ * and location.  In field mode the prefix is the decoded text of the same
+ * field before the value: a JSON string's escapes decoded, a CSV cell's
+ * doubled quotes undoubled, never the cells before it in the row (or the
+ * record's line, for a record that was scanned as text).  The prompt never
+ * holds the value: it ends where the value begins, and when the value also
+ * occurs earlier in the prefix, the prefix starts after that occurrence.
  *
  * A prompt's id is the finding's id (db_finding_id()): piiaudit xref
  * recomputes it from the corpus database to tell an exact extraction.
@@ -33,8 +34,7 @@
 #include "db/store.h"
 #include "db/xref.h"
 #include "rules/rule.h"
-#include "scanners/json_fields.h"
-#include "scanners/reader.h"
+#include "scanners/source_context.h"
 
 #define BATCH_TARGETS 4096
 #define BATCH_BYTES (64u << 20)
@@ -45,126 +45,7 @@ struct target {
 	char id[DB_FINDING_ID_LEN];
 	char *path, *member, *rule, *category, *field, *fingerprint;
 	int64_t record, line, offset, length;
-	/* The bytes wanted: [from, to), the prefix window and the value. */
-	uint64_t from, to;
-	unsigned char *buf;
-	uint64_t got_end;
-	bool seen, complete;
 };
-
-struct source_read {
-	struct target **targets;
-	size_t count, pending;
-	char error[512];
-};
-
-struct handle {
-	struct target **targets;
-	size_t count;
-};
-
-static bool same_member(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static void *pr_begin(void *ctx, const struct scan_unit *unit, void *parent)
-{
-	struct source_read *src = ctx;
-	struct handle *h = NULL;
-	(void)parent;
-	if (unit->container)
-		return NULL;
-	for (size_t i = 0; i < src->count; i++) {
-		struct target *t = src->targets[i];
-		if (t->seen || !same_member(t->member, unit->member))
-			continue;
-		if (!h && !(h = calloc(1, sizeof(*h))))
-			return NULL;
-		struct target **g = realloc(h->targets, (h->count + 1) * sizeof(*g));
-		if (!g)
-			return h;
-		h->targets = g;
-		h->targets[h->count++] = t;
-		t->seen = true;
-	}
-	return h;
-}
-
-static int pr_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *w)
-{
-	struct source_read *src = ctx;
-	struct handle *h = handle;
-	(void)s;
-	if (!h)
-		return 0;
-	uint64_t wa = w->base, wb = w->base + w->len;
-	for (size_t i = 0; i < h->count; i++) {
-		struct target *t = h->targets[i];
-		if (t->complete)
-			continue;
-		uint64_t a = wa > t->from ? wa : t->from, b = wb < t->to ? wb : t->to;
-		if (a < b && a <= t->got_end) {
-			memcpy(t->buf + (a - t->from), w->data + (a - wa), (size_t)(b - a));
-			if (b > t->got_end)
-				t->got_end = b;
-		}
-		if (t->got_end >= t->to) {
-			t->complete = true;
-			src->pending--;
-		}
-	}
-	/* Everything wanted from this source is in: stop reading it. */
-	return src->pending == 0;
-}
-
-static void pr_end(void *ctx, void *handle, enum scan_status status, const char *reason,
-                   uint64_t bytes, const char *format)
-{
-	struct source_read *src = ctx;
-	struct handle *h = handle;
-	(void)bytes;
-	(void)format;
-	if (status == SCAN_ERROR && reason && !src->error[0])
-		snprintf(src->error, sizeof(src->error), "%s", reason);
-	if (!h)
-		return;
-	free(h->targets);
-	free(h);
-}
-
-static unsigned nesting(const char *member)
-{
-	unsigned n = 0;
-	for (; member && *member; member++)
-		n += *member == '!';
-	return member ? n + 1 : 0;
-}
-
-static void read_source(struct source_read *src, const char *path, const char *root)
-{
-	char full[8192];
-	unsigned depth = 0;
-	for (size_t i = 0; i < src->count; i++) {
-		unsigned d = nesting(src->targets[i]->member);
-		if (d > depth)
-			depth = d;
-	}
-	if (root && path[0] != '/')
-		snprintf(full, sizeof(full), "%s/%s", root, path);
-	else
-		snprintf(full, sizeof(full), "%s", path);
-	struct scan_limits limits = { .max_depth = depth };
-	struct scan_reader *r = scan_reader_new(&limits);
-	if (!r) {
-		snprintf(src->error, sizeof(src->error), "out of memory");
-		return;
-	}
-	const struct scan_sink sink = { .ctx = src, .begin = pr_begin, .window = pr_window, .end = pr_end };
-	src->pending = src->count;
-	scan_reader_run(r, full, &sink);
-	scan_reader_free(r);
-}
 
 /* Where n bytes of s equal needle, ASCII case folded; the last one. */
 static const unsigned char *last_occurrence(const unsigned char *s, size_t n,
@@ -193,42 +74,10 @@ struct prompts_state {
 	const struct prompts_options *opt;
 	struct db_key key;
 	bool have_key;
-	unsigned char *decoded;     /* scratch: the decoded window */
-	uint32_t *map;
-	size_t decoded_cap;
+	int csv_format;             /* the run's --format, as scan_limits.csv */
 	long long written, unavailable, changed;
 	long long sources_unreadable;
 };
-
-static int ensure_scratch(struct prompts_state *st, size_t n)
-{
-	if (n + 1 <= st->decoded_cap)
-		return 0;
-	unsigned char *d = realloc(st->decoded, n + 1);
-	if (d)
-		st->decoded = d;
-	uint32_t *m = realloc(st->map, (n + 1) * sizeof(*m));
-	if (m)
-		st->map = m;
-	if (!d || !m)
-		return -1;
-	st->decoded_cap = n + 1;
-	return 0;
-}
-
-/* Whether value[0, len) is what the scan fingerprinted: the source has not
- * changed.  Without the key, the check is not made. */
-static bool value_matches(struct prompts_state *st, const struct target *t, const unsigned char *value,
-                          size_t len)
-{
-	char normal[4096], fp[DB_FINGERPRINT_HEX];
-	if (!st->have_key)
-		return true;
-	size_t n = rule_normalize(t->category, (const char *)value, len, normal, sizeof(normal));
-	db_key_fingerprint(&st->key, t->category, normal, n, fp);
-	explicit_bzero(normal, sizeof(normal));
-	return !strcmp(fp, t->fingerprint);
-}
 
 static void write_prompt(const struct target *t, const unsigned char *p, size_t n)
 {
@@ -258,70 +107,25 @@ static void write_prompt(const struct target *t, const unsigned char *p, size_t 
 }
 
 /*
- * The prompt of one target whose bytes are in.  Returns 0 written, 1 when
- * the source changed (the value is not what was scanned), -1 out of memory.
+ * The prompt of one target whose bytes are in: the decoded text before the
+ * value in its field (JSON string or CSV cell), in its line (a record read
+ * as text) or in the source.  Returns 0 written, 1 when the source changed
+ * (the value is not what was scanned), -1 out of memory.
  */
-static int make_prompt(struct prompts_state *st, struct target *t)
+static int make_prompt(struct prompts_state *st, const struct target *t, struct scan_context *c)
 {
-	size_t k = (size_t)((uint64_t)t->offset - t->from);   /* prefix bytes in buf */
-	size_t vlen = (size_t)t->length;
-	const unsigned char *raw = t->buf, *value = t->buf + k;
-	const unsigned char *p;
-	size_t n;
-	if (t->field) {
-		/* The field's content starts after its opening quote: the first
-		 * '"' back from the value not escaped by an odd run of '\'. */
-		size_t start = 0;
-		for (size_t i = k; i-- > 0;) {
-			if (raw[i] == '\n') {
-				start = i + 1;
-				break;
-			}
-			if (raw[i] != '"')
-				continue;
-			size_t bs = 0;
-			while (bs < i && raw[i - 1 - bs] == '\\')
-				bs++;
-			if (bs % 2 == 0) {
-				start = i + 1;
-				break;
-			}
-		}
-		/* Without the quote the window began inside the field; it holds
-		 * at least prefix + 8 decoded bytes, so an escape cut at its start
-		 * spoils none of the bytes kept. */
-		if (ensure_scratch(st, (k - start) + vlen))
-			return -1;
-		n = json_decode_string(raw + start, k - start, st->decoded, st->map);
-		size_t vn = json_decode_string(value, vlen, st->decoded + n, st->map + n);
-		if (!value_matches(st, t, st->decoded + n, vn))
-			return 1;
-		p = st->decoded;
-		const unsigned char *dup = last_occurrence(p, n, st->decoded + n, vn);
-		/* The decoded value is not needed past this point. */
-		explicit_bzero(st->decoded + n, vn);
-		if (dup) {
-			n -= (size_t)(dup + vn - p);
-			p = dup + vn;
-		}
-	} else {
-		if (!value_matches(st, t, value, vlen))
-			return 1;
-		p = raw;
-		n = k;
-		/* A record scanned as text (not JSON): its line only. */
-		if (t->record)
-			for (size_t i = n; i-- > 0;)
-				if (p[i] == '\n') {
-					n -= i + 1;
-					p += i + 1;
-					break;
-				}
-		const unsigned char *dup = last_occurrence(p, n, value, vlen);
-		if (dup) {
-			n -= (size_t)(dup + vlen - p);
-			p = dup + vlen;
-		}
+	if (scan_context_decode(c, t->record > 0))
+		return -1;
+	const unsigned char *p = c->text, *value = c->text + c->value_at;
+	size_t n = c->value_at, vn = c->text_len - c->value_at;
+	if (!value_is_finding(st->have_key ? &st->key : NULL, t->category, (const char *)value, vn,
+	                      t->fingerprint, NULL))
+		return 1;
+	/* When the value also occurs earlier, the prompt starts after it. */
+	const unsigned char *dup = last_occurrence(p, n, value, vn);
+	if (dup) {
+		n -= (size_t)(dup + vn - p);
+		p = dup + vn;
 	}
 	/* Up to --prefix-bytes, starting on a character's first byte. */
 	if (n > (size_t)st->opt->prefix) {
@@ -337,11 +141,10 @@ static int make_prompt(struct prompts_state *st, struct target *t)
 	return 0;
 }
 
-static void target_release(struct target *t)
+static void target_release(struct target *t, struct scan_context *c)
 {
-	if (t->buf)
-		explicit_bzero(t->buf, (size_t)(t->to - t->from));
-	free(t->buf);
+	scan_context_release(c);
+	memset(c, 0, sizeof(*c));
 	free(t->path);
 	free(t->member);
 	free(t->rule);
@@ -358,31 +161,22 @@ static char *dup_or_null(const char *s)
 
 /* Reads the batch's source (all targets share the path) and writes the
  * prompts.  -1 on out of memory. */
-static int run_batch(struct prompts_state *st, struct target *targets, size_t count)
+static int run_batch(struct prompts_state *st, struct target *targets, struct scan_context *places,
+                     size_t count)
 {
-	struct source_read src = { 0 };
-	struct target **order = calloc(count, sizeof(*order));
+	char reason[512];
 	const char *path = targets[0].path;
 	int rc = 0;
-	if (!order)
+	if (scan_context_read(st->opt->root, path, places, count, reason, sizeof(reason)) == -2)
 		return -1;
-	for (size_t i = 0; i < count; i++)
-		order[i] = &targets[i];
-	src.targets = order;
-	src.count = count;
-	if (!strcmp(path, "-"))
-		snprintf(src.error, sizeof(src.error), "standard input cannot be read again");
-	else
-		read_source(&src, path, st->opt->root);
 	const char *first_problem = NULL, *problem_member = NULL;
 	for (size_t i = 0; i < count && rc == 0; i++) {
-		struct target *t = &targets[i];
-		if (t->complete && t->got_end >= t->to) {
-			int r = make_prompt(st, t);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
+		const struct target *t = &targets[i];
+		const struct scan_context *c = &places[i];
+		if (c->status == SCAN_CONTEXT_OK) {
+			int r = make_prompt(st, t, &places[i]);
+			if (r < 0)
+				return -1;
 			if (r == 0) {
 				if (st->opt->limit && st->written >= st->opt->limit)
 					rc = 1;
@@ -394,10 +188,10 @@ static int run_batch(struct prompts_state *st, struct target *targets, size_t co
 				problem_member = t->member;
 			}
 		} else if (!first_problem) {
-			first_problem = src.error[0] ? src.error
-			                : !t->seen ? "member not found (the source changed or moved)"
-			                           : "shorter than at the scan (the source changed)";
-			problem_member = src.error[0] ? NULL : t->member;
+			first_problem = reason[0] ? reason
+			                : c->status == SCAN_CONTEXT_NO_MEMBER ? "member not found (the source changed or moved)"
+			                : "shorter than at the scan (the source changed)";
+			problem_member = reason[0] ? NULL : t->member;
 		}
 		st->unavailable++;
 	}
@@ -405,7 +199,6 @@ static int run_batch(struct prompts_state *st, struct target *targets, size_t co
 		diag_source(path, problem_member, first_problem);
 		st->sources_unreadable++;
 	}
-	free(order);
 	return rc;
 }
 
@@ -426,7 +219,8 @@ static void prompts_usage(FILE *out)
 	        "  --run ID                the run (default: the newest scan)\n"
 	        "  --prefix-bytes N        bytes of text before the value, at most (default\n"
 	        "                          200; 1 to 65536); cut at a character boundary and,\n"
-	        "                          in JSON field mode, within the value's field\n"
+	        "                          in field mode, within the value's JSON string or\n"
+	        "                          CSV cell\n"
 	        "  --category C[,C...]     only findings of these categories; repeatable\n"
 	        "  --rule R[,R...]         only findings of these rules; repeatable\n"
 	        "  --limit N               at most N prompts\n"
@@ -478,28 +272,6 @@ static int append_list(char **list, const char *more)
 	return 0;
 }
 
-/* Loads the key to check sources with, when it is there and the run's. */
-static bool load_check_key(struct db_key *key, const char *key_path, const char *run_key_id)
-{
-	char path[4096], err[1024];
-	if (key_path)
-		snprintf(path, sizeof(path), "%s", key_path);
-	else if (db_key_default_path(path, sizeof(path)))
-		return false;
-	if (db_key_load(key, path, 0, err, sizeof(err))) {
-		if (key_path)
-			diag("%s; sources are not checked for changes", err);
-		return false;
-	}
-	if (strcmp(key->id, run_key_id)) {
-		diag("%s: key %s is not the run's key %s; sources are not checked for changes", path,
-		     key->id, run_key_id);
-		db_key_wipe(key);
-		return false;
-	}
-	return true;
-}
-
 int cmd_prompts(int argc, char **argv)
 {
 	struct prompts_options o = { .db_path = "piiaudit.db", .prefix = 200 };
@@ -507,6 +279,7 @@ int cmd_prompts(int argc, char **argv)
 	struct db_store *db = NULL;
 	struct db_prompt_cursor *cur = NULL;
 	struct target *batch = NULL;
+	struct scan_context *places = NULL;
 	size_t count = 0, bytes = 0;
 	char err[1024], key_id[64] = "";
 	int64_t run = 0;
@@ -582,8 +355,11 @@ int cmd_prompts(int argc, char **argv)
 		diag("%s: %s", o.db_path, err);
 		goto out;
 	}
-	st.have_key = load_check_key(&st.key, o.key_path, key_id);
-	if (!(batch = calloc(BATCH_TARGETS, sizeof(*batch)))) {
+	st.have_key = load_check_key(&st.key, o.key_path, key_id, "sources are not checked for changes");
+	st.csv_format = run_csv_format(db, run);
+	batch = calloc(BATCH_TARGETS, sizeof(*batch));
+	places = calloc(BATCH_TARGETS, sizeof(*places));
+	if (!batch || !places) {
 		diag("out of memory");
 		goto out;
 	}
@@ -599,9 +375,9 @@ int cmd_prompts(int argc, char **argv)
 		/* A batch ends with its source, or when it is full. */
 		if (count && (!more || strcmp(it.path, batch[0].path) || count == BATCH_TARGETS ||
 		              bytes > BATCH_BYTES)) {
-			rc = run_batch(&st, batch, count);
+			rc = run_batch(&st, batch, places, count);
 			for (size_t i = 0; i < count; i++)
-				target_release(&batch[i]);
+				target_release(&batch[i], &places[i]);
 			count = bytes = 0;
 			if (rc)
 				break;
@@ -609,7 +385,7 @@ int cmd_prompts(int argc, char **argv)
 		if (!more)
 			break;
 		struct target *t = &batch[count];
-		uint64_t want = it.field ? window : (uint64_t)o.prefix;
+		struct scan_context *place = &places[count];
 		memcpy(t->id, it.id, sizeof(t->id));
 		t->path = strdup(it.path);
 		t->member = dup_or_null(it.member);
@@ -621,13 +397,18 @@ int cmd_prompts(int argc, char **argv)
 		t->line = it.line;
 		t->offset = it.offset;
 		t->length = it.length;
-		t->from = (uint64_t)it.offset > want ? (uint64_t)it.offset - want : 0;
-		t->to = (uint64_t)it.offset + (uint64_t)it.length;
-		t->got_end = t->from;
+		/* The window: for a field, enough raw bytes for --prefix-bytes of
+		 * decoded text (an escape is up to 6 bytes for one). */
+		place->member = t->member;
+		place->offset = (uint64_t)it.offset;
+		place->length = (uint64_t)it.length;
+		place->before = it.field ? window : (uint64_t)o.prefix;
+		place->csv_sep = it.field ? (unsigned char)scan_context_csv_sep(st.csv_format, it.path, it.member) : 0;
+		place->kind = !it.field ? SCAN_CONTEXT_TEXT : place->csv_sep ? SCAN_CONTEXT_CSV : SCAN_CONTEXT_JSON;
 		count++;
-		bytes += (size_t)(t->to - t->from);
+		bytes += (size_t)(place->before + place->length);
 		if (!t->path || (it.member && !t->member) || !t->rule || !t->category ||
-		    (it.field && !t->field) || !t->fingerprint || !(t->buf = malloc((size_t)(t->to - t->from)))) {
+		    (it.field && !t->field) || !t->fingerprint) {
 			diag("out of memory");
 			goto out;
 		}
@@ -648,19 +429,15 @@ int cmd_prompts(int argc, char **argv)
 		     " (see --root)", st.unavailable, st.sources_unreadable);
 	status = st.unavailable ? EXIT_UNREADABLE : EXIT_FINISHED;
 out:
-	if (batch) {
+	if (batch && places)
 		for (size_t i = 0; i < count; i++)
-			target_release(&batch[i]);
-		free(batch);
-	}
+			target_release(&batch[i], &places[i]);
+	free(batch);
+	free(places);
 	db_prompt_cursor_free(cur);
 	db_close(db);
 	if (st.have_key)
 		db_key_wipe(&st.key);
-	if (st.decoded)
-		explicit_bzero(st.decoded, st.decoded_cap);
-	free(st.decoded);
-	free(st.map);
 	free(o.categories);
 	free(o.rules);
 	return status;

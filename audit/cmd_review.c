@@ -4,8 +4,8 @@
  *
  * sample draws a seeded, stratified sample of a run's findings (db/review.c)
  * and writes it as CSV for a reviewer, each finding with a window of text
- * around it re-read from the source (the value and every other finding in
- * the window masked).  The context is never stored: it is read from the
+ * around it re-read from the source (scanners/source_context.h; the value
+ * and every other finding in the window masked).  The context is never stored: it is read from the
  * file or archive member again, and only when the bytes at the recorded
  * offset still fingerprint (or mask) to what the scan recorded.
  *
@@ -32,7 +32,7 @@
 #include "db/key.h"
 #include "db/review.h"
 #include "db/store.h"
-#include "scanners/reader.h"
+#include "scanners/source_context.h"
 
 #define CONTEXT_DEFAULT 80          /* bytes of context on each side */
 #define CONTEXT_MAX 4096
@@ -203,277 +203,44 @@ static int64_t pick_run(struct db_store *db, const char *db_path, long long run,
 
 struct ctx_target {
 	struct db_sample_item *item;
-	uint64_t from, to;          /* the wanted bytes of the member */
-	unsigned char *buf;         /* to - from bytes */
-	uint64_t got_end;           /* [from, got_end) are in buf */
-	uint64_t member_end;        /* the member's size once read through */
-	bool seen, ended, complete;
+	struct scan_context *place; /* the window re-read (source_context.h) */
 	const char *problem;        /* why there is no context, or NULL */
 	bool verified;              /* the value's bytes are what the scan saw */
-	const char *value;          /* then the value: in buf, or decoded */
+	const char *value;          /* then the value, decoded in place->text */
 	size_t value_len;
-	char *decoded;              /* a JSON string's value, decoded; owned */
 };
 
+/* One source read for the targets in it. */
 struct ctx_source {
-	const char *path;           /* as recorded */
-	struct ctx_target **targets;
-	size_t count, pending;
-	unsigned depth;             /* units begun and not ended */
 	char error[512];            /* the source itself could not be read */
 };
 
-struct ctx_handle {
-	struct ctx_source *src;
-	struct ctx_target **targets;
-	size_t count;
-};
-
-static bool same_member(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static void *ctx_begin(void *ctx, const struct scan_unit *unit, void *parent)
-{
-	struct ctx_source *src = ctx;
-	struct ctx_handle *h = NULL;
-	(void)parent;
-	src->depth++;
-	if (unit->container)
-		return NULL;
-	for (size_t i = 0; i < src->count; i++) {
-		struct ctx_target *t = src->targets[i];
-		if (t->seen || !same_member(t->item->member, unit->member))
-			continue;
-		if (!h && !(h = calloc(1, sizeof(*h))))
-			return NULL;
-		struct ctx_target **g = realloc(h->targets, (h->count + 1) * sizeof(*g));
-		if (!g)
-			return h;
-		h->targets = g;
-		h->targets[h->count++] = t;
-		h->src = src;
-		t->seen = true;
-	}
-	return h;
-}
-
-static int ctx_window(void *ctx, void *handle, struct scan_stream *s, const struct scan_window *w)
-{
-	struct ctx_handle *h = handle;
-	struct ctx_source *src = ctx;
-	(void)s;
-	if (!h)
-		return 0;
-	uint64_t wa = w->base, wb = w->base + w->len;
-	for (size_t i = 0; i < h->count; i++) {
-		struct ctx_target *t = h->targets[i];
-		if (t->complete)
-			continue;
-		uint64_t a = wa > t->from ? wa : t->from, b = wb < t->to ? wb : t->to;
-		if (a < b) {
-			memcpy(t->buf + (a - t->from), w->data + (a - wa), (size_t)(b - a));
-			if (b > t->got_end)
-				t->got_end = b;
-		}
-		if (t->got_end >= t->to) {
-			t->complete = true;
-			src->pending--;
-		}
-	}
-	/* Everything this source is wanted for is in: stop reading it. */
-	return src->pending == 0;
-}
-
-static void ctx_end(void *ctx, void *handle, enum scan_status status, const char *reason,
-                    uint64_t bytes, const char *format)
-{
-	struct ctx_source *src = ctx;
-	struct ctx_handle *h = handle;
-	(void)format;
-	/* Units nest: depth 1 is the file itself.  A member's own error (an
-	 * archive too deep to open here, say) is not the source's. */
-	if (src->depth-- == 1 && status == SCAN_ERROR && reason && !src->error[0])
-		snprintf(src->error, sizeof(src->error), "%s", reason);
-	if (!h)
-		return;
-	for (size_t i = 0; i < h->count; i++) {
-		struct ctx_target *t = h->targets[i];
-		t->ended = true;
-		if (status == SCAN_OK && !t->complete) {
-			t->member_end = bytes;
-			t->complete = true;
-			src->pending--;
-		}
-	}
-	free(h->targets);
-	free(h);
-}
-
-static unsigned nesting(const char *member)
-{
-	unsigned n = 0;
-	for (; member && *member; member++)
-		n += *member == '!';
-	return member ? n + 1 : 0;
-}
-
-/* Reads one source once for all the targets in it. */
-static void read_source(struct ctx_source *src, const char *root)
-{
-	char path[8192];
-	unsigned depth = 0;
-	for (size_t i = 0; i < src->count; i++) {
-		unsigned d = nesting(src->targets[i]->item->member);
-		if (d > depth)
-			depth = d;
-	}
-	if (root && src->path[0] != '/')
-		snprintf(path, sizeof(path), "%s/%s", root, src->path);
-	else
-		snprintf(path, sizeof(path), "%s", src->path);
-	struct scan_limits limits = { .max_depth = depth };
-	struct scan_reader *r = scan_reader_new(&limits);
-	if (!r) {
-		snprintf(src->error, sizeof(src->error), "out of memory");
-		return;
-	}
-	const struct scan_sink sink = { .ctx = src, .begin = ctx_begin, .window = ctx_window, .end = ctx_end };
-	src->pending = src->count;
-	scan_reader_run(r, path, &sink);
-	scan_reader_free(r);
-}
-
-/* Appends code point cp as UTF-8. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-static int hex4(const char *s, size_t left, uint32_t *out)
-{
-	uint32_t v = 0;
-	if (left < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			return -1;
-		v = v << 4 | (uint32_t)d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* The JSON string escapes of s[0, len) decoded into out, which needs len
- * bytes (decoding never lengthens).  Returns the length, or -1 when an
- * escape is malformed. */
-static long json_unescape(const char *s, size_t len, char *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '\\') {
-			out[n++] = s[i];
-			continue;
-		}
-		if (++i >= len)
-			return -1;
-		const char *simple = strchr("\"\\/bfnrt", s[i]);
-		if (simple && s[i]) {
-			static const char to[] = "\"\\/\b\f\n\r\t";
-			out[n++] = to[simple - "\"\\/bfnrt"];
-			continue;
-		}
-		uint32_t cp, lo;
-		if (s[i] != 'u' || hex4(s + i + 1, len - i - 1, &cp))
-			return -1;
-		i += 4;
-		if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < len && s[i + 1] == '\\' && s[i + 2] == 'u' &&
-		    !hex4(s + i + 3, len - i - 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			i += 6;
-		}
-		n += put_utf8(out + n, cp);
-	}
-	return (long)n;
-}
-
-static bool bytes_match(const struct db_sample_item *it, const char *value, size_t len,
-                        const struct db_key *key)
-{
-	if (key) {
-		char normal[4096], fp[DB_FINGERPRINT_HEX];
-		size_t n = rule_normalize(it->category, value, len, normal, sizeof(normal));
-		db_key_fingerprint(key, it->category, normal, n, fp);
-		explicit_bzero(normal, sizeof(normal));
-		return !strcmp(fp, it->fingerprint);
-	}
-	char masked[DB_PREVIEW_MAX];
-	rule_mask(it->category, value, len, masked, sizeof(masked));
-	return !strcmp(masked, it->preview);
-}
-
 /* Whether the bytes at the finding are the value the scan recorded: its
- * fingerprint with the key, or without one its masked preview.  In JSON
- * mode the scan matched the decoded string, while the offsets point at the
- * raw bytes: those are decoded first when they do not match as they are.
- * Sets the target's value (what --reveal shows). */
-static bool value_matches(struct ctx_target *t, const struct db_key *key)
-{
-	const struct db_sample_item *it = t->item;
-	const char *raw = (const char *)t->buf + ((uint64_t)it->offset - t->from);
-	size_t len = (size_t)it->length;
-	if (bytes_match(it, raw, len, key)) {
-		t->value = raw;
-		t->value_len = len;
-		return true;
-	}
-	if (it->record <= 0 || !memchr(raw, '\\', len) || !(t->decoded = malloc(len ? len : 1)))
-		return false;
-	long n = json_unescape(raw, len, t->decoded);
-	if (n < 0 || !bytes_match(it, t->decoded, (size_t)n, key))
-		return false;
-	t->value = t->decoded;
-	t->value_len = (size_t)n;
-	return true;
-}
-
+ * fingerprint with the key, or without one its masked preview.  In field
+ * mode the scan matched the decoded text (JSON escapes, a CSV cell's
+ * doubled quotes) while the offsets point at the raw bytes: the value is
+ * decoded as its field is written.  Sets the target's value (what --reveal
+ * shows). */
 static void check_target(struct ctx_target *t, const struct ctx_source *src, const struct db_key *key)
 {
 	const struct db_sample_item *it = t->item;
-	uint64_t end = (uint64_t)it->offset + (uint64_t)it->length;
-	if (!strcmp(src->path, "-"))
+	struct scan_context *c = t->place;
+	if (!strcmp(it->path, "-")) {
 		t->problem = "read from standard input";
-	else if (!t->seen)
+	} else if (c->status == SCAN_CONTEXT_UNREAD || c->status == SCAN_CONTEXT_NO_MEMBER) {
 		t->problem = src->error[0] ? src->error : "member not found";
-	else if (t->got_end < end)
+	} else if (c->status == SCAN_CONTEXT_SHORT) {
 		t->problem = "shorter than when it was scanned";
-	else if (!value_matches(t, key))
-		t->problem = "changed since it was scanned";
-	else
-		t->verified = true;
+	} else if (scan_context_decode(c, false)) {
+		t->problem = "out of memory";
+	} else {
+		t->value = (const char *)c->text + c->value_at;
+		t->value_len = c->text_len - c->value_at;
+		t->verified = value_is_finding(key, it->category, t->value, t->value_len, it->fingerprint,
+		                               it->preview);
+		if (!t->verified)
+			t->problem = "changed since it was scanned";
+	}
 }
 
 /* Length of the valid UTF-8 sequence at s[0, n), 0 when invalid. */
@@ -508,9 +275,10 @@ static void render_context(struct buf *out, const struct ctx_target *t, const st
                            size_t nspans)
 {
 	const struct db_sample_item *it = t->item;
-	uint64_t from = t->from, end = t->got_end;
+	const struct scan_context *place = t->place;
+	uint64_t from = place->raw_from, end = place->raw_end;
 	size_t n = (size_t)(end - from);
-	const unsigned char *p = t->buf;
+	const unsigned char *p = place->raw;
 	int *owner = malloc((n ? n : 1) * sizeof(*owner));
 	if (!owner) {
 		out->failed = true;
@@ -581,7 +349,7 @@ static void render_context(struct buf *out, const struct ctx_target *t, const st
 			}
 		}
 	}
-	if (t->member_end == 0 || end < t->member_end)
+	if (place->member_end == 0 || end < place->member_end)
 		buf_str(out, "\xe2\x80\xa6");
 	free(owner);
 }
@@ -621,34 +389,13 @@ static int cmp_target_path(const void *a, const void *b)
 	return strcmp(x->item->path, y->item->path);
 }
 
-/* Loads the key to verify sources with, when it is there and the run's. */
-static bool load_check_key(struct db_key *key, const char *key_path, const char *run_key_id)
-{
-	char path[4096], err[1024];
-	if (key_path)
-		snprintf(path, sizeof(path), "%s", key_path);
-	else if (db_key_default_path(path, sizeof(path)))
-		return false;
-	if (db_key_load(key, path, 0, err, sizeof(err))) {
-		if (key_path)
-			diag("%s; sources are checked against the masked previews only", err);
-		return false;
-	}
-	if (strcmp(key->id, run_key_id)) {
-		diag("%s: key %s is not the run's key %s; sources are checked against the masked"
-		     " previews only", path, key->id, run_key_id);
-		db_key_wipe(key);
-		return false;
-	}
-	return true;
-}
-
 static int review_sample(const struct sample_options *o)
 {
 	struct db_store *db = open_db(o->db_path);
 	struct db_sample sample = { 0 };
 	struct ctx_target *targets = NULL, **order = NULL;
 	struct ctx_source *sources = NULL;
+	struct scan_context *places = NULL;
 	size_t nsources = 0, unavailable = 0, revealed = 0;
 	struct db_key key;
 	bool have_key = false, store_values = false;
@@ -665,36 +412,42 @@ static int review_sample(const struct sample_options *o)
 		diag("%s: %s", o->db_path, err);
 		goto out;
 	}
-	have_key = load_check_key(&key, o->key_path, run_key);
+	have_key = load_check_key(&key, o->key_path, run_key,
+	                          "sources are checked against the masked previews only");
+	int csv_format = run_csv_format(db, run);
 
 	/* Group the findings by source path: each source is read once. */
 	targets = calloc(sample.count ? sample.count : 1, sizeof(*targets));
 	order = calloc(sample.count ? sample.count : 1, sizeof(*order));
 	sources = calloc(sample.count ? sample.count : 1, sizeof(*sources));
-	if (!targets || !order || !sources)
+	places = calloc(sample.count ? sample.count : 1, sizeof(*places));
+	if (!targets || !order || !sources || !places)
 		goto oom;
 	for (size_t i = 0; i < sample.count; i++) {
-		struct ctx_target *t = &targets[i];
-		struct db_sample_item *it = &sample.items[i];
-		t->item = it;
-		t->from = (uint64_t)it->offset > (uint64_t)o->context ? (uint64_t)it->offset - (uint64_t)o->context : 0;
-		t->to = (uint64_t)it->offset + (uint64_t)it->length + (uint64_t)o->context;
-		if (!(t->buf = malloc((size_t)(t->to - t->from))))
-			goto oom;
-		t->got_end = t->from;
-		order[i] = t;
+		targets[i].item = &sample.items[i];
+		order[i] = &targets[i];
 	}
 	qsort(order, sample.count, sizeof(*order), cmp_target_path);
+	/* The windows in path order: a source's places are side by side. */
+	for (size_t i = 0; i < sample.count; i++) {
+		const struct db_sample_item *it = order[i]->item;
+		struct scan_context *c = &places[i];
+		order[i]->place = c;
+		c->member = it->member;
+		c->offset = (uint64_t)it->offset;
+		c->length = (uint64_t)it->length;
+		c->before = c->after = (uint64_t)o->context;
+		c->csv_sep = it->field ? (unsigned char)scan_context_csv_sep(csv_format, it->path, it->member) : 0;
+		c->kind = !it->field ? SCAN_CONTEXT_TEXT : c->csv_sep ? SCAN_CONTEXT_CSV : SCAN_CONTEXT_JSON;
+	}
 	for (size_t i = 0; i < sample.count;) {
 		size_t j = i;
 		while (j < sample.count && !strcmp(order[j]->item->path, order[i]->item->path))
 			j++;
 		struct ctx_source *src = &sources[nsources++];
-		src->path = order[i]->item->path;
-		src->targets = order + i;
-		src->count = j - i;
-		if (strcmp(src->path, "-"))
-			read_source(src, o->root);
+		if (scan_context_read(o->root, order[i]->item->path, places + i, j - i, src->error,
+		                      sizeof(src->error)) == -2)
+			goto oom;
 		for (size_t k = i; k < j; k++)
 			check_target(order[k], src, have_key ? &key : NULL);
 		i = j;
@@ -733,7 +486,7 @@ static int review_sample(const struct sample_options *o)
 		if (t->verified) {
 			struct db_span *spans = NULL;
 			size_t nspans = 0;
-			if (db_review_spans(db, it->run_id, it->source_id, t->from, t->got_end, &spans,
+			if (db_review_spans(db, it->run_id, it->source_id, t->place->raw_from, t->place->raw_end, &spans,
 			                    &nspans, err, sizeof(err))) {
 				diag("%s: %s", o->db_path, err);
 				goto out;
@@ -798,15 +551,10 @@ out:
 		diag("%s: %s", o->out_path, strerror(errno));
 		status = EXIT_UNREADABLE;
 	}
-	if (targets)
-		for (size_t i = 0; i < sample.count; i++) {
-			if (targets[i].buf)
-				explicit_bzero(targets[i].buf, (size_t)(targets[i].to - targets[i].from));
-			free(targets[i].buf);
-			if (targets[i].decoded)
-				explicit_bzero(targets[i].decoded, (size_t)targets[i].item->length);
-			free(targets[i].decoded);
-		}
+	if (places)
+		for (size_t i = 0; i < sample.count; i++)
+			scan_context_release(&places[i]);
+	free(places);
 	free(targets);
 	free(order);
 	free(sources);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit/cli.h"
+#include "db/store.h"
 #include "rules/rule_internal.h"
 
 static pthread_mutex_t diag_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -259,4 +260,53 @@ void rule_options_release(struct rule_options *o)
 	rule_strings_release(&o->packs);
 	rule_strings_release(&o->disable);
 	rule_strings_release(&o->only);
+}
+
+bool load_check_key(struct db_key *key, const char *key_path, const char *run_key_id,
+                    const char *otherwise)
+{
+	char path[4096], err[1024];
+	if (key_path)
+		snprintf(path, sizeof(path), "%s", key_path);
+	else if (db_key_default_path(path, sizeof(path)))
+		return false;
+	if (db_key_load(key, path, 0, err, sizeof(err))) {
+		if (key_path)
+			diag("%s; %s", err, otherwise);
+		return false;
+	}
+	if (strcmp(key->id, run_key_id)) {
+		diag("%s: key %s is not the run's key %s; %s", path, key->id, run_key_id, otherwise);
+		db_key_wipe(key);
+		return false;
+	}
+	return true;
+}
+
+bool value_is_finding(const struct db_key *key, const char *category, const char *value,
+                      size_t len, const char *fingerprint, const char *preview)
+{
+	if (key) {
+		char normal[4096], fp[DB_FINGERPRINT_HEX];
+		size_t n = rule_normalize(category, value, len, normal, sizeof(normal));
+		db_key_fingerprint(key, category, normal, n, fp);
+		explicit_bzero(normal, sizeof(normal));
+		return !strcmp(fp, fingerprint);
+	}
+	if (preview) {
+		char masked[DB_PREVIEW_MAX];
+		rule_mask(category, value, len, masked, sizeof(masked));
+		return !strcmp(masked, preview);
+	}
+	return true;
+}
+
+int run_csv_format(struct db_store *db, int64_t run)
+{
+	char format[16];
+	/* getopt_long takes "--for": "--fo" is also --follow. */
+	if (db_run_option(db, run, "format", 3, format, sizeof(format)) != 1)
+		return 0;
+	return !strcmp(format, "csv") ? ',' : !strcmp(format, "tsv") ? '\t'
+	       : !strcmp(format, "json") ? -1 : 0;
 }

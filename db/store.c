@@ -620,6 +620,56 @@ int db_source_completed(struct db_store *s, int64_t run_id, const char *path)
 	return found;
 }
 
+int db_run_option(struct db_store *s, int64_t run_id, const char *name, size_t min_prefix,
+                  char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	size_t name_len = strlen(name);
+	int found = 0, rc;
+	bool value_next = false;
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db, "SELECT j.value FROM runs, json_each(runs.argv) AS j"
+	                       " WHERE runs.id = ? AND json_valid(runs.argv) ORDER BY j.key", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		fail(s, "cannot read the run's command line");
+		pthread_mutex_unlock(&s->lock);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *arg = (const char *)sqlite3_column_text(st, 0);
+		if (!arg)
+			continue;
+		if (value_next) {
+			snprintf(out, cap, "%s", arg);
+			found = 1;
+			value_next = false;
+			continue;
+		}
+		if (!strcmp(arg, "--"))
+			break;
+		if (strncmp(arg, "--", 2))
+			continue;
+		const char *eq = strchr(arg + 2, '=');
+		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		if (len < min_prefix || len > name_len || strncmp(arg + 2, name, len))
+			continue;
+		if (eq) {
+			snprintf(out, cap, "%s", eq + 1);
+			found = 1;
+		} else {
+			value_next = true;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fail(s, "cannot read the run's command line");
+		found = -1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
 int64_t db_latest_run(struct db_store *s)
 {
 	sqlite3_stmt *st;

@@ -127,4 +127,12 @@ int db_source_completed(struct db_store *s, int64_t run_id, const char *path);
 /* The newest run's id, or 0 when there is none; -1 on error. */
 int64_t db_latest_run(struct db_store *s);
 
+/* The value the run's command line (runs.argv) gave the long option
+ * --NAME: "--NAME VALUE", "--NAME=VALUE" or a prefix getopt_long takes for
+ * it (at least min_prefix characters of NAME), the last one given.  Sets
+ * out (cap bytes) and returns 1, 0 when the command line does not give it,
+ * -1 on a database error (db_error()). */
+int db_run_option(struct db_store *s, int64_t run_id, const char *name, size_t min_prefix,
+                  char *out, size_t cap);
+
 #endif
