@@ -46,11 +46,13 @@ BYTES=$(stat -c %s "$C")
 awk 'BEGIN { print "rules:" } { gsub(/'"'"'/, "'"''"'"); printf "  - id: other.ten_%02d\n    category: other\n    pattern: '"'"'%s'"'"'\n", NR, $0 }' \
 	"$TOP/tests/bench/ten.rg" >"$DIR/ten.yaml"
 
-declare -A SECS RSS COUNT
+declare -A SECS RSS COUNT CPU
 measure() { # name command...
 	local name=$1; shift
-	/usr/bin/time -f "%e %M" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" || true
-	read -r SECS[$name] RSS[$name] <"$DIR/time"
+	local user sys
+	/usr/bin/time -f "%e %M %U %S" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" || true
+	read -r SECS[$name] RSS[$name] user sys <"$DIR/time"
+	CPU[$name]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf("%.2f", u + s) }')
 }
 scan() { # name db args...
 	local name=$1 db="$DIR/$2.db"; shift 2
@@ -69,6 +71,7 @@ scan pa_raw_ten raw-ten -j 1 --no-builtin-rules --rules "$DIR/ten.yaml" "$C"
 scan pa_raw raw -j 1 "$C"
 scan pa_raw_many raw-many -j 1 --rules "$DIR/many.yaml" "$C"
 scan pa_raw_pcre2 raw-pcre2 -j 1 --engine pcre2 "$C"
+scan pa_gz1 gz1 -j 1 "$C.gz"
 scan pa_gz gz -j 2 "$C.gz"
 scan pa_zst zst -j 2 "$C.zst"
 scan pa_tar1 tar1 -j 1 "$DIR/shards.tar.gz"
@@ -92,14 +95,14 @@ row() { # label name baseline
 	local mbs ratio=""
 	mbs=$(awk -v b="$BYTES" -v s="$s" 'BEGIN { printf("%.0f", (s > 0) ? b / s / 1e6 : 0) }')
 	[ -n "$base" ] && ratio=$(awk -v a="${SECS[$base]}" -v s="$s" -v n="$base" 'BEGIN { printf("%.2f x %s", (s > 0) ? a / s : 0, n) }')
-	printf "| %-44s | %8s | %6s | %-16s | %7s MiB | %9s |\n" "$1" "$s" "$mbs" "$ratio" "$((${RSS[$2]} / 1024))" "${COUNT[$2]:-}"
+	printf "| %-44s | %8s | %7s | %6s | %-16s | %7s MiB | %9s |\n" "$1" "$s" "${CPU[$2]}" "$mbs" "$ratio" "$((${RSS[$2]} / 1024))" "${COUNT[$2]:-}"
 }
 echo
 echo "corpus: $((BYTES / 1000000)) MB of JSON lines ($(stat -c %s "$C.gz" | awk '{printf "%.0f", $1/1e6}') MB gz, $(stat -c %s "$C.zst" | awk '{printf "%.0f", $1/1e6}') MB zst); $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo "default packs: $RULES rules; engine $("$PIIAUDIT" scan --help >/dev/null; ldd "$PIIAUDIT" | grep -q libhs && echo hyperscan || echo pcre2)"
 echo
-echo "| what | seconds | MB/s | ratio | peak RSS | findings |"
-echo "|---|---:|---:|---|---:|---:|"
+echo "| what | seconds | CPU s | MB/s | ratio | peak RSS | findings |"
+echo "|---|---:|---:|---:|---|---:|---:|"
 row "cat (page cache)" cat
 row "zcat" zcat
 row "igzip -dc" igzip
@@ -110,7 +113,9 @@ row "piiaudit, ten regexes, raw, 1 job" pa_raw_ten rg_raw
 row "piiaudit, default packs, raw, 1 job" pa_raw rg_raw
 row "piiaudit, default + 490 rules, raw, 1 job" pa_raw_many pa_raw
 row "piiaudit, default packs, raw, --engine pcre2" pa_raw_pcre2 pa_raw
+row "piiaudit, default packs, .gz, 1 job" pa_gz1 igzip
 row "piiaudit, default packs, .gz, 2 jobs" pa_gz igzip
+row "piiaudit, one .gz, 2 jobs against 1" pa_gz pa_gz1
 row "piiaudit, default packs, .gz vs rg -z" pa_gz rg_gz
 row "piiaudit, default packs, .zst, 2 jobs" pa_zst zstd
 row "piiaudit, 64 shards in a .tar.gz, 1 job" pa_tar1 igzip
