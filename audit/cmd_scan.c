@@ -6,7 +6,10 @@
  * worker owns a reader (block stream, libarchive handles), a matcher and a
  * batch of findings; it takes the next source from a shared index.  The
  * store serialises writes, so SQLite sees one writer; a source's findings
- * and its final state commit in one transaction.
+ * and its final state commit together (a savepoint in a transaction that
+ * groups the sources of a quarter of a second: db_grouping()).  Windows
+ * go to a pool of matching threads (scanners/scan_pool.h), up to
+ * PIPELINE_DEPTH per worker, and their findings are recorded in order.
  *
  * SIGINT or SIGTERM stops the workers at the next window; the sources in
  * flight are marked interrupted, the run too, and the exit status is
@@ -39,6 +42,7 @@
 /* Windows a worker may have in the scan pool at once: enough that reading
  * and inflating the next window overlaps with matching the last ones. */
 #define PIPELINE_DEPTH 3
+#define POOL_MIN_WINDOW (64 << 10)
 
 struct scan_options {
 	const char *db_path;
@@ -371,12 +375,16 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	struct scan_job *job = w->job;
 	if (!us || stopping(job))
 		return 1;
+	if (db_group_tick(job->db))
+		db_failure(job);
 	bool lines_are_outputs = job->mode->probe;
 	if (lines_are_outputs && win->accept_end > win->from) {
 		us->newlines += scan_count_newlines(win->data + win->from, win->accept_end - win->from);
 		us->last_byte = win->data[win->accept_end - 1];
 	}
-	if (job->pool) {
+	/* A small unit is matched here: handing it over would cost more than
+	 * matching it.  Behind windows in the pool, order says the pool. */
+	if (job->pool && (win->len >= POOL_MIN_WINDOW || w->pending_count)) {
 		if (w->pending_count == PIPELINE_DEPTH && retire_oldest(w))
 			return 1;
 		struct pending_window *p = &w->pending[(w->pending_head + w->pending_count) % PIPELINE_DEPTH];
@@ -520,6 +528,8 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	struct csv_error cerr;
 	if (!us || stopping(w->job))
 		return 1;
+	if (db_group_tick(w->job->db))
+		db_failure(w->job);
 	if (rec->csv_sep && rec->number == 0)
 		return csv_header(w, us, rec);
 	us->csv_rows = rec->csv_sep != 0;
@@ -637,6 +647,10 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	}
 	if (!atomic_load(&w->job->db_failed))
 		flush(w, us);
+	/* The prompt ids go through a connection of their own, which would
+	 * wait for the open group. */
+	if (w->outrec && db_group_commit(w->job->db))
+		db_failure(w->job);
 	if (w->outrec && !atomic_load(&w->job->db_failed) && db_outrec_flush(w->outrec)) {
 		diag("%s: %s", w->job->opt->db_path, db_outrec_error(w->outrec));
 		atomic_store(&w->job->db_failed, true);
@@ -1169,6 +1183,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		return -1;
 	/* Without a pool (out of threads) the workers match their windows. */
 	job->pool = scan_pool_new(job->rules, o->jobs);
+	db_grouping(job->db, true);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
@@ -1197,6 +1212,10 @@ static int run_workers(struct scan_job *job, bool show_progress)
 			until.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&job->done_cond, &job->done_lock, &until);
+		/* A group must not hold the database while the workers wait for
+		 * input (a FIFO, a slow disk): commit it once it is old. */
+		if (db_group_tick(job->db))
+			db_failure(job);
 		if (show_progress && atomic_load(&job->workers_done) < started)
 			draw_progress(job, &t0, false);
 	}
@@ -1228,6 +1247,8 @@ static int run_workers(struct scan_job *job, bool show_progress)
 	free(workers);
 	scan_pool_free(job->pool);
 	job->pool = NULL;
+	if (db_grouping(job->db, false))
+		db_failure(job);
 	if (rc)
 		diag("cannot start the scan workers: out of memory");
 	return rc;

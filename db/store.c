@@ -21,7 +21,7 @@
 
 enum {
 	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_COUNT
+	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_COUNT
 };
 
 static const char *const statement_sql[ST_COUNT] = {
@@ -40,13 +40,25 @@ static const char *const statement_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT source",
+	[ST_RELEASE] = "RELEASE source",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO source",
 };
+
+/* A group's limits: sources, findings, age. */
+#define GROUP_SOURCES 512
+#define GROUP_FINDINGS 8192
+#define GROUP_MS 250
 
 struct db_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	pthread_mutex_t lock;
 	char error[1024];
+	/* Grouping (db_grouping()). */
+	bool grouping, in_group;
+	size_t group_sources, group_findings;
+	struct timespec group_began;
 };
 
 static int fail(struct db_store *s, const char *what)
@@ -466,12 +478,110 @@ static int finding_write(struct db_store *s, const struct db_source *src, const 
 	return step_done(s, st, "cannot record a finding");
 }
 
+/* Rolls back, keeping the message of the failure that led to it. */
+static void rollback_keeping_error(struct db_store *s, int statement)
+{
+	char saved[sizeof(s->error)];
+	memcpy(saved, s->error, sizeof(saved));
+	step_done(s, s->st[statement], "rollback");
+	memcpy(s->error, saved, sizeof(saved));
+}
+
+static int group_commit_locked(struct db_store *s)
+{
+	if (!s->in_group)
+		return 0;
+	s->in_group = false;
+	if (step_done(s, s->st[ST_COMMIT], "cannot commit")) {
+		rollback_keeping_error(s, ST_ROLLBACK);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return (uint64_t)(now.tv_sec - t0->tv_sec) * 1000u + (uint64_t)((now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* db_source_commit() in a group: a savepoint for the source, and the
+ * group committed when it is big or old enough. */
+static int group_source_commit(struct db_store *s, struct db_source *src,
+                               const struct db_finding *batch, size_t count)
+{
+	int64_t id_before = src->id;
+	if (!s->in_group) {
+		if (step_done(s, s->st[ST_BEGIN], "cannot begin a transaction"))
+			return -1;
+		s->in_group = true;
+		s->group_sources = s->group_findings = 0;
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &s->group_began);
+	}
+	if (step_done(s, s->st[ST_SAVEPOINT], "cannot begin a transaction"))
+		return -1;
+	bool ok = source_write(s, src) == 0;
+	for (size_t i = 0; ok && i < count; i++)
+		ok = finding_write(s, src, &batch[i]) == 0;
+	if (!ok) {
+		rollback_keeping_error(s, ST_ROLLBACK_TO);
+		rollback_keeping_error(s, ST_RELEASE);
+		src->id = id_before;
+		return -1;
+	}
+	if (step_done(s, s->st[ST_RELEASE], "cannot commit")) {
+		rollback_keeping_error(s, ST_ROLLBACK);
+		s->in_group = false;
+		src->id = id_before;
+		return -1;
+	}
+	s->group_sources++;
+	s->group_findings += count;
+	if (s->group_sources >= GROUP_SOURCES || s->group_findings >= GROUP_FINDINGS ||
+	    ms_since(&s->group_began) >= GROUP_MS)
+		return group_commit_locked(s);
+	return 0;
+}
+
+int db_grouping(struct db_store *s, bool on)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = on ? 0 : group_commit_locked(s);
+	s->grouping = on;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_group_tick(struct db_store *s)
+{
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	if (s->in_group && ms_since(&s->group_began) >= GROUP_MS)
+		rc = group_commit_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int db_group_commit(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int rc = group_commit_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 int db_source_commit(struct db_store *s, struct db_source *src, const struct db_finding *batch,
                      size_t count)
 {
 	int rc = -1;
 	int64_t id_before = src->id;
 	pthread_mutex_lock(&s->lock);
+	if (s->grouping) {
+		rc = group_source_commit(s, src, batch, count);
+		pthread_mutex_unlock(&s->lock);
+		return rc;
+	}
 	if (step_done(s, s->st[ST_BEGIN], "cannot begin a transaction"))
 		goto out;
 	if (source_write(s, src))

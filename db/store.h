@@ -92,10 +92,28 @@ int db_run_end(struct db_store *s, int64_t run_id, const char *status);
  * whose state must be visible before their first findings. */
 int db_source_insert(struct db_store *s, struct db_source *src);
 
-/* One transaction: the source row (inserted when src->id is 0, updated
- * otherwise) and the batch of findings, which all belong to it. */
+/* The source row (inserted when src->id is 0, updated otherwise) and the
+ * batch of findings, which all belong to it: all of them or none.  One
+ * transaction of its own, or, while grouping, a savepoint in the group's
+ * transaction. */
 int db_source_commit(struct db_store *s, struct db_source *src,
                      const struct db_finding *batch, size_t count);
+
+/*
+ * Grouping: while it is on, db_source_commit() calls share transactions, a
+ * few hundred sources or a quarter of a second each, so that a tar of a
+ * million small members does not pay a commit per member.  A crash loses
+ * the open group, whose sources --resume then reads again, as it does the
+ * source in flight.  While grouping, nothing else may begin a transaction
+ * on this store, and another connection to the database waits for the
+ * group: db_group_commit() first.  Turning it off commits the open group.
+ * db_group_tick() commits a group that is old enough; call it often (once
+ * a window).  Each returns -1 when a commit failed: the group's sources
+ * are then not in the database, and db_error() says why.
+ */
+int db_grouping(struct db_store *s, bool on);
+int db_group_tick(struct db_store *s);
+int db_group_commit(struct db_store *s);
 
 /* Temporary tables and sorts in memory, not in temporary files: for a
  * database that holds raw values (db_open does it for one that already
