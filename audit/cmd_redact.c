@@ -56,6 +56,7 @@
 #include "scanners/reader.h"
 #include "scanners/redact_io.h"
 #include "scanners/rewrite.h"
+#include "scanners/scan_pool.h"
 #include "scanners/walk.h"
 
 enum style { STYLE_PLACEHOLDER, STYLE_MASK, STYLE_PSEUDONYM, STYLE_DROP };
@@ -117,6 +118,17 @@ struct redact_job {
 	atomic_size_t next;         /* the next pair to take */
 	pthread_mutex_t lock;       /* the database, the claims, the totals below */
 	uint64_t failed, left, replaced, dropped, done;
+	struct scan_pool *pool;     /* matches stream windows; NULL: workers do */
+};
+
+/* Windows of a stream a worker may have in the pool at once (see
+ * cmd_scan.c): matching overlaps with reading, rewriting and writing. */
+#define REDACT_DEPTH 8
+
+struct redact_pending {
+	struct scan_task task;
+	uint64_t base;
+	bool final;
 };
 
 struct redactor {
@@ -132,6 +144,8 @@ struct redactor {
 	struct redact_out *out;     /* of the unit being rewritten */
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
+	struct redact_pending pending[REDACT_DEPTH];   /* stream windows in the pool, a ring */
+	size_t pending_head, pending_count;
 	uint64_t *counts;           /* per rule, this file: values replaced (drop-record:
 	                             * findings removed with their records) */
 	uint64_t *found;            /* per rule: selected findings met in the input */
@@ -278,11 +292,10 @@ static void value_fingerprint(struct redactor *r, const char *cat, const unsigne
 /* The selected hits of subject[from, accept_end), in order of start (the
  * longest first); with --plan, only those of a planned value.  -1 when out
  * of memory. */
-static int find_hits(struct redactor *r, const unsigned char *s, size_t len, size_t from, size_t end)
+/* The matcher's hits in r->hits, kept (--plan: planned values only) and
+ * sorted. */
+static void settle_hits(struct redactor *r, const unsigned char *s)
 {
-	r->hit_count = 0;
-	if (rule_matcher_scan(r->matcher, s, len, from, end, NULL, collect_hit, r))
-		return -1;
 	if (r->plan) {
 		size_t kept = 0;
 		for (size_t i = 0; i < r->hit_count; i++) {
@@ -295,6 +308,14 @@ static int find_hits(struct redactor *r, const unsigned char *s, size_t len, siz
 	}
 	if (r->hit_count > 1)
 		qsort(r->hits, r->hit_count, sizeof(*r->hits), hit_cmp);
+}
+
+static int find_hits(struct redactor *r, const unsigned char *s, size_t len, size_t from, size_t end)
+{
+	r->hit_count = 0;
+	if (rule_matcher_scan(r->matcher, s, len, from, end, NULL, collect_hit, r))
+		return -1;
+	settle_hits(r, s);
 	return 0;
 }
 
@@ -519,19 +540,11 @@ static int stream_out(void *ctx, const void *data, size_t n)
 	return 0;
 }
 
-static int on_window(void *ctx, struct scan_stream *s, const struct scan_window *w)
+/* A window matched (its hits in r->hits): the spans replaced, the rest
+ * copied. */
+static int rewrite_hits(struct redactor *r, const struct scan_window *w)
 {
-	struct redactor *r = ctx;
 	char *text = r->text;
-	(void)s;
-	if (got_signal) {
-		snprintf(r->reason, sizeof(r->reason), "interrupted");
-		return 1;
-	}
-	if (find_hits(r, w->data, w->len, w->from, w->accept_end)) {
-		snprintf(r->reason, sizeof(r->reason), "out of memory");
-		return 1;
-	}
 	if (r->plan)
 		return plan_window(r, w);
 	for (size_t i = 0; i < r->hit_count; i++) {
@@ -552,7 +565,86 @@ static int on_window(void *ctx, struct scan_stream *s, const struct scan_window 
 	return rewrite_window_done(&r->rw, w) ? 1 : 0;
 }
 
+/* The oldest window in the pool: waited for, its hits taken, rewritten
+ * from the task's copy of the window. */
+static int retire_window(struct redactor *r, bool use)
+{
+	struct redact_pending *p = &r->pending[r->pending_head];
+	struct scan_task *t = &p->task;
+	scan_pool_wait(r->job->pool, t);
+	r->pending_head = (r->pending_head + 1) % REDACT_DEPTH;
+	r->pending_count--;
+	if (!use)
+		return 0;
+	if (t->rc) {
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+		return 1;
+	}
+	r->hit_count = 0;
+	for (size_t i = 0; i < t->hit_count; i++)
+		if (collect_hit(r, &t->hits[i])) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return 1;
+		}
+	settle_hits(r, t->data);
+	struct scan_window w = { .data = t->data, .len = t->len, .from = t->from,
+	                         .accept_end = t->accept_end, .base = p->base, .final = p->final };
+	return rewrite_hits(r, &w);
+}
+
+/* Every window in the pool rewritten (use), or only waited for after a
+ * failure; non-zero when one could not be rewritten. */
+static int drain_windows(struct redactor *r, bool use)
+{
+	int rc = 0;
+	while (r->pending_count)
+		rc |= retire_window(r, use && !rc);
+	return rc;
+}
+
+static int on_window(void *ctx, struct scan_stream *s, const struct scan_window *w)
+{
+	struct redactor *r = ctx;
+	(void)s;
+	if (got_signal) {
+		snprintf(r->reason, sizeof(r->reason), "interrupted");
+		return 1;
+	}
+	if (r->job->pool) {
+		if (r->pending_count == REDACT_DEPTH && retire_window(r, true))
+			return 1;
+		struct redact_pending *p = &r->pending[(r->pending_head + r->pending_count) % REDACT_DEPTH];
+		if (scan_task_fill(&p->task, w->data, w->len, w->from, w->accept_end)) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return 1;
+		}
+		p->base = w->base;
+		p->final = w->final;
+		scan_pool_submit(r->job->pool, &p->task);
+		r->pending_count++;
+		return 0;
+	}
+	if (find_hits(r, w->data, w->len, w->from, w->accept_end)) {
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+		return 1;
+	}
+	return rewrite_hits(r, w);
+}
+
+static int redact_stream_windows(struct redactor *r, const struct redact_io_unit *u);
+
+/* The stream's windows go to the pool as they fill; the ones still there at
+ * the end (or after a failure) are waited for before the buffers are used
+ * again. */
 static int redact_stream(struct redactor *r, const struct redact_io_unit *u)
+{
+	int rc = redact_stream_windows(r, u);
+	if (drain_windows(r, rc == 0))
+		rc = -1;
+	return rc;
+}
+
+static int redact_stream_windows(struct redactor *r, const struct redact_io_unit *u)
 {
 	struct scan_stream *s = &r->stream;
 	int rc = 0;
@@ -1372,8 +1464,9 @@ static void redact_usage(FILE *out)
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
 	        "                          is 1), 4 to 9 by zlib as gzip -N (several times slower)\n"
-	        "  -j, --jobs N            files redacted at once (default: the number of cores);\n"
-	        "                          the outputs are the same whatever N\n"
+	        "  -j, --jobs N            files redacted at once, and threads matching their\n"
+	        "                          text (default: the number of cores); the outputs\n"
+	        "                          are the same whatever N\n"
 	        "  -q, --quiet             errors only\n"
 	        "  -h, --help              this help\n"
 	        "\n"
@@ -1979,6 +2072,8 @@ static int redactor_init(struct redactor *r, struct redact_job *job)
 
 static void redactor_release(struct redactor *r)
 {
+	for (size_t k = 0; k < REDACT_DEPTH; k++)
+		scan_task_release(&r->pending[k].task);
 	rule_matcher_free(r->matcher);
 	scan_stream_release(&r->stream);
 	free(r->counts);
@@ -2005,6 +2100,8 @@ static int run_workers(struct redact_job *job, uint64_t *plan_extra)
 	size_t started = 0;
 	if (!workers)
 		return -1;
+	/* Without a pool (out of threads) the workers match their windows. */
+	job->pool = scan_pool_new(job->rules, job->opt->jobs ? job->opt->jobs : 1);
 	for (size_t i = 0; i < n; i++) {
 		struct redactor *r = &workers[i];
 		if (redactor_init(r, job) || pthread_create(&r->thread, NULL, redact_worker, r))
@@ -2020,6 +2117,8 @@ static int run_workers(struct redact_job *job, uint64_t *plan_extra)
 		redactor_release(&workers[i]);
 	}
 	free(workers);
+	scan_pool_free(job->pool);
+	job->pool = NULL;
 	return n && !started ? -1 : 0;
 }
 
