@@ -34,7 +34,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 DEB_PKGS := build-essential clang pkg-config libpcre2-dev zlib1g-dev libsqlite3-dev libssl-dev \
             libarchive-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
             p7zip-full zip unzip mandoc ripgrep isal time nodejs chromium \
-            slurm-wlm munge parallel openssh-server openssh-client libfuzzer-14-dev
+            slurm-wlm munge parallel openssh-server openssh-client libfuzzer-14-dev strace
 
 LIB_SRCS := $(filter-out db/schema_sql.c,$(sort $(wildcard scanners/*.c rules/*.c db/*.c)))
 APP_SRCS := $(sort $(wildcard audit/*.c))
