@@ -1010,6 +1010,30 @@ static int array_element(void *ctx, size_t index, size_t start, size_t end)
 	return 0;
 }
 
+
+/* Reads more of the unit into r->line after its first len bytes, first
+ * doubling the buffer (to at most max) when it is full; the bytes read, 0
+ * at the end, -1 with the reason on an error. */
+static ssize_t read_more(struct redactor *r, const struct redact_io_unit *u, size_t len, size_t max)
+{
+	if (len == r->line_cap) {
+		size_t cap = 2 * r->line_cap < max ? 2 * r->line_cap : max;
+		unsigned char *grown = realloc(r->line, cap);
+		if (!grown) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+		r->line = grown;
+		r->line_cap = cap;
+	}
+	ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
+	if (got < 0)
+		snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+	else
+		r->bytes_in += (uint64_t)got;
+	return got;
+}
+
 /* A JSON array read whole (up to --max-record-bytes, as scan does) and
  * rewritten element by element; one that is not valid JSON is redacted as
  * text, as one record. */
@@ -1024,31 +1048,17 @@ static int redact_array(struct redactor *r, const struct redact_io_unit *u)
 		}
 	}
 	for (;;) {
-		if (len == r->line_cap) {
-			if (r->line_cap >= r->opt->max_record_bytes) {
-				snprintf(r->reason, sizeof(r->reason),
-				         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
-				         (unsigned long long)r->opt->max_record_bytes);
-				return -1;
-			}
-			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes ? 2 * r->line_cap
-			             : (size_t)r->opt->max_record_bytes;
-			unsigned char *grown = realloc(r->line, cap);
-			if (!grown) {
-				snprintf(r->reason, sizeof(r->reason), "out of memory");
-				return -1;
-			}
-			r->line = grown;
-			r->line_cap = cap;
-		}
-		ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
-		if (got < 0) {
-			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+		if (len == r->line_cap && r->line_cap >= r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "JSON array larger than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)r->opt->max_record_bytes);
 			return -1;
 		}
+		ssize_t got = read_more(r, u, len, (size_t)r->opt->max_record_bytes);
+		if (got < 0)
+			return -1;
 		if (got == 0)
 			break;
-		r->bytes_in += (uint64_t)got;
 		len += (size_t)got;
 		if (len > r->opt->max_record_bytes) {
 			snprintf(r->reason, sizeof(r->reason),
@@ -1116,27 +1126,13 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 			start = 0;
 		}
 		scan_from = len;
-		if (len == r->line_cap) {
-			/* len <= the limit here: room for one byte more shows a
-			 * line longer than it. */
-			size_t cap = 2 * r->line_cap < r->opt->max_record_bytes + 1 ? 2 * r->line_cap
-			             : (size_t)r->opt->max_record_bytes + 1;
-			unsigned char *grown = realloc(r->line, cap);
-			if (!grown) {
-				snprintf(r->reason, sizeof(r->reason), "out of memory");
-				return -1;
-			}
-			r->line = grown;
-			r->line_cap = cap;
-		}
-		ssize_t got = byte_src_read(u->src, r->line + len, r->line_cap - len);
-		if (got < 0) {
-			snprintf(r->reason, sizeof(r->reason), "%s", u->src->error);
+		/* len <= the limit here: room for one byte more shows a line
+		 * longer than it. */
+		ssize_t got = read_more(r, u, len, (size_t)r->opt->max_record_bytes + 1);
+		if (got < 0)
 			return -1;
-		}
 		if (got == 0)
 			break;
-		r->bytes_in += (uint64_t)got;
 		len += (size_t)got;
 	}
 	return len > start ? do_line(r, r->line + start, len - start, false) : 0;
