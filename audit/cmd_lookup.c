@@ -325,8 +325,8 @@ static int find_occurrences(sqlite3 *db, const char *db_path, const struct subje
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT r.id, r.uuid, r.kind, r.label, s.path, s.member, f.record,"
 	                       " f.field, f.line, f.offset, f.length, f.rule, f.category, f.placeholder"
-	                       " FROM findings f JOIN sources s ON s.id = f.source_id"
-	                       " JOIN runs r ON r.id = f.run_id WHERE f.fingerprint = ?1"
+	                       " FROM runs r CROSS JOIN findings f ON f.run_id = r.id"
+	                       " AND f.fingerprint = ?1 JOIN sources s ON s.id = f.source_id"
 	                       " ORDER BY r.id, s.path, s.member IS NOT NULL, s.member, f.offset, f.rule",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		diag("%s: %s", db_path, sqlite3_errmsg(db));

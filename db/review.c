@@ -650,7 +650,8 @@ static int resolve(sqlite3 *db, const char *id, struct finding_ref *ref, char *e
 	snprintf(hi, sizeof(hi), "%sg", lo);
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT f.fingerprint, s.path, s.member, f.offset, f.rule, f.category,"
-	                       " f.run_id FROM findings f JOIN sources s ON s.id = f.source_id"
+	                       " f.run_id FROM runs r CROSS JOIN findings f ON f.run_id = r.id"
+	                       " JOIN sources s ON s.id = f.source_id"
 	                       " WHERE f.fingerprint >= ?1 AND f.fingerprint < ?2"
 	                       " AND piiaudit_finding_id(f.fingerprint, s.path, s.member, f.offset,"
 	                       " f.rule) = ?3 ORDER BY f.run_id DESC LIMIT 1",

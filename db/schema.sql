@@ -86,7 +86,10 @@ CREATE TABLE IF NOT EXISTS findings (
     brand       TEXT                               -- credit_card: the card brand at scan time ('unknown': none matched)
 );
 CREATE INDEX IF NOT EXISTS findings_run_source ON findings(run_id, source_id, offset);
-CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings(fingerprint);
+-- By run first: a scan inserts into its own run's part only (db/store.c
+-- replaces the older index on fingerprint alone); lookups by fingerprint
+-- alone go run by run.
+CREATE INDEX IF NOT EXISTS findings_run_fingerprint ON findings(run_id, fingerprint);
 CREATE INDEX IF NOT EXISTS findings_run_category ON findings(run_id, category, rule);
 
 -- Human verdicts on sampled findings (piiaudit review; db/review.c).  Keyed
