@@ -9,8 +9,9 @@
  * and its final state commit together (a savepoint in a transaction that
  * groups the sources of a quarter of a second: db_grouping()).  Windows
  * go to a pool of matching threads (scanners/scan_pool.h), up to
- * up to pipeline_depth() per worker, and their findings are recorded in
- * order.
+ * pipeline_depth() per worker, and their findings are recorded in order.
+ * A source's end waits in that ring behind its windows while the worker
+ * reads the next source (unit_end()).
  *
  * SIGINT or SIGTERM stops the workers at the next window; the sources in
  * flight are marked interrupted, the run too, and the exit status is
@@ -100,12 +101,14 @@ struct scan_job {
 	pthread_cond_t done_cond;
 };
 
-/* A window in the scan pool, with what its findings need. */
+/* A window in the scan pool, with what its findings need; or the end of
+ * a unit whose windows are ahead of it in the ring (unit_end()). */
 struct pending_window {
 	struct scan_task task;
 	struct unit_state *unit;
 	uint64_t base;              /* of the window in the member */
 	uint64_t line_from;         /* line of the first accepted byte */
+	bool unit_end;              /* no window: finish `unit` */
 };
 
 struct worker {
@@ -154,6 +157,11 @@ struct unit_state {
 	bool csv_rows, csv_header_bad;
 	char csv_problem[200];
 	char sha256[65];            /* the input's content hash, top-level units */
+	/* An end waiting behind the unit's windows in the ring: what the
+	 * reader said, with copies of the strings it owns. */
+	enum scan_status end_status;
+	uint64_t end_bytes;
+	char *kept[4];              /* path, member, format, reason */
 };
 
 static volatile int got_signal;   /* sig_atomic_t is int here; the reader takes an int */
@@ -198,12 +206,16 @@ static void db_failure(struct scan_job *job)
 }
 
 static int drain_pending(struct worker *w);
+static int retire_oldest(struct worker *w);
+static void finish_unit(struct worker *w, struct unit_state *us, enum scan_status status,
+                        const char *reason, uint64_t bytes, const char *format);
 
 static void *unit_begin(void *ctx, const struct scan_unit *unit, void *parent)
 {
 	struct worker *w = ctx;
-	/* Windows in flight belong to an open unit: theirs come first. */
-	drain_pending(w);
+	/* Prompt ids are written as their outputs are recorded: in order. */
+	if (w->outrec)
+		drain_pending(w);
 	struct unit_state *us = calloc(1, sizeof(*us));
 	if (!us)
 		return NULL;
@@ -355,9 +367,15 @@ static int retire_oldest(struct worker *w)
 	struct scan_job *job = w->job;
 	struct pending_window *p = &w->pending[w->pending_head];
 	struct scan_task *t = &p->task;
-	scan_pool_wait(job->pool, t);
 	w->pending_head = (w->pending_head + 1) % w->depth;
 	w->pending_count--;
+	if (p->unit_end) {
+		struct unit_state *us = p->unit;
+		p->unit_end = false;
+		finish_unit(w, us, us->end_status, us->kept[3], us->end_bytes, us->kept[2]);
+		return 0;
+	}
+	scan_pool_wait(job->pool, t);
 	if (t->rc)
 		return 1;
 	bool lines_are_outputs = job->mode->probe;
@@ -543,6 +561,9 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	struct csv_error cerr;
 	if (!us || stopping(w->job))
 		return 1;
+	/* Records are matched here: the windows of the sources before this
+	 * one are recorded first, so that a batch holds one source's findings. */
+	drain_pending(w);
 	if (db_group_tick(w->job->db))
 		db_failure(w->job);
 	if (rec->csv_sep && rec->number == 0)
@@ -612,16 +633,66 @@ static void unit_digest(void *ctx, void *handle, const char *sha256)
 	us->src.sha256 = us->sha256;
 }
 
+static void unit_state_free(struct unit_state *us)
+{
+	csv_columns_release(&us->csv);
+	for (size_t i = 0; i < sizeof(us->kept) / sizeof(us->kept[0]); i++)
+		free(us->kept[i]);
+	free(us);
+}
+
+/* Keeps a copy of what the reader owns and the end needs; *field points
+ * at it.  False when out of memory. */
+static bool keep(struct unit_state *us, size_t slot, const char **field, const char *text)
+{
+	if (!text)
+		return true;
+	if (!(us->kept[slot] = strdup(text)))
+		return false;
+	*field = us->kept[slot];
+	return true;
+}
+
+/*
+ * A unit ends.  With its windows still in the pool, the end goes into the
+ * ring behind them and the worker reads on: the next file's windows are
+ * matched while this one's are recorded, and the unit is finished when
+ * the ring reaches it.  Without windows in flight, or when prompt ids are
+ * written as outputs are recorded, it is finished now.
+ */
 static void unit_end(void *ctx, void *handle, enum scan_status status, const char *reason,
                      uint64_t bytes, const char *format)
 {
 	struct worker *w = ctx;
 	struct unit_state *us = handle;
-	drain_pending(w);
 	if (!us) {
+		drain_pending(w);
 		db_failure(w->job);
 		return;
 	}
+	if (w->pending_count && !w->outrec) {
+		const char *unused = NULL;
+		if (keep(us, 0, &us->src.path, us->src.path) && keep(us, 1, &us->src.member, us->src.member) &&
+		    keep(us, 2, &unused, format ? format : us->src.format) && keep(us, 3, &unused, reason) &&
+		    (w->pending_count < w->depth || !retire_oldest(w))) {
+			struct pending_window *p =
+				&w->pending[(w->pending_head + w->pending_count) % w->depth];
+			us->end_status = status;
+			us->end_bytes = bytes;
+			p->unit = us;
+			p->unit_end = true;
+			w->pending_count++;
+			return;
+		}
+	}
+	/* Finished here, in order (also when a copy could not be made). */
+	drain_pending(w);
+	finish_unit(w, us, status, reason, bytes, format);
+}
+
+static void finish_unit(struct worker *w, struct unit_state *us, enum scan_status status,
+                        const char *reason, uint64_t bytes, const char *format)
+{
 	us->src.bytes_scanned = bytes;
 	if (format)
 		us->src.format = format;
@@ -642,7 +713,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 	if (us->member && !us->container && status == SCAN_OK && bytes == 0 && !us->src.id &&
 	    !us->src.findings && us->parent && !w->job->mode->probe && !w->outrec) {
 		us->parent->empty_members++;
-		free(us);
+		unit_state_free(us);
 		return;
 	}
 	if (us->container && us->empty_members) {
@@ -671,8 +742,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 		atomic_store(&w->job->db_failed, true);
 	}
 	batch_clear(w);
-	csv_columns_release(&us->csv);
-	free(us);
+	unit_state_free(us);
 }
 
 static void record_listing_problem(struct worker *w, const struct walk_entry *e)
@@ -709,6 +779,8 @@ static void *worker_main(void *arg)
 		if (e->size > 0)
 			atomic_fetch_add(&job->disk_bytes_done, (uint64_t)e->size);
 	}
+	/* The last sources' ends wait behind their windows. */
+	drain_pending(w);
 	pthread_mutex_lock(&job->done_lock);
 	atomic_fetch_add(&job->workers_done, 1);
 	pthread_cond_signal(&job->done_cond);

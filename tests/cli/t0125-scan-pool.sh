@@ -5,7 +5,9 @@
 # multi-MiB files (plain, .gz, and one with CRLF lines) scanned together
 # with 1, 2, 3 and 8 jobs: every value found once, at its exact offset and
 # line, the same rows whatever the number of jobs; probe's records (one
-# per line) too.
+# per line) too.  A source's end waits behind its windows while the next
+# source is read: tar members, JSON records (--field) and text files in a
+# row keep their own findings, names and states.
 . "$(dirname "$0")/lib.sh"
 
 python3 - "$T" <<'PY'
@@ -73,6 +75,52 @@ check "the same findings with 1, 2, 3 and 8 jobs" \
 n=$(python3 -c 'import json; print(sum(len(v) for v in json.load(open("expect.json")).values()))')
 got=$(sqlite3 j8.db 'select count(*) from findings')
 check "--jobs 8: $n findings ($got)" test "$got" = "$n"
+
+# A source ends while its windows are still in the pool: its end waits
+# behind them and the next source is read meanwhile.  Each member and each
+# record's finding must still be the right source's, with the member's name
+# (which the reader reuses for the next member) and its own status.
+python3 - <<'PY'
+import io, json, random, tarfile
+r = random.Random(1251)
+def text(tag, n_bytes):
+    out, n, size = [], 0, 0
+    while size < n_bytes:
+        if r.random() < 0.1:
+            w = "%s%05d@host.example.org" % (tag, n); n += 1
+        else:
+            w = r.choice("lorem ipsum dolor sit amet consectetur".split())
+        out.append(w); size += len(w) + 1
+    return (" ".join(out) + "\n").encode(), n
+members, want = [], {}
+for name, size in (("big-one.txt", 2 << 20), ("small.txt", 300), ("big-two.txt", 3 << 20),
+                   ("tiny.txt", 80)):
+    data, n = text(name.split(".")[0].replace("-", ""), size)
+    members.append((name, data)); want["mixed.tar!" + name] = n
+with tarfile.open("mixed.tar", "w") as t:
+    for name, data in members:
+        info = tarfile.TarInfo(name); info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+with open("rec.jsonl", "w") as f:
+    for i in range(500):
+        f.write(json.dumps({"id": i, "text": "write to rec%04d@host.example.org" % i}) + "\n")
+want["rec.jsonl"] = 500
+json.dump(want, open("mixed.json", "w"))
+PY
+for j in 1 2; do
+	rm -f "m$j.db"*
+	run 0 "$PIIAUDIT" scan -q --only email --jobs "$j" --field text --db "m$j.db" plain.txt rec.jsonl mixed.tar crlf.txt
+	got=$(sqlite3 "m$j.db" "select s.path || coalesce('!' || s.member, '') || '=' || count(f.id) from sources s left join findings f on f.source_id = s.id where s.path in ('mixed.tar', 'rec.jsonl') and s.kind != 'archive' group by s.id order by 1")
+	want=$(python3 -c 'import json; print("\n".join(sorted("%s=%d" % kv for kv in json.load(open("mixed.json")).items())))')
+	check "--jobs $j: each member's and the records' findings are their own source's" test "$got" = "$want"
+	bad=$(sqlite3 "m$j.db" "select count(*) from findings f join sources s on s.id = f.source_id where s.member is not null and f.preview not like substr(replace(s.member, '-', ''), 1, 1) || '%'")
+	check "--jobs $j: no member's finding recorded under another member ($bad)" test "$bad" = 0
+	check "--jobs $j: every source ok, with its size" \
+		test "$(sqlite3 "m$j.db" "select count(*) from sources where status != 'ok' or (kind != 'archive' and bytes_scanned <= 0)")" = 0
+	check "--jobs $j: plain.txt and crlf.txt keep their findings" \
+		test "$(sqlite3 "m$j.db" "select group_concat(findings) from (select findings from sources where path in ('plain.txt', 'crlf.txt') order by path)")" = \
+		"$(sqlite3 j1.db "select group_concat(findings) from (select findings from sources where path in ('plain.txt', 'crlf.txt') order by path)")"
+done
 
 # probe: each line is an output; its record number is its line.
 run 0 "$PIIAUDIT" probe -q --only email --jobs 2 --db p.db plain.txt
