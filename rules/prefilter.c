@@ -115,8 +115,14 @@ static void cache_store(const char *path, const hs_database_t *db)
 	free(bytes);
 }
 
+/* Rules marked prefilter_alone are scanned in a database of their own:
+ * an expression that can start at every letter (the Italian fiscal code:
+ * 16 letter-or-digit classes) keeps Hyperscan from skipping ahead in a
+ * database of every rule, and costs less in a pass of its own.  Each
+ * rule is in exactly one database, so its ends stay in ascending order. */
 struct rule_prefilter {
-	hs_database_t *db;
+	hs_database_t *db;          /* the other rules and the keywords */
+	hs_database_t *alone_db;    /* the rules marked prefilter_alone, or NULL */
 	size_t rule_count;
 	bool *covered;
 	size_t *width;
@@ -179,6 +185,29 @@ static char *literal_regex(const char *lit)
 	return out;
 }
 
+/* One database from n expressions, from the cache or compiled (and then
+ * cached).  None when n is 0. */
+static int build_database(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                          size_t n, hs_database_t **db, char *err, size_t errlen)
+{
+	char cached[4200];
+	if (!n)
+		return 0;
+	cache_name(exprs, flags, ids, n, cached, sizeof(cached));
+	if ((*db = cache_load(cached)))
+		return 0;
+	hs_compile_error_t *cerr = NULL;
+	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+		*db = NULL;
+		snprintf(err, errlen, "hyperscan: %s (expression %d)",
+		         cerr ? cerr->message : "compile failed", cerr ? cerr->expression : -1);
+		hs_free_compile_error(cerr);
+		return -1;
+	}
+	cache_store(cached, *db);
+	return 0;
+}
+
 struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
                                             size_t keyword_count, char *err, size_t errlen)
 {
@@ -188,7 +217,7 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 	char **owned = calloc(keyword_count + 1, sizeof(*owned));
 	unsigned *flags = calloc(max + 1, sizeof(*flags));
 	unsigned *ids = calloc(max + 1, sizeof(*ids));
-	size_t n = 0;
+	size_t n = 0, alone = 0;   /* the alone ones at the end of the arrays */
 	if (!pf || !exprs || !owned || !flags || !ids)
 		goto nomem;
 	pf->rule_count = set->count;
@@ -207,10 +236,10 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 			width = UINT_MAX;
 		pf->covered[i] = true;
 		pf->width[i] = width == UINT_MAX ? SIZE_MAX : width;
-		exprs[n] = expr;
-		flags[n] = pattern_flags();
-		ids[n] = (unsigned)i;
-		n++;
+		size_t at = r->prefilter_alone ? max - ++alone : n++;
+		exprs[at] = expr;
+		flags[at] = pattern_flags();
+		ids[at] = (unsigned)i;
 	}
 	for (size_t k = 0; k < keyword_count; k++) {
 		if (!(owned[k] = literal_regex(keywords[k])))
@@ -220,20 +249,10 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		ids[n] = (unsigned)(set->count + k);
 		n++;
 	}
-	char cached[4200];
-	if (n)
-		cache_name(exprs, flags, ids, n, cached, sizeof(cached));
-	if (n && !(pf->db = cache_load(cached))) {
-		hs_compile_error_t *cerr = NULL;
-		if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &pf->db, &cerr) !=
-		    HS_SUCCESS) {
-			snprintf(err, errlen, "hyperscan: %s (expression %d)",
-			         cerr ? cerr->message : "compile failed", cerr ? cerr->expression : -1);
-			hs_free_compile_error(cerr);
-			goto fail;
-		}
-		cache_store(cached, pf->db);
-	}
+	if (build_database(exprs, flags, ids, n, &pf->db, err, errlen) ||
+	    build_database(exprs + max - alone, flags + max - alone, ids + max - alone, alone,
+	                   &pf->alone_db, err, errlen))
+		goto fail;
 	for (size_t k = 0; k < keyword_count; k++)
 		free(owned[k]);
 	free(owned);
@@ -260,6 +279,7 @@ void rule_prefilter_free(struct rule_prefilter *pf)
 	if (!pf)
 		return;
 	hs_free_database(pf->db);
+	hs_free_database(pf->alone_db);
 	free(pf->covered);
 	free(pf->width);
 	free(pf);
@@ -267,7 +287,7 @@ void rule_prefilter_free(struct rule_prefilter *pf)
 
 bool rule_prefilter_covers(const struct rule_prefilter *pf, size_t i)
 {
-	return pf && pf->db && i < pf->rule_count && pf->covered[i];
+	return pf && i < pf->rule_count && pf->covered[i];
 }
 
 size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t i)
@@ -282,7 +302,9 @@ struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_pref
 		return NULL;
 	s->rule_count = pf->rule_count;
 	s->lists = calloc(pf->rule_count + 1, sizeof(*s->lists));
-	if (!s->lists || (pf->db && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS)) {
+	/* One scratch serves both databases. */
+	if (!s->lists || (pf->db && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS) ||
+	    (pf->alone_db && hs_alloc_scratch(pf->alone_db, &s->hs) != HS_SUCCESS)) {
 		rule_prefilter_scratch_free(s);
 		return NULL;
 	}
@@ -333,14 +355,16 @@ int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_s
 {
 	for (size_t i = 0; i < s->rule_count; i++)
 		s->lists[i].count = 0;
-	if (!pf->db)
-		return 0;
 	s->kw_seen = kw_seen;
 	s->failed = false;
 	/* Hyperscan takes at most 4 GiB at once; windows are far smaller. */
 	if (len > UINT32_MAX)
 		return -1;
-	hs_error_t rc = hs_scan(pf->db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
+	hs_error_t rc = HS_SUCCESS;
+	if (pf->db)
+		rc = hs_scan(pf->db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
+	if (rc == HS_SUCCESS && !s->failed && pf->alone_db)
+		rc = hs_scan(pf->alone_db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
 	return rc == HS_SUCCESS && !s->failed ? 0 : -1;
 }
 

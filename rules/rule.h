@@ -53,6 +53,7 @@ struct rule {
 	                     * match [s, e) of `pattern`, ends a match in
 	                     * (s, e] (e.g. the pattern's suffix from a rare
 	                     * byte); the pattern itself when NULL */
+	bool prefilter_alone;   /* its expression in a Hyperscan database of its own */
 	char *group_name;   /* capture holding the value: a name, or NULL */
 	int group;          /* ... or a number (0: the whole match) */
 	char *validator_name;

@@ -75,6 +75,16 @@ static int copy_number(struct pack_parse *p, const yaml_node_t *node, const char
 	return 0;
 }
 
+static int copy_bool(struct pack_parse *p, const yaml_node_t *node, const char *rule_id,
+                     const char *key, bool *out)
+{
+	const char *s = scalar(node);
+	if (!s || (strcmp(s, "true") && strcmp(s, "false")))
+		return pack_fail(p, node, rule_id, "%s must be true or false", key);
+	*out = !strcmp(s, "true");
+	return 0;
+}
+
 static int copy_strings(struct pack_parse *p, const yaml_node_t *node, const char *rule_id,
                         const char *key, struct rule_strings *out)
 {
@@ -140,10 +150,8 @@ static int parse_context(struct pack_parse *p, const yaml_node_t *node, struct r
 			if (copy_number(p, v, r->id, "context.boost", 0, 1, &r->context_boost))
 				return -1;
 		} else if (!strcmp(k, "required")) {
-			const char *s = scalar(v);
-			if (!s || (strcmp(s, "true") && strcmp(s, "false")))
-				return pack_fail(p, v, r->id, "context.required must be true or false%s", "");
-			r->context_required = !strcmp(s, "true");
+			if (copy_bool(p, v, r->id, "context.required", &r->context_required))
+				return -1;
 		} else {
 			return pack_fail(p, v, r->id, "unknown key 'context.%s'", k);
 		}
@@ -204,6 +212,8 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 			rc = copy_scalar(p, v, r->id, k, &r->pattern);
 		else if (!strcmp(k, "prefilter"))
 			rc = copy_scalar(p, v, r->id, k, &r->prefilter);
+		else if (!strcmp(k, "prefilter_alone"))
+			rc = copy_bool(p, v, r->id, k, &r->prefilter_alone);
 		else if (!strcmp(k, "validator"))
 			rc = copy_scalar(p, v, r->id, k, &r->validator_name);
 		else if (!strcmp(k, "group")) {
