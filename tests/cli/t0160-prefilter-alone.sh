@@ -4,8 +4,9 @@
 # slowed the shared database down).  Findings must not change: the same
 # rows with the Hyperscan engine as with PCRE2 alone, for a user pack that
 # mixes alone, keyword and plain rules and for the built-in packs (whose
-# fiscal-code rule is alone); a value other than true or false is refused
-# with the rule named.
+# fiscal-code rule is alone, and whose IPv6, MAC and NINO rules have a
+# prefilter that is a part of the match); a value other than true or
+# false is refused with the rule named.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 cd "$T" || exit 1
@@ -50,9 +51,18 @@ with open("text.txt", "w") as f:
         f.write(" ".join(parts) + "\n")
 # Valid Italian fiscal codes (the built-in rule), plain and omocodic, in prose.
 codes = ["BNCGLI92E51F205S", "vrdlcu01a01h501p", "BNCGLI92E51F20RN", "VRDLCU01A01H501P"]
+# And the rules whose prefilter is a part of the match (IPv6, MAC, NINO),
+# with near misses around them.
+others = ["I can ping 2a02:8071:b80:3c40:1d34:9a2b:5f11:70c4 but not", "client 2a00:1450:4001:82a::200e ok",
+          "remote_addr=::ffff:81.2.69.160", "inet6 fe80::1ce2:9bff:fe42:7d1a%en0", "fe80:: and ::1 and a::",
+          "2a02:8071:b80:3c40:1d34:9a2b:81.2.69.160 tail", "std::vector<int>::iterator 12:34:56 1:2:3:4",
+          "hardware address b8:27:eb:4f:1a:9c.", "add 3C-5A-B4-01-9E-77 now", "port 0c29.4fa1.22b0 up",
+          "b8:27-eb:4f:1a:9c mixed", "2023.1122.0001 dotted number", "NINO JG103772A", "ni_number=PZ987654D",
+          "National Insurance number: JG 10 37 72 A", "JG 10 37 72A and 1234567B and AB12C"]
 with open("fiscal.txt", "w") as f:
     for i in range(2000):
         f.write("cliente %d, codice fiscale %s, nato a Roma; note: %s.\n" % (i, codes[i % 4], "x" * (i % 13)))
+        f.write("%s %s\n" % (others[i % len(others)], "y" * (i % 7)))
 PY
 
 q="select f.offset, f.length, f.rule, f.confidence, f.fingerprint from findings f order by 1, 3"
@@ -68,6 +78,8 @@ if "$PIIAUDIT" scan -q --engine hyperscan --no-builtin-rules --rules mixed.yaml 
 	run 0 "$PIIAUDIT" scan -q --engine pcre2 --db bpc.db fiscal.txt text.txt
 	check "the built-in fiscal-code rule (alone) finds the codes" \
 		test "$(sql bhs.db "select count(*) from findings where rule = 'national_id.it_fiscal_code'")" -ge 1500
+	check "the built-in IPv6, MAC and NINO rules (prefilters inside the match) find theirs" \
+		test "$(sql bpc.db "select count(distinct rule) from findings where rule in ('ip_address.v6', 'mac_address.eui48', 'national_id.uk_nino')")" = 3
 	check "the built-in packs: the same findings with both engines" \
 		test "$(sql bhs.db "$q" | md5sum)" = "$(sql bpc.db "$q" | md5sum)"
 	run 0 "$PIIAUDIT" rules test --engine hyperscan
