@@ -101,7 +101,7 @@ int db_source_commit(struct db_store *s, struct db_source *src,
 
 /*
  * Grouping: while it is on, db_source_commit() calls share transactions, a
- * few hundred sources or a quarter of a second each, so that a tar of a
+ * few hundred sources or a second each, so that a tar of a
  * million small members does not pay a commit per member.  A crash loses
  * the open group, whose sources --resume then reads again, as it does the
  * source in flight.  While grouping, nothing else may begin a transaction
