@@ -1270,6 +1270,9 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		return -1;
 	/* Without a pool (out of threads) the workers match their windows. */
 	job->pool = scan_pool_new(job->rules, o->jobs);
+	bool index_deferred = false;
+	if (db_fingerprint_index_defer(job->db, job->run_id, &index_deferred))
+		db_failure(job);
 	db_grouping(job->db, true);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < nworkers; i++) {
@@ -1336,6 +1339,9 @@ static int run_workers(struct scan_job *job, bool show_progress)
 	scan_pool_free(job->pool);
 	job->pool = NULL;
 	if (db_grouping(job->db, false))
+		db_failure(job);
+	/* Built even when interrupted; a second SIGINT leaves it to --resume. */
+	if (index_deferred && db_fingerprint_index_build(job->db))
 		db_failure(job);
 	if (rc)
 		diag("cannot start the scan workers: out of memory");

@@ -6,6 +6,8 @@
 # before, with the old index, gets the new one when it is opened, in one
 # transaction; lookup (by fingerprint across runs) and a verdict lookup by
 # finding id (review) still find every run's findings, through the index.
+# Into a database without other runs' findings, scan builds the index at
+# the end instead (killed, --resume builds it; interrupted, on the way out).
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 indexes() { sql "$1" "select group_concat(name) from (select name from sqlite_master where type = 'index' and tbl_name = 'findings' order by 1)"; }
@@ -63,4 +65,53 @@ check "two lookups opening the old database at once both succeed ($rc1, $rc2)" t
 check "both found the 40 occurrences" grep -q '40 occurrence' r1.out r2.out
 check "the index was replaced once" \
 	test "$(indexes race.db)" = "findings_run_category,findings_run_fingerprint,findings_run_source"
+# Into a database without other runs' findings, scan leaves the index out
+# while it writes (a random insert per finding) and builds it at the end.
+# The scan reads a FIFO that stays open, so it is surely in flight.
+idx() { sql "$1" "select count(*) from sqlite_master where name = 'findings_run_fingerprint'"; }
+wait_ok() { # db: until one source is recorded ok
+	for _ in $(seq 100); do
+		[ "$(sql "$1" "select count(*) from sources where status = 'ok'" 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rm -f fifo && mkfifo fifo
+( echo 'late line: subject.person@mail-host.example.net'; sleep 30 ) >fifo & writer=$!
+"$PIIAUDIT" scan -q -j 1 --db fresh.db c1/a.txt fifo 2>"$T/err" & pid=$!
+wait_ok fresh.db
+check "a scan into a new database runs without the fingerprint index" test "$(idx fresh.db)" = 0
+run 0 "$PIIAUDIT" lookup --db fresh.db --email subject.person@mail-host.example.net
+check "lookup meanwhile still finds the recorded occurrences (by reading the table)" grep -q '40 occurrence' "$T/out"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null; kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+check "killed, the database is intact" test "$(sql fresh.db 'pragma integrity_check')" = ok
+check "and the index is still missing" test "$(idx fresh.db)" = 0
+run 0 "$PIIAUDIT" scan -q --resume --db fresh.db c1/a.txt c2/b.txt
+check "--resume finishes the run and builds the index" test "$(idx fresh.db)" = 1
+check "the resumed run's findings: 40 + 25 of the value, 65 others" \
+	test "$(sql fresh.db "select count(*) from findings")" = 130
+run 0 "$PIIAUDIT" lookup --db fresh.db --email subject.person@mail-host.example.net
+check "lookup finds all 65 through the index" grep -q '65 occurrence' "$T/out"
+
+# Into a database that holds another run's findings the index stays, and
+# the scan inserts into it as it goes.
+( echo 'late line'; sleep 30 ) >fifo & writer=$!
+"$PIIAUDIT" scan -q -j 1 --db fresh.db c2/b.txt fifo 2>"$T/err" & pid=$!
+for _ in $(seq 100); do
+	[ "$(sql fresh.db "select count(*) from runs where status = 'running'" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+sleep 0.5
+check "a scan into a database with other runs keeps the index" test "$(idx fresh.db)" = 1
+kill -INT "$pid"; wait "$pid" 2>/dev/null; kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+check "still there after" test "$(idx fresh.db)" = 1
+
+# Interrupted (SIGINT) in a new database: the index is built on the way out.
+rm -f int.db*
+( echo 'late line'; sleep 30 ) >fifo & writer=$!
+"$PIIAUDIT" scan -q -j 1 --db int.db c1/a.txt fifo 2>"$T/err" & pid=$!
+wait_ok int.db
+kill -INT "$pid"; wait "$pid"; rc=$?; kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+check "SIGINT: exit 130 ($rc)" test "$rc" = 130
+check "SIGINT: the index is built before exiting" test "$(idx int.db)" = 1
 finish
