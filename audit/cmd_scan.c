@@ -1340,9 +1340,17 @@ static int run_workers(struct scan_job *job, bool show_progress)
 	job->pool = NULL;
 	if (db_grouping(job->db, false))
 		db_failure(job);
-	/* Built even when interrupted; a second SIGINT leaves it to --resume. */
-	if (index_deferred && db_fingerprint_index_build(job->db))
-		db_failure(job);
+	/* Built even when interrupted; a second SIGINT leaves it to --resume.
+	 * It takes a few seconds per ten million findings: said on a terminal. */
+	if (index_deferred) {
+		if (show_progress)
+			fprintf(stderr, "piiaudit: indexing %llu findings by fingerprint...",
+			        (unsigned long long)atomic_load(&job->findings));
+		if (db_fingerprint_index_build(job->db))
+			db_failure(job);
+		if (show_progress)
+			fprintf(stderr, "\r\033[K");
+	}
 	if (rc)
 		diag("cannot start the scan workers: out of memory");
 	return rc;

@@ -57,6 +57,17 @@ run 0 "$PIIAUDIT" scan --jobs 2 --label "first run" --db "$T/db" corpus
 check "not a terminal: no progress line on stderr (no CR or ESC)" test -z "$(tr -d '\n' <"$T/err" | tr -cd '\r\033')"
 n=$(grep -c . "$T/err")
 check "without -q: a summary line on stderr ($n line)" test "$n" = 1
+# On a terminal (script(1) gives one): the progress line, then, in a new
+# database, the fingerprint index being built, erased before the summary.
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$PIIAUDIT' scan --jobs 2 --db '$T/tty.db' corpus" /dev/null >"$T/tty.out" 2>&1
+	check "on a terminal: a progress line" grep -q 'sources.*findings' "$T/tty.out"
+	check "on a terminal: the fingerprint index being built is said" \
+		grep -q 'indexing [0-9]* findings by fingerprint\.\.\.' "$T/tty.out"
+	check "... and erased before the summary" grep -q $'\r\033\[Kpiiaudit: run 1:' "$T/tty.out"
+else
+	ok "# SKIP script(1) missing: no terminal to test the progress line on"
+fi
 "$PIIAUDIT" export --db "$T/db" --format jsonl >"$T/run1.jsonl"
 fx verify cli.json "$T/run1.jsonl" --what "run 1 (--jobs 2)"
 # Run 2: the same with one job.
