@@ -46,7 +46,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OBJDIR)/tests/%,$(UNIT_SRCS))
 BIN      ?= piiaudit
 
-.PHONY: all deps check check-asan check-asan-run demo install uninstall clean eval bench
+.PHONY: all deps check check-asan check-asan-run demo install uninstall clean eval bench bench-rules
 
 all: $(BIN)
 
@@ -86,8 +86,9 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 
 # make check: every test, ending with the line "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@FUZZ=$(if $(wildcard tests/fuzz/fuzz.mk),1,0) tests/run-all.sh $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(if $(filter yes,$(HYPERSCAN)),$(OBJDIR)/tests/rule_cost)
+	@FUZZ=$(if $(wildcard tests/fuzz/fuzz.mk),1,0) RULE_COST=$(if $(filter yes,$(HYPERSCAN)),$(CURDIR)/$(OBJDIR)/tests/rule_cost) \
+	  tests/run-all.sh $(UNIT_BINS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, built apart.
 check-asan: deps
@@ -118,6 +119,23 @@ eval: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@PIIAUDIT=$(CURDIR)/$(BIN) tests/bench/bench.sh $(BENCH_MB)
+
+# What each rule costs the Hyperscan prefilter over a file of your corpus
+# (tests/bench/rule_cost.c): make bench-rules RULE_COST_FILE=sample.jsonl
+RULE_COST_FILE ?=
+$(OBJDIR)/tests/rule_cost: tests/bench/rule_cost.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+bench-rules: all
+ifeq ($(HYPERSCAN),yes)
+	@$(MAKE) --no-print-directory $(OBJDIR)/tests/rule_cost
+	@[ -n "$(RULE_COST_FILE)" ] || { echo "make bench-rules RULE_COST_FILE=FILE: a sample of the corpus to time the rules on" >&2; exit 2; }
+	@PIIAUDIT_RULES_DIR=$(CURDIR)/rules/packs $(OBJDIR)/tests/rule_cost "$(RULE_COST_FILE)"
+else
+	@echo "bench-rules: built without Hyperscan (libhyperscan-dev)" >&2; exit 2
+endif
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
