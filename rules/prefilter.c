@@ -126,6 +126,9 @@ struct rule_prefilter {
 	size_t rule_count;
 	bool *covered;
 	size_t *width;
+	size_t *token_rules;        /* rules with a prefilter_token, ... */
+	size_t token_count;         /* ... found by rule_token_scan() instead */
+	struct rule_token *tokens;   /* copies */
 };
 
 struct end_list {
@@ -223,13 +226,25 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 	pf->rule_count = set->count;
 	pf->covered = calloc(set->count + 1, sizeof(*pf->covered));
 	pf->width = calloc(set->count + 1, sizeof(*pf->width));
-	if (!pf->covered || !pf->width)
+	pf->token_rules = calloc(set->count + 1, sizeof(*pf->token_rules));
+	pf->tokens = calloc(set->count + 1, sizeof(*pf->tokens));
+	if (!pf->covered || !pf->width || !pf->token_rules || !pf->tokens)
 		goto nomem;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		unsigned width, ignored;
 		const char *expr = r->prefilter ? r->prefilter : r->pattern;
-		if (r->disabled || !r->code || !try_expression(expr, &ignored))
+		if (r->disabled || !r->code)
+			continue;
+		if (r->token.set) {
+			/* Every match is a whole run: at most max bytes. */
+			pf->covered[i] = true;
+			pf->width[i] = r->token.max;
+			pf->tokens[pf->token_count] = r->token;
+			pf->token_rules[pf->token_count++] = i;
+			continue;
+		}
+		if (!try_expression(expr, &ignored))
 			continue;
 		/* The search window comes from the real pattern's longest match. */
 		if (!try_expression(r->pattern, &width))
@@ -282,6 +297,8 @@ void rule_prefilter_free(struct rule_prefilter *pf)
 	hs_free_database(pf->alone_db);
 	free(pf->covered);
 	free(pf->width);
+	free(pf->token_rules);
+	free(pf->tokens);
 	free(pf);
 }
 
@@ -323,6 +340,22 @@ void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s)
 	free(s);
 }
 
+static int push_end(struct rule_prefilter_scratch *s, struct end_list *l, size_t end)
+{
+	if (l->count == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 64;
+		size_t *grown = realloc(l->ends, alloc * sizeof(*grown));
+		if (!grown) {
+			s->failed = true;
+			return 1;
+		}
+		l->ends = grown;
+		l->alloc = alloc;
+	}
+	l->ends[l->count++] = end;
+	return 0;
+}
+
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ctx)
 {
@@ -336,18 +369,18 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	struct end_list *l = &s->lists[id];
 	if (l->count && l->ends[l->count - 1] == (size_t)to)
 		return 0;
-	if (l->count == l->alloc) {
-		size_t alloc = l->alloc ? l->alloc * 2 : 64;
-		size_t *grown = realloc(l->ends, alloc * sizeof(*grown));
-		if (!grown) {
-			s->failed = true;
-			return 1;
-		}
-		l->ends = grown;
-		l->alloc = alloc;
-	}
-	l->ends[l->count++] = (size_t)to;
-	return 0;
+	return push_end(s, l, (size_t)to);
+}
+
+struct token_ends {
+	struct rule_prefilter_scratch *s;
+	struct end_list *list;
+};
+
+static int on_token_end(void *ctx, size_t end)
+{
+	struct token_ends *t = ctx;
+	return push_end(t->s, t->list, end);
 }
 
 int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
@@ -365,6 +398,10 @@ int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_s
 		rc = hs_scan(pf->db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
 	if (rc == HS_SUCCESS && !s->failed && pf->alone_db)
 		rc = hs_scan(pf->alone_db, (const char *)data, (unsigned)len, 0, s->hs, on_match, s);
+	for (size_t t = 0; t < pf->token_count && rc == HS_SUCCESS && !s->failed; t++) {
+		struct token_ends to = {s, &s->lists[pf->token_rules[t]]};
+		rule_token_scan(&pf->tokens[t], data, len, on_token_end, &to);
+	}
 	return rc == HS_SUCCESS && !s->failed ? 0 : -1;
 }
 

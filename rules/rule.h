@@ -20,6 +20,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "rules/token_run.h"
 #include "rules/validators.h"
 
 /* The stable category vocabulary of DESIGN.md. */
@@ -54,6 +55,9 @@ struct rule {
 	                     * (s, e] (e.g. the pattern's suffix from a rare
 	                     * byte); the pattern itself when NULL */
 	bool prefilter_alone;   /* its expression in a Hyperscan database of its own */
+	char *prefilter_token;  /* or: every match is a whole run of a class
+	                         * ('[A-Za-z0-9]{16}'), found without Hyperscan */
+	struct rule_token token;    /* parsed from prefilter_token */
 	char *group_name;   /* capture holding the value: a name, or NULL */
 	int group;          /* ... or a number (0: the whole match) */
 	char *validator_name;

@@ -85,6 +85,16 @@ static int copy_bool(struct pack_parse *p, const yaml_node_t *node, const char *
 	return 0;
 }
 
+static int copy_token(struct pack_parse *p, const yaml_node_t *node, struct rule *r)
+{
+	char why[160];
+	if (copy_scalar(p, node, r->id, "prefilter_token", &r->prefilter_token))
+		return -1;
+	if (rule_token_parse(r->prefilter_token, &r->token, why, sizeof(why)))
+		return pack_fail(p, node, r->id, "prefilter_token: %s", why);
+	return 0;
+}
+
 static int copy_strings(struct pack_parse *p, const yaml_node_t *node, const char *rule_id,
                         const char *key, struct rule_strings *out)
 {
@@ -214,6 +224,8 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 			rc = copy_scalar(p, v, r->id, k, &r->prefilter);
 		else if (!strcmp(k, "prefilter_alone"))
 			rc = copy_bool(p, v, r->id, k, &r->prefilter_alone);
+		else if (!strcmp(k, "prefilter_token"))
+			rc = copy_token(p, v, r);
 		else if (!strcmp(k, "validator"))
 			rc = copy_scalar(p, v, r->id, k, &r->validator_name);
 		else if (!strcmp(k, "group")) {
@@ -250,6 +262,8 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 		return pack_fail(p, node, r->id, "unknown category '%s'", r->category);
 	if (!r->pattern || !*r->pattern)
 		return pack_fail(p, node, r->id, "no pattern%s", "");
+	if (r->token.set && (r->prefilter || r->prefilter_alone))
+		return pack_fail(p, node, r->id, "prefilter_token replaces prefilter and prefilter_alone%s", "");
 	r->pack_path = strdup(p->path);
 	return r->pack_path ? 0 : pack_fail(p, node, r->id, "out of memory%s", "");
 }

@@ -69,6 +69,7 @@ static void rule_release(struct rule *r)
 	free(r->description);
 	free(r->pattern);
 	free(r->prefilter);
+	free(r->prefilter_token);
 	free(r->group_name);
 	free(r->validator_name);
 	free(r->pack_path);
@@ -325,6 +326,7 @@ int ruleset_compile(struct ruleset *set)
 		digest_str(&st, r->category);
 		digest_str(&st, r->pattern);
 		digest_str(&st, r->prefilter);
+		digest_str(&st, r->prefilter_token);
 		digest_str(&st, r->validator_name);
 		snprintf(num, sizeof(num), "%d %u %.3f %d %.3f", r->value_group, r->context_window,
 		         r->context_boost, r->context_required, r->confidence);

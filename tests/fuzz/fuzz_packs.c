@@ -3,12 +3,12 @@
  *
  * Every pack of rules/packs/ is loaded twice, compiled for PCRE2 alone and
  * for the default engine (the Hyperscan prefilter when built in, with the
- * packs' own `prefilter:` expressions, each a promise to match wherever its
- * pattern ends a match).  The input is text; both engines scan it whole
- * and from a third of it on (a window start with bytes before it), and
- * must report the same hits (rule, offset, length, confidence,
- * placeholder), unless a PCRE2 limit was hit.  Hits also go through
- * rule_normalize() and rule_mask().
+ * packs' own `prefilter:` expressions and `prefilter_token:` runs, each a
+ * promise to match wherever its pattern ends a match).  The input is
+ * text; both engines scan it whole and from a third of it on (a window
+ * start with bytes before it), and must report the same hits (rule,
+ * offset, length, confidence, placeholder), unless a PCRE2 limit was hit.
+ * Hits also go through rule_normalize() and rule_mask().
  *
  * The packs are found as the program does (ruleset_builtin_dir():
  * $PIIAUDIT_RULES_DIR, else the source tree, FUZZ_SRCDIR at build time).
