@@ -14,44 +14,22 @@
 #include <string.h>
 
 #include "rules/prefilter.h"
+#include "rules/prefilter_cache.h"
 #include "rules/rule.h"
 
 #ifdef HAVE_HYPERSCAN
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <hs/hs.h>
 #include <sodium.h>
 
 /* Compiling the database takes a second or two for the default packs, so
- * it is kept, serialised, in a cache folder under a name made of the
+ * it is kept, serialised, in the cache (prefilter_cache.h) under the
  * SHA-256 of everything that goes into it (expressions, flags, ids and the
- * Hyperscan version).  Only patterns are in it, nothing from a corpus.  A
- * cache that cannot be read or written is simply not used. */
-static int cache_dir(char *out, size_t cap)
-{
-	const char *env = getenv("PIIAUDIT_CACHE_DIR");
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	if (env)
-		n = *env ? snprintf(out, cap, "%s", env) : -1; /* empty: no cache */
-	else if (xdg && *xdg)
-		n = snprintf(out, cap, "%s/piiaudit", xdg);
-	else if (home && *home)
-		n = snprintf(out, cap, "%s/.cache/piiaudit", home);
-	else
-		return -1;
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-static void cache_name(const char *const *exprs, const unsigned *flags, const unsigned *ids,
-                       size_t n, char *out, size_t cap)
+ * Hyperscan version). */
+static void database_cache_path(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                                size_t n, char out[PREFILTER_CACHE_PATH])
 {
 	crypto_hash_sha256_state st;
 	unsigned char sum[crypto_hash_sha256_BYTES];
-	char hex[2 * sizeof(sum) + 1], dir[4000];
 	const char *version = hs_version();
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)version, strlen(version) + 1);
@@ -61,57 +39,26 @@ static void cache_name(const char *const *exprs, const unsigned *flags, const un
 		crypto_hash_sha256_update(&st, (const unsigned char *)&ids[i], sizeof(ids[i]));
 	}
 	crypto_hash_sha256_final(&st, sum);
-	sodium_bin2hex(hex, sizeof(hex), sum, sizeof(sum));
-	if (cache_dir(dir, sizeof(dir)))
-		out[0] = '\0';
-	else
-		snprintf(out, cap, "%s/hs-%.32s.db", dir, hex);
+	prefilter_cache_path(sum, "db", out);
 }
 
-static hs_database_t *cache_load(const char *path)
+static hs_database_t *database_cache_load(const char *path)
 {
 	hs_database_t *db = NULL;
-	struct stat st;
-	int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20)) {
-		char *bytes = malloc((size_t)st.st_size);
-		size_t got = 0;
-		for (ssize_t n; bytes && got < (size_t)st.st_size &&
-		                (n = read(fd, bytes + got, (size_t)st.st_size - got)) > 0;)
-			got += (size_t)n;
-		if (bytes && got == (size_t)st.st_size &&
-		    hs_deserialize_database(bytes, got, &db) != HS_SUCCESS)
-			db = NULL;
-		free(bytes);
-	}
-	close(fd);
+	size_t len;
+	char *bytes = prefilter_cache_read(path, &len);
+	if (bytes && hs_deserialize_database(bytes, len, &db) != HS_SUCCESS)
+		db = NULL;
+	free(bytes);
 	return db;
 }
 
-static void cache_store(const char *path, const hs_database_t *db)
+static void database_cache_store(const char *path, const hs_database_t *db)
 {
-	char *bytes = NULL, tmp[4200], dir[4000];
+	char *bytes = NULL;
 	size_t len = 0;
-	if (!path[0] || cache_dir(dir, sizeof(dir)) || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-		return;
-	/* mkdir -p, 0700. */
-	for (char *p = dir + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(dir, 0700);
-			*p = '/';
-		}
-	mkdir(dir, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		bool ok = write(fd, bytes, len) == (ssize_t)len;
-		ok = close(fd) == 0 && ok;
-		if (!ok || rename(tmp, path))
-			unlink(tmp);
-	}
+	if (path[0] && hs_serialize_database(db, &bytes, &len) == HS_SUCCESS)
+		prefilter_cache_write(path, bytes, len);
 	free(bytes);
 }
 
@@ -188,16 +135,108 @@ static char *literal_regex(const char *lit)
 	return out;
 }
 
+/*
+ * What Hyperscan says of each rule before a database is built: whether it
+ * takes the rule's expression (prefilter, else pattern) and the longest
+ * match of its pattern.  hs_expression_info() parses and analyses each
+ * one, about 90 ms for the default packs, so this too is cached, under
+ * the SHA-256 of every rule's expressions: a file of EXPR_INFO_MAGIC, the
+ * rule count (8 bytes) and 5 bytes a rule (taken, width; native order).
+ */
+struct expr_info {
+	bool taken;
+	unsigned width;     /* UINT_MAX: unbounded, or the pattern not taken */
+};
+
+static const char EXPR_INFO_MAGIC[16] = "piiaudit hsinfo1";
+
+static void expr_info_cache_path(const struct ruleset *set, char out[PREFILTER_CACHE_PATH])
+{
+	crypto_hash_sha256_state st;
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	const char *version = hs_version();
+	unsigned flags = pattern_flags();
+	uint64_t count = set->count;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)EXPR_INFO_MAGIC, sizeof(EXPR_INFO_MAGIC));
+	crypto_hash_sha256_update(&st, (const unsigned char *)version, strlen(version) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)&flags, sizeof(flags));
+	crypto_hash_sha256_update(&st, (const unsigned char *)&count, sizeof(count));
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		const char *expr = r->prefilter ? r->prefilter : r->pattern;
+		crypto_hash_sha256_update(&st, (const unsigned char *)expr, strlen(expr) + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)r->pattern, strlen(r->pattern) + 1);
+	}
+	crypto_hash_sha256_final(&st, sum);
+	prefilter_cache_path(sum, "info", out);
+}
+
+static bool expr_info_cache_load(const char *path, struct expr_info *info, size_t count)
+{
+	size_t len = 0;
+	unsigned char *bytes = prefilter_cache_read(path, &len);
+	uint64_t stored = 0;
+	bool ok = bytes && len == sizeof(EXPR_INFO_MAGIC) + 8 + 5 * count &&
+	          !memcmp(bytes, EXPR_INFO_MAGIC, sizeof(EXPR_INFO_MAGIC)) &&
+	          (memcpy(&stored, bytes + sizeof(EXPR_INFO_MAGIC), 8), stored == count);
+	for (size_t i = 0; ok && i < count; i++) {
+		const unsigned char *at = bytes + sizeof(EXPR_INFO_MAGIC) + 8 + 5 * i;
+		info[i].taken = at[0] == 1;
+		memcpy(&info[i].width, at + 1, 4);
+		ok = at[0] <= 1;
+	}
+	free(bytes);
+	return ok;
+}
+
+static void expr_info_cache_store(const char *path, const struct expr_info *info, size_t count)
+{
+	size_t len = sizeof(EXPR_INFO_MAGIC) + 8 + 5 * count;
+	unsigned char *bytes = path[0] ? malloc(len) : NULL;
+	uint64_t stored = count;
+	if (!bytes)
+		return;
+	memcpy(bytes, EXPR_INFO_MAGIC, sizeof(EXPR_INFO_MAGIC));
+	memcpy(bytes + sizeof(EXPR_INFO_MAGIC), &stored, 8);
+	for (size_t i = 0; i < count; i++) {
+		unsigned char *at = bytes + sizeof(EXPR_INFO_MAGIC) + 8 + 5 * i;
+		at[0] = info[i].taken;
+		memcpy(at + 1, &info[i].width, 4);
+	}
+	prefilter_cache_write(path, bytes, len);
+	free(bytes);
+}
+
+/* info[i] for every rule, from the cache or from Hyperscan (then cached);
+ * -1 when out of memory. */
+static int expr_info_all(const struct ruleset *set, struct expr_info *info)
+{
+	char cached[PREFILTER_CACHE_PATH];
+	expr_info_cache_path(set, cached);
+	if (expr_info_cache_load(cached, info, set->count))
+		return 0;
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule *r = &set->rules[i];
+		unsigned ignored;
+		info[i].taken = try_expression(r->prefilter ? r->prefilter : r->pattern, &ignored);
+		if (!info[i].taken || !try_expression(r->pattern, &info[i].width))
+			info[i].width = UINT_MAX;
+	}
+	expr_info_cache_store(cached, info, set->count);
+	return 0;
+}
+
 /* One database from n expressions, from the cache or compiled (and then
  * cached).  None when n is 0. */
 static int build_database(const char *const *exprs, const unsigned *flags, const unsigned *ids,
                           size_t n, hs_database_t **db, char *err, size_t errlen)
 {
-	char cached[4200];
+	char cached[PREFILTER_CACHE_PATH];
 	if (!n)
 		return 0;
-	cache_name(exprs, flags, ids, n, cached, sizeof(cached));
-	if ((*db = cache_load(cached)))
+	database_cache_path(exprs, flags, ids, n, cached);
+	if ((*db = database_cache_load(cached)))
 		return 0;
 	hs_compile_error_t *cerr = NULL;
 	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
@@ -207,7 +246,7 @@ static int build_database(const char *const *exprs, const unsigned *flags, const
 		hs_free_compile_error(cerr);
 		return -1;
 	}
-	cache_store(cached, *db);
+	database_cache_store(cached, *db);
 	return 0;
 }
 
@@ -220,8 +259,9 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 	char **owned = calloc(keyword_count + 1, sizeof(*owned));
 	unsigned *flags = calloc(max + 1, sizeof(*flags));
 	unsigned *ids = calloc(max + 1, sizeof(*ids));
+	struct expr_info *info = calloc(set->count + 1, sizeof(*info));
 	size_t n = 0, alone = 0;   /* the alone ones at the end of the arrays */
-	if (!pf || !exprs || !owned || !flags || !ids)
+	if (!pf || !exprs || !owned || !flags || !ids || !info || expr_info_all(set, info))
 		goto nomem;
 	pf->rule_count = set->count;
 	pf->covered = calloc(set->count + 1, sizeof(*pf->covered));
@@ -232,8 +272,6 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		goto nomem;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
-		unsigned width, ignored;
-		const char *expr = r->prefilter ? r->prefilter : r->pattern;
 		if (r->disabled || !r->code)
 			continue;
 		if (r->token.set) {
@@ -244,15 +282,13 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 			pf->token_rules[pf->token_count++] = i;
 			continue;
 		}
-		if (!try_expression(expr, &ignored))
+		if (!info[i].taken)
 			continue;
 		/* The search window comes from the real pattern's longest match. */
-		if (!try_expression(r->pattern, &width))
-			width = UINT_MAX;
 		pf->covered[i] = true;
-		pf->width[i] = width == UINT_MAX ? SIZE_MAX : width;
+		pf->width[i] = info[i].width == UINT_MAX ? SIZE_MAX : info[i].width;
 		size_t at = r->prefilter_alone ? max - ++alone : n++;
-		exprs[at] = expr;
+		exprs[at] = r->prefilter ? r->prefilter : r->pattern;
 		flags[at] = pattern_flags();
 		ids[at] = (unsigned)i;
 	}
@@ -274,6 +310,7 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 	free(exprs);
 	free(flags);
 	free(ids);
+	free(info);
 	return pf;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -285,6 +322,7 @@ fail:
 	free(exprs);
 	free(flags);
 	free(ids);
+	free(info);
 	rule_prefilter_free(pf);
 	return NULL;
 }
