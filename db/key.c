@@ -135,21 +135,21 @@ int db_key_load(struct db_key *key, const char *path, int create, char *err, siz
 		goto out;
 	}
 	derive_id(key);
+	crypto_auth_hmacsha256_init(&key->keyed, key->secret, sizeof(key->secret));
 	rc = 0;
 out:
 	sodium_memzero(hex, sizeof(hex));
 	close(fd);
 	if (rc)
-		sodium_memzero(key->secret, sizeof(key->secret));
+		db_key_wipe(key);
 	return rc;
 }
 
 void db_key_fingerprint(const struct db_key *key, const char *category,
                         const char *normalised, size_t len, char out[DB_FINGERPRINT_HEX])
 {
-	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_state st = key->keyed;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_init(&st, key->secret, sizeof(key->secret));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)category, strlen(category));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)":", 1);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)normalised, len);
@@ -161,4 +161,5 @@ void db_key_fingerprint(const struct db_key *key, const char *category,
 void db_key_wipe(struct db_key *key)
 {
 	sodium_memzero(key->secret, sizeof(key->secret));
+	sodium_memzero(&key->keyed, sizeof(key->keyed));
 }

@@ -29,23 +29,26 @@ size_t rule_normalize(const char *category, const char *value, size_t len, char 
 	size_t n = 0;
 	if (!cap)
 		return 0;
+	/* The category decides once, not per byte. */
+	bool phone = is_cat(category, "phone"), code = !phone && is_code_category(category);
+	bool lower = !phone && !code && (is_cat(category, "email") || is_cat(category, "ip_address") ||
+	                                 is_cat(category, "mac_address"));
 	for (size_t i = 0; i < len && n + 1 < cap; i++) {
 		unsigned char c = (unsigned char)value[i];
-		if (is_cat(category, "phone")) {
+		if (phone) {
 			if (isdigit(c) || (c == '+' && n == 0))
 				out[n++] = (char)c;
-		} else if (is_code_category(category)) {
+		} else if (code) {
 			if (isalnum(c))
 				out[n++] = (char)toupper(c);
-		} else if (is_cat(category, "email") || is_cat(category, "ip_address") ||
-		           is_cat(category, "mac_address")) {
+		} else if (lower) {
 			out[n++] = (char)tolower(c);
 		} else {
 			out[n++] = (char)c;
 		}
 	}
 	/* 00 as international prefix and + are the same number. */
-	if (is_cat(category, "phone") && n > 2 && out[0] == '0' && out[1] == '0') {
+	if (phone && n > 2 && out[0] == '0' && out[1] == '0') {
 		out[0] = '+';
 		memmove(out + 1, out + 2, n - 2);
 		n--;

@@ -15,8 +15,9 @@
 #include "db/store.h"
 #include "tests/unit/unit.h"
 
-static int all_zero(const unsigned char *p, size_t n)
+static int all_zero(const void *bytes, size_t n)
 {
+	const unsigned char *p = bytes;
 	for (size_t i = 0; i < n; i++)
 		if (p[i])
 			return 0;
@@ -56,13 +57,17 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/key", dir);
 	CHECK(db_key_load(&key, path, 1, err, sizeof(err)) == 0);
 	CHECK(!all_zero(key.secret, sizeof(key.secret)));
+	CHECK(!all_zero(&key.keyed, sizeof(key.keyed)));
 	db_key_wipe(&key);
 	CHECK(all_zero(key.secret, sizeof(key.secret)));
+	CHECK(all_zero(&key.keyed, sizeof(key.keyed)));
 	chmod(path, 0640);
 	memset(key.secret, 0xaa, sizeof(key.secret));
+	memset(&key.keyed, 0xaa, sizeof(key.keyed));
 	CHECK(db_key_load(&key, path, 0, err, sizeof(err)) != 0);
 	CHECK(strstr(err, "readable by others") != NULL);
 	CHECK(all_zero(key.secret, sizeof(key.secret)));
+	CHECK(all_zero(&key.keyed, sizeof(key.keyed)));
 
 	/* Without raw values: SQLite's default temporary storage. */
 	struct db_run run = { .kind = "scan", .argv_json = "[]", .tool_version = "t",

@@ -73,6 +73,17 @@ int main(void)
 	db_key_fingerprint(&k2, "email", "a@b.io", 6, f2);
 	db_key_fingerprint(&k2, "phone", "a@b.io", 6, f3);
 	CHECK(!strcmp(f1, f2) && strlen(f1) == 64);
+	/* HMAC-SHA-256(key, "email:a@b.io"), computed in one call. */
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char want[DB_FINGERPRINT_HEX];
+	crypto_auth_hmacsha256_state one;
+	crypto_auth_hmacsha256_init(&one, k1.secret, sizeof(k1.secret));
+	crypto_auth_hmacsha256_update(&one, (const unsigned char *)"email:a@b.io", 12);
+	crypto_auth_hmacsha256_final(&one, mac);
+	sodium_bin2hex(want, sizeof(want), mac, sizeof(mac));
+	CHECK(!strcmp(f1, want));
+	db_key_fingerprint(&k1, "email", "a@b.io", 6, f2);
+	CHECK(!strcmp(f1, f2));     /* the kept state is copied, not used up */
 	CHECK(strcmp(f1, f3) != 0);
 	CHECK(chmod(path, 0644) == 0);
 	CHECK(db_key_load(&k2, path, 0, err, sizeof(err)) == -1 && strstr(err, "readable by others"));
