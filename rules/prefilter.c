@@ -287,6 +287,9 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		/* The search window comes from the real pattern's longest match. */
 		pf->covered[i] = true;
 		pf->width[i] = info[i].width == UINT_MAX ? SIZE_MAX : info[i].width;
+		/* A reach the pack vouches for narrows where PCRE2 starts. */
+		if (r->prefilter_reach && r->prefilter_reach < pf->width[i])
+			pf->width[i] = r->prefilter_reach;
 		size_t at = r->prefilter_alone ? max - ++alone : n++;
 		exprs[at] = r->prefilter ? r->prefilter : r->pattern;
 		flags[at] = pattern_flags();

@@ -45,6 +45,8 @@ struct rule_valuelist {
 	pcre2_code **regex;
 };
 
+#define RULE_REACH_MAX 65536
+
 struct rule {
 	char *id;           /* dotted, unique in a ruleset: "email.address" */
 	char *category;     /* one of rule_categories */
@@ -54,6 +56,9 @@ struct rule {
 	                     * match [s, e) of `pattern`, ends a match in
 	                     * (s, e] (e.g. the pattern's suffix from a rare
 	                     * byte); the pattern itself when NULL */
+	unsigned prefilter_reach;   /* with prefilter: a match's first candidate
+	                             * end is at most this far from its start
+	                             * (0: the pattern's longest match) */
 	bool prefilter_alone;   /* its expression in a Hyperscan database of its own */
 	char *prefilter_token;  /* or: every match is a whole run of a class
 	                         * ('[A-Za-z0-9]{16}'), found without Hyperscan */

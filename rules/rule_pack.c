@@ -226,6 +226,12 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 			rc = copy_bool(p, v, r->id, k, &r->prefilter_alone);
 		else if (!strcmp(k, "prefilter_token"))
 			rc = copy_token(p, v, r);
+		else if (!strcmp(k, "prefilter_reach")) {
+			rc = copy_number(p, v, r->id, k, 1, RULE_REACH_MAX, &num);
+			if (!rc && num != (double)(unsigned)num)
+				rc = pack_fail(p, v, r->id, "'%s' must be a whole number", k);
+			r->prefilter_reach = (unsigned)num;
+		}
 		else if (!strcmp(k, "validator"))
 			rc = copy_scalar(p, v, r->id, k, &r->validator_name);
 		else if (!strcmp(k, "group")) {
@@ -264,6 +270,8 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 		return pack_fail(p, node, r->id, "no pattern%s", "");
 	if (r->token.set && (r->prefilter || r->prefilter_alone))
 		return pack_fail(p, node, r->id, "prefilter_token replaces prefilter and prefilter_alone%s", "");
+	if (r->prefilter_reach && !r->prefilter)
+		return pack_fail(p, node, r->id, "prefilter_reach goes with a prefilter%s", "");
 	r->pack_path = strdup(p->path);
 	return r->pack_path ? 0 : pack_fail(p, node, r->id, "out of memory%s", "");
 }

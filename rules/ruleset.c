@@ -327,6 +327,10 @@ int ruleset_compile(struct ruleset *set)
 		digest_str(&st, r->pattern);
 		digest_str(&st, r->prefilter);
 		digest_str(&st, r->prefilter_token);
+		if (r->prefilter_reach) {
+			snprintf(num, sizeof(num), "reach %u", r->prefilter_reach);
+			digest_str(&st, num);
+		}
 		digest_str(&st, r->validator_name);
 		snprintf(num, sizeof(num), "%d %u %.3f %d %.3f", r->value_group, r->context_window,
 		         r->context_boost, r->context_required, r->confidence);
