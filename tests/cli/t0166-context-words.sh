@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# t0166: context words are found, caseless, anywhere in the window around
+# a value, as a plain reference search finds them (issue 4 made the search
+# one pass over the folded window with the words bucketed by first byte):
+# words that share first bytes, one-byte words, words at both edges of
+# the window, cut by them, overlapping each other, and in mixed case.
+. "$(dirname "$0")/lib.sh"
+sql() { sqlite3 -batch "$@" 2>&1; }
+cd "$T" || exit 1
+
+cat >ctx.yaml <<'EOF2'
+rules:
+  - id: t.num
+    category: other
+    pattern: '(?<![0-9])[0-9]{6}(?![0-9])'
+    context:
+      words: ['acct', 'account', 'ac/dc', 'zebra', 'zed', 'q', ' id', 'id:', '#no', 'acc', 'ZZ top']
+      window: 20
+      required: true
+EOF2
+python3 - <<'PY'
+import random, re
+r = random.Random(166)
+words = ['acct', 'account', 'ac/dc', 'zebra', 'zed', 'q', ' id', 'id:', '#no', 'acc', 'zz top']
+noise = ['ac', 'acx', 'zeb', 'ze', 'i d', 'id', '#n', 'ZZtop', 'zz to', 'a c c', 'xyz', 'hello', ' ', ',', '\n']
+out = []
+for i in range(6000):
+    parts = []
+    for _ in range(r.randint(1, 6)):
+        x = r.random()
+        if x < 0.15:
+            w = r.choice(words)
+            parts.append("".join(c.upper() if r.random() < 0.5 else c for c in w))
+        elif x < 0.45:
+            parts.append("%06d" % r.randint(0, 999999))
+        else:
+            parts.append(r.choice(noise) * r.randint(1, 3))
+    out.append(r.choice(["", " ", "-"]).join(parts))
+text = "\n".join(out) + "\n"
+open("text.txt", "w").write(text)
+low = text.lower()
+want = []
+for m in re.finditer(r'(?<![0-9])[0-9]{6}(?![0-9])', text):
+    lo, hi = max(0, m.start() - 20), min(len(text), m.end() + 20)
+    if any(w in low[lo:hi] for w in words):
+        want.append(m.start())
+open("want", "w").write("".join("%d\n" % o for o in want))
+open("numbers", "w").write("%d\n" % len(re.findall(r'(?<![0-9])[0-9]{6}(?![0-9])', text)))
+PY
+check "the text is under one block (the window is the file)" test "$(stat -c %s text.txt)" -lt 1000000
+for engine in pcre2 auto; do
+	run 0 "$PIIAUDIT" scan -q --engine $engine --no-builtin-rules --rules ctx.yaml --db $engine.db text.txt
+	sql $engine.db "select offset from findings order by 1" >got-$engine
+	check "the values with a context word near them, and only those ($engine: $(wc -l <want) of $(cat numbers))" \
+		cmp -s want got-$engine
+done
+check "some values have no word near them" test "$(wc -l <want)" -lt "$(cat numbers)"
+finish
