@@ -10,6 +10,18 @@
 #define RULE_CONTEXT_MAX 1024   /* largest context window, bytes each side */
 #define RULE_CONTEXT_DEFAULT 64
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int rule_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* A new zeroed rule at the end of the set, with defaults; NULL on ENOMEM. */
 struct rule *ruleset_add(struct ruleset *set);
 

@@ -13,22 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/rule_internal.h"
 #include "rules/token_run.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* One byte of the class at *p, escapes decoded; -1 when malformed. */
 static int class_byte(const char **p)
@@ -42,9 +32,9 @@ static int class_byte(const char **p)
 		*p = s + 2;
 		return (unsigned char)s[1];
 	}
-	if (s[1] == 'x' && hex_digit(s[2]) >= 0 && hex_digit(s[3]) >= 0) {
+	if (s[1] == 'x' && rule_hex_value((unsigned char)s[2]) >= 0 && rule_hex_value((unsigned char)s[3]) >= 0) {
 		*p = s + 4;
-		return hex_digit(s[2]) * 16 + hex_digit(s[3]);
+		return rule_hex_value((unsigned char)s[2]) * 16 + rule_hex_value((unsigned char)s[3]);
 	}
 	return -1;
 }

@@ -13,6 +13,7 @@
  * tests/unit/test_validators.c.
  */
 #include "validators.h"
+#include "rules/rule_internal.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -32,17 +33,6 @@ static bool is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
 static bool is_upper_alnum(unsigned char c) { return is_digit(c) || is_upper(c); }
 static unsigned char to_upper(unsigned char c) { return is_lower(c) ? (unsigned char)(c - 'a' + 'A') : c; }
 static unsigned char to_lower(unsigned char c) { return is_upper(c) ? (unsigned char)(c - 'A' + 'a') : c; }
-
-static int hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* strchr() would match the terminating NUL, and a NUL byte in a value is
  * never a separator. */
@@ -775,7 +765,7 @@ static bool v_ipv6(const char *v, size_t len)
 		size_t j = i;
 		unsigned sum;
 
-		while (j < len && hex_value(s[j]) >= 0)
+		while (j < len && rule_hex_value(s[j]) >= 0)
 			j++;
 		if (j < len && s[j] == '.') {
 			/* The IPv4 tail ends the address and fills two groups. */
@@ -829,10 +819,10 @@ static bool v_mac(const char *v, size_t len)
 			if (i % 3 == 2) {
 				if (s[i] != sep)
 					return false;
-			} else if (hex_value(s[i]) < 0) {
+			} else if (rule_hex_value(s[i]) < 0) {
 				return false;
 			} else {
-				nib[k++] = (unsigned char)hex_value(s[i]);
+				nib[k++] = (unsigned char)rule_hex_value(s[i]);
 			}
 		}
 	} else if (len == 14) {
@@ -840,10 +830,10 @@ static bool v_mac(const char *v, size_t len)
 			if (i == 4 || i == 9) {
 				if (s[i] != '.')
 					return false;
-			} else if (hex_value(s[i]) < 0) {
+			} else if (rule_hex_value(s[i]) < 0) {
 				return false;
 			} else {
-				nib[k++] = (unsigned char)hex_value(s[i]);
+				nib[k++] = (unsigned char)rule_hex_value(s[i]);
 			}
 		}
 	} else {
@@ -1868,7 +1858,7 @@ static bool v_eth_address(const char *v, size_t len)
 	for (size_t i = 0; i < 40; i++) {
 		unsigned char c = s[2 + i];
 
-		if (hex_value(c) < 0)
+		if (rule_hex_value(c) < 0)
 			return false;
 		lower = lower || is_lower(c);
 		upper = upper || is_upper(c);
