@@ -208,14 +208,13 @@ static void expr_info_cache_store(const char *path, const struct expr_info *info
 	free(bytes);
 }
 
-/* info[i] for every rule, from the cache or from Hyperscan (then cached);
- * -1 when out of memory. */
-static int expr_info_all(const struct ruleset *set, struct expr_info *info)
+/* info[i] for every rule, from the cache or from Hyperscan (then cached). */
+static void expr_info_all(const struct ruleset *set, struct expr_info *info)
 {
 	char cached[PREFILTER_CACHE_PATH];
 	expr_info_cache_path(set, cached);
 	if (expr_info_cache_load(cached, info, set->count))
-		return 0;
+		return;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		unsigned ignored;
@@ -224,7 +223,6 @@ static int expr_info_all(const struct ruleset *set, struct expr_info *info)
 			info[i].width = UINT_MAX;
 	}
 	expr_info_cache_store(cached, info, set->count);
-	return 0;
 }
 
 /* One database from n expressions, from the cache or compiled (and then
@@ -261,8 +259,9 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 	unsigned *ids = calloc(max + 1, sizeof(*ids));
 	struct expr_info *info = calloc(set->count + 1, sizeof(*info));
 	size_t n = 0, alone = 0;   /* the alone ones at the end of the arrays */
-	if (!pf || !exprs || !owned || !flags || !ids || !info || expr_info_all(set, info))
+	if (!pf || !exprs || !owned || !flags || !ids || !info)
 		goto nomem;
+	expr_info_all(set, info);
 	pf->rule_count = set->count;
 	pf->covered = calloc(set->count + 1, sizeof(*pf->covered));
 	pf->width = calloc(set->count + 1, sizeof(*pf->width));
