@@ -584,25 +584,33 @@ static int group_source_commit(struct db_store *s, struct db_source *src,
 
 int db_fingerprint_index_defer(struct db_store *s, int64_t run_id, bool *deferred)
 {
-	/* Two index ranges (findings_run_source), not a scan of the run's rows. */
+	/* Two index ranges (findings_run_source), not a scan of the run's
+	 * rows; and whether the index is there at all (a scan killed while
+	 * it was dropped leaves it out). */
 	static const char others[] =
 		"SELECT EXISTS (SELECT 1 FROM findings WHERE run_id < ?1)"
-		" OR EXISTS (SELECT 1 FROM findings WHERE run_id > ?1)";
+		" OR EXISTS (SELECT 1 FROM findings WHERE run_id > ?1),"
+		" EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
+		" AND name = 'findings_run_fingerprint')";
 	sqlite3_stmt *st;
 	*deferred = false;
 	pthread_mutex_lock(&s->lock);
 	int rc = sqlite3_prepare_v2(s->db, others, -1, &st, NULL) == SQLITE_OK ? 0 : -1;
-	int found = 1;
+	int found = 1, indexed = 1;
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, run_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			found = sqlite3_column_int(st, 0);
-		else
+			indexed = sqlite3_column_int(st, 1);
+		} else {
 			rc = -1;
+		}
 		sqlite3_finalize(st);
 	}
 	if (rc)
 		snprintf(s->error, sizeof(s->error), "cannot read the findings: %s", sqlite3_errmsg(s->db));
+	else if (!indexed)
+		*deferred = true;
 	else if (!found && !(rc = exec(s, "DROP INDEX IF EXISTS findings_run_fingerprint")))
 		*deferred = true;
 	pthread_mutex_unlock(&s->lock);

@@ -120,8 +120,9 @@ int db_grouping(struct db_store *s, bool on);
  * holds no other run's findings, db_fingerprint_index_defer() drops it
  * (*deferred: true) and db_fingerprint_index_build() builds it at the end
  * with one sort.  Until then queries by fingerprint still work, by reading
- * the table; a scan killed meanwhile leaves it unbuilt until --resume
- * finishes the run.  Both -1 on a database error (the store's error).
+ * the table; a scan killed meanwhile leaves it unbuilt until the next scan
+ * into the database (--resume or a new run) finds it missing, defers it
+ * too and builds it.  Both -1 on a database error (the store's error).
  */
 int db_fingerprint_index_defer(struct db_store *s, int64_t run_id, bool *deferred);
 int db_fingerprint_index_build(struct db_store *s);

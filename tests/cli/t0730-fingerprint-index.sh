@@ -7,7 +7,8 @@
 # transaction; lookup (by fingerprint across runs) and a verdict lookup by
 # finding id (review) still find every run's findings, through the index.
 # Into a database without other runs' findings, scan builds the index at
-# the end instead (killed, --resume builds it; interrupted, on the way out).
+# the end instead (killed, the next scan into it builds it, --resume or a
+# new run; interrupted, on the way out).
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 indexes() { sql "$1" "select group_concat(name) from (select name from sqlite_master where type = 'index' and tbl_name = 'findings' order by 1)"; }
@@ -86,6 +87,15 @@ check "lookup meanwhile still finds the recorded occurrences (by reading the tab
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 check "killed, the database is intact" test "$(sql fresh.db 'pragma integrity_check')" = ok
 check "and the index is still missing" test "$(idx fresh.db)" = 0
+# Another copy, killed the same way, then scanned into as a new run (not
+# --resume): the missing index is noticed and built at that run's end.
+cp fresh.db killed.db
+run 0 "$PIIAUDIT" scan -q --db killed.db c2/b.txt
+check "a new run into the killed run's database builds the missing index" test "$(idx killed.db)" = 1
+check "(and it is used by lookups by run and fingerprint)" \
+	grep -q 'findings_run_fingerprint (run_id=? AND fingerprint=?)' \
+	<<<"$(sql killed.db "explain query plan select * from findings where run_id = 1 and fingerprint = 'x'")"
+check "that database is intact" test "$(sql killed.db 'pragma integrity_check')" = ok
 run 0 "$PIIAUDIT" scan -q --resume --db fresh.db c1/a.txt c2/b.txt
 check "--resume finishes the run and builds the index" test "$(idx fresh.db)" = 1
 check "the resumed run's findings: 40 + 25 of the value, 65 others" \
