@@ -1,16 +1,31 @@
 /*
  * rules/prefilter_cache.c - the prefilter's cache folder (see
  * prefilter_cache.h).  Owns nothing between calls.
+ *
+ * The folder is pruned after each file written (a cache miss, so never on
+ * a scan whose rules are cached): the files used longest ago go first,
+ * until at most PRUNE_FILES files of at most PRUNE_BYTES remain, but never
+ * one used in the last PRUNE_KEEP_SECONDS (this run's, or a concurrent
+ * one's, even when larger than the limit; a temporary file being
+ * written).  A file read is touched, so "used" is its modification time.  Another process
+ * may prune a file this one is about to read: the read fails and the
+ * caller compiles, as on any miss.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rules/prefilter_cache.h"
+
+#define PRUNE_FILES 256
+#define PRUNE_BYTES (64L << 20)
+#define PRUNE_KEEP_SECONDS 600
 
 static int cache_dir(char *out, size_t cap)
 {
@@ -61,8 +76,67 @@ void *prefilter_cache_read(const char *path, size_t *len)
 		}
 		*len = got;
 	}
+	if (bytes)
+		futimens(fd, NULL);     /* used now: pruned last */
 	close(fd);
 	return bytes;
+}
+
+struct cache_file {
+	char *name;
+	struct timespec used;
+	off_t size;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct cache_file *)a)->used;
+	const struct timespec *y = &((const struct cache_file *)b)->used;
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? 1 : -1;
+	return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
+}
+
+/* Removes the hs-* files of dir beyond the newest PRUNE_FILES, or beyond
+ * PRUNE_BYTES, unless recent; quietly does less when out of memory or a
+ * file vanishes. */
+static void prune(const char *dir)
+{
+	struct timespec now;
+	DIR *d = opendir(dir);
+	struct cache_file *files = NULL;
+	size_t count = 0, alloc = 0;
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		struct stat st;
+		if (strncmp(e->d_name, "hs-", 3) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (count == alloc) {
+			size_t grown_alloc = alloc ? alloc * 2 : 64;
+			struct cache_file *grown = realloc(files, grown_alloc * sizeof(*grown));
+			if (!grown)
+				break;
+			files = grown;
+			alloc = grown_alloc;
+		}
+		if (!(files[count].name = strdup(e->d_name)))
+			break;
+		files[count].used = st.st_mtim;
+		files[count++].size = st.st_size;
+	}
+	qsort(files, count, sizeof(*files), newest_first);
+	clock_gettime(CLOCK_REALTIME, &now);
+	long total = 0;
+	for (size_t i = 0; i < count; i++) {
+		total += files[i].size;
+		if ((i >= PRUNE_FILES || total > PRUNE_BYTES) && files[i].used.tv_sec < now.tv_sec - PRUNE_KEEP_SECONDS)
+			unlinkat(dirfd(d), files[i].name, 0);
+		free(files[i].name);
+	}
+	free(files);
+	closedir(d);
 }
 
 void prefilter_cache_write(const char *path, const void *bytes, size_t len)
@@ -88,4 +162,6 @@ void prefilter_cache_write(const char *path, const void *bytes, size_t len)
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path))
 		unlink(tmp);
+	else
+		prune(dir);
 }

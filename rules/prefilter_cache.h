@@ -6,8 +6,8 @@
  * Files are named by the SHA-256 of everything that went into them (the
  * caller's), in $PIIAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/piiaudit, else
  * ~/.cache/piiaudit (folders made 0700, files 0600, written to a temporary
- * name and renamed).  They hold only what patterns compile to, nothing
- * from a corpus.  A cache that cannot be read or written is simply not
+ * name and renamed), and pruned when one is added (prefilter_cache.c).
+ * They hold only what patterns compile to, nothing from a corpus.  A cache that cannot be read or written is simply not
  * used: every function here fails quietly, and the caller computes.
  */
 #ifndef PIIAUDIT_PREFILTER_CACHE_H
