@@ -263,7 +263,14 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		goto fail_close;
 	}
 	sqlite3_busy_timeout(s->db, 30000);
-	if (exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
+	/* 16 KiB pages for a new database (an existing one keeps its own):
+	 * a scan appends findings and builds the fingerprint index at its
+	 * end, and the WAL is copied back page by page when the database
+	 * closes, a write each.  Against 4 KiB, one .gz with 2 jobs took
+	 * 1.468 -> 1.422 s and raw text with 1 job 1.661 -> 1.600 s (eight
+	 * runs each, tests/bench's 200 MB); the file is 11 % larger, and an
+	 * empty database 0.6 MB. */
+	if (exec(s, "PRAGMA page_size = 16384") || exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
 	    exec(s, "PRAGMA cache_size = -65536") || exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
 	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
 		snprintf(err, errlen, "%s: %s", path, s->error);
