@@ -2,14 +2,17 @@
  * rules/prefilter_cache.c - the prefilter's cache folder (see
  * prefilter_cache.h).  Owns nothing between calls.
  *
- * The folder is pruned after each file written (a cache miss, so never on
- * a scan whose rules are cached): the files used longest ago go first,
- * until at most PRUNE_FILES files of at most PRUNE_BYTES remain, but never
- * one used in the last PRUNE_KEEP_SECONDS (this run's, or a concurrent
- * one's, even when larger than the limit; a temporary file being
- * written).  A file read is touched, so "used" is its modification time.  Another process
- * may prune a file this one is about to read: the read fails and the
- * caller compiles, as on any miss.
+ * The folder is pruned after a file is written (a cache miss, so never on
+ * a scan whose rules are cached), at most once a PRUNE_EVERY_SECONDS
+ * (the time of the file PRUNE_STAMP in it): the files used longest ago
+ * go first, until at most PRUNE_FILES files of at most PRUNE_BYTES
+ * remain, but never one used in the last PRUNE_KEEP_SECONDS (this run's,
+ * or a concurrent one's, even when larger than the limit; a temporary
+ * file being written), and at most PRUNE_REMOVALS at a time, so that a
+ * scan never waits on a large clean-up (a folder of 12,000 files took
+ * seconds).  A file read is touched, so "used" is its modification time.
+ * Another process may prune a file this one is about to read: the read
+ * fails and the caller compiles, as on any miss.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -26,6 +29,9 @@
 #define PRUNE_FILES 256
 #define PRUNE_BYTES (64L << 20)
 #define PRUNE_KEEP_SECONDS 600
+#define PRUNE_EVERY_SECONDS 60
+#define PRUNE_REMOVALS 64
+#define PRUNE_STAMP "prune.stamp"
 
 static int cache_dir(char *out, size_t cap)
 {
@@ -97,17 +103,38 @@ static int newest_first(const void *a, const void *b)
 	return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
 }
 
-/* Removes the hs-* files of dir beyond the newest PRUNE_FILES, or beyond
- * PRUNE_BYTES, unless recent; quietly does less when out of memory or a
- * file vanishes. */
+/* Whether the folder is due a pruning; if so, stamps it now.  A stamp in
+ * the future (a clock set back) counts as old. */
+static bool prune_due(int dir_fd, const struct timespec *now)
+{
+	struct stat st;
+	if (fstatat(dir_fd, PRUNE_STAMP, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_mtim.tv_sec > now->tv_sec - PRUNE_EVERY_SECONDS && st.st_mtim.tv_sec <= now->tv_sec)
+		return false;
+	int fd = openat(dir_fd, PRUNE_STAMP, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	futimens(fd, NULL);
+	close(fd);
+	return true;
+}
+
+/* Removes, oldest first and at most PRUNE_REMOVALS of them, the hs-* files
+ * of dir beyond the newest PRUNE_FILES, or beyond PRUNE_BYTES, unless
+ * used recently; quietly does less when out of memory or a file vanishes. */
 static void prune(const char *dir)
 {
 	struct timespec now;
 	DIR *d = opendir(dir);
 	struct cache_file *files = NULL;
 	size_t count = 0, alloc = 0;
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (!d)
 		return;
+	if (!prune_due(dirfd(d), &now)) {
+		closedir(d);
+		return;
+	}
 	for (struct dirent *e; (e = readdir(d));) {
 		struct stat st;
 		if (strncmp(e->d_name, "hs-", 3) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
@@ -127,14 +154,18 @@ static void prune(const char *dir)
 		files[count++].size = st.st_size;
 	}
 	qsort(files, count, sizeof(*files), newest_first);
-	clock_gettime(CLOCK_REALTIME, &now);
-	long total = 0;
-	for (size_t i = 0; i < count; i++) {
-		total += files[i].size;
-		if ((i >= PRUNE_FILES || total > PRUNE_BYTES) && files[i].used.tv_sec < now.tv_sec - PRUNE_KEEP_SECONDS)
-			unlinkat(dirfd(d), files[i].name, 0);
+	/* files[keep, count) are beyond the limits. */
+	size_t keep = 0;
+	for (long total = 0; keep < count && keep < PRUNE_FILES; keep++)
+		if ((total += files[keep].size) > PRUNE_BYTES)
+			break;
+	size_t removed = 0;
+	for (size_t i = count; i > keep && removed < PRUNE_REMOVALS; i--)
+		if (files[i - 1].used.tv_sec < now.tv_sec - PRUNE_KEEP_SECONDS &&
+		    unlinkat(dirfd(d), files[i - 1].name, 0) == 0)
+			removed++;
+	for (size_t i = 0; i < count; i++)
 		free(files[i].name);
-	}
 	free(files);
 	closedir(d);
 }

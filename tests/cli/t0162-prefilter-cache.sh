@@ -99,46 +99,69 @@ else
 fi
 check "an empty PIIAUDIT_CACHE_DIR: the same findings" test "$(sql a.db "$q" | md5sum)" = "$(sql f.db "$q" | md5sum)"
 
-# Pruning, after a file is written: the files used longest ago go until at
-# most 256 files of at most 64 MiB remain; a file read is touched; none
-# used in the last ten minutes goes.
+# Pruning, after a file is written and at most once a minute (the time of
+# cache/prune.stamp): the files used longest ago go, at most 64 at a time,
+# until at most 256 files of at most 64 MiB remain; a file read is
+# touched; none used in the last ten minutes goes.
 export PIIAUDIT_CACHE_DIR="$T/cache2"
+due() { touch -d '2 minutes ago' "$PIIAUDIT_CACHE_DIR/prune.stamp"; }
+newpack() { sed -i "s/{[0-9]*}/{$1}/" one.yaml; }     # a rule set not cached yet
+hs() { ls "$PIIAUDIT_CACHE_DIR" | grep -c "^hs-${1:-}"; }
+old() { printf "$PIIAUDIT_CACHE_DIR/hs-%032x.db" "$1"; }
 run 0 "$PIIAUDIT" scan -q --db p1.db text.txt
 real=$(cd cache2 && ls hs-*)
 touch -d '3 days ago' cache2/hs-*
 for i in $(seq 1 300); do
-	f=$(printf 'cache2/hs-%032x.db' "$i")
-	echo "old $i" >"$f"
-	touch -d "$((400 - i)) hours ago" "$f"    # 1 the oldest, 300 the newest
+	echo "old $i" >"$(old "$i")"
+	touch -d "$((400 - i)) hours ago" "$(old "$i")"      # 1 the oldest, 300 the newest
 done
 run 0 "$PIIAUDIT" scan -q --db p2.db text.txt
-check "a scan whose files are cached prunes nothing" test "$(ls cache2 | wc -l)" = $((300 + $(wc -w <<<"$real")))
+check "a scan whose files are cached prunes nothing" test "$(hs)" = $((300 + $(wc -w <<<"$real")))
 check "but touches what it read" test -z "$(cd cache2 && find $real -mmin +5)"
-sed -i 's/{5}/{6}/' one.yaml
+due; newpack 6
 run 0 "$PIIAUDIT" scan -q --no-builtin-rules --rules one.yaml --db p3.db text.txt
-check "a written file prunes the folder to 256 files" test "$(ls cache2 | wc -l)" = 256
+# The first file the scan writes prunes (to 256), the second one no more.
+check "a written file prunes the folder to 256 files (257 with the scan's second)" \
+	test "$(hs)" -ge 256 -a "$(hs)" -le 257
 check "the files just used are kept" test "$(cd cache2 && ls $real 2>&1 | wc -l)" = "$(wc -w <<<"$real")"
-check "the oldest went first" test ! -e "$(printf 'cache2/hs-%032x.db' 1)" -a -e "$(printf 'cache2/hs-%032x.db' 300)"
-kept=$(ls cache2 | grep -c '^hs-0000')
+check "the oldest went first" test ! -e "$(old 1)" -a -e "$(old 300)"
+kept=$(hs 0000)
 check "and only those: the newest $kept of the old ones stayed" \
-	test -e "$(printf 'cache2/hs-%032x.db' $((301 - kept)))" -a ! -e "$(printf 'cache2/hs-%032x.db' $((300 - kept)))"
+	test -e "$(old $((301 - kept)))" -a ! -e "$(old $((300 - kept)))"
 run 0 "$PIIAUDIT" scan -q --no-builtin-rules --rules one.yaml --db p4.db text.txt
 check "the same rules again find their files" test "$(sql p3.db "$q" | md5sum)" = "$(sql p4.db "$q" | md5sum)"
-
-# Size: three old files of 40 MiB (sparse) and the rest small: the two
-# oldest big ones go, and every file older than them.
-for i in 1 2 3; do
-	truncate -s 40M "cache2/hs-big$i.db"
-	touch -d "$((10 - i)) hours ago" "cache2/hs-big$i.db"
-done
-sed -i 's/{6}/{7}/' one.yaml
+newpack 7
 run 0 "$PIIAUDIT" scan -q --no-builtin-rules --rules one.yaml --db p5.db text.txt
-check "beyond 64 MiB the oldest large files go" test ! -e cache2/hs-big1.db -a ! -e cache2/hs-big2.db -a -e cache2/hs-big3.db
-check "and the older small ones" test "$(ls cache2 | grep -c '^hs-0000')" = 0
+check "within a minute of the last pruning, a written file prunes nothing" test "$(hs)" -gt 256
+
+# At most 64 files a pruning, the oldest.
+for i in $(seq 1 200); do
+	f=$(printf 'cache2/hs-old-%03d.db' "$i")
+	echo "older $i" >"$f"
+	touch -d "$((800 - i)) hours ago" "$f"              # older than all the rest
+done
+due; newpack 8
+run 0 "$PIIAUDIT" scan -q --no-builtin-rules --rules one.yaml --db p6.db text.txt
+check "a pruning removes at most 64 files, the oldest" \
+	test "$(hs old)" = 136 -a ! -e cache2/hs-old-064.db -a -e cache2/hs-old-065.db
+check "(the folder is still over its limit)" test "$(hs)" -gt 256
+
+# Size: three old files of 40 MiB (sparse) beside this scan's: the two
+# oldest go, since the newest 40 MiB and the small files fit in 64 MiB.
+export PIIAUDIT_CACHE_DIR="$T/cache3"
+run 0 "$PIIAUDIT" scan -q --db p7.db text.txt
+for i in 1 2 3; do
+	truncate -s 40M "cache3/hs-big$i.db"
+	touch -d "$((10 - i)) hours ago" "cache3/hs-big$i.db"
+done
+due; newpack 9
+run 0 "$PIIAUDIT" scan -q --no-builtin-rules --rules one.yaml --db p8.db text.txt
+check "beyond 64 MiB the oldest large files go" test ! -e cache3/hs-big1.db -a ! -e cache3/hs-big2.db -a -e cache3/hs-big3.db
 
 # Recent files are never pruned, whatever their number.
-rm -rf cache2 && mkdir cache2
-for i in $(seq 1 300); do echo "new $i" >"$(printf 'cache2/hs-%032x.info' "$i")"; done
-run 0 "$PIIAUDIT" scan -q --db p6.db text.txt
-check "files used in the last ten minutes stay (300 + this scan's)" test "$(ls cache2 | wc -l)" -gt 300
+export PIIAUDIT_CACHE_DIR="$T/cache4"
+mkdir cache4
+for i in $(seq 1 300); do echo "new $i" >"$(printf 'cache4/hs-%032x.info' "$i")"; done
+run 0 "$PIIAUDIT" scan -q --db p9.db text.txt
+check "files used in the last ten minutes stay (300 + this scan's)" test "$(hs)" -gt 300
 finish

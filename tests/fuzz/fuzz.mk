@@ -9,8 +9,9 @@
 #
 # Uses the Makefile's LIB_SRCS, GEN_SRCS, PKGS, PKG_CONFIG, WARN and
 # DATADIR; adds no prerequisite to any target of the Makefile.  New corpus
-# entries and crash files go to FUZZ_WORK, never into the source tree: the
-# seeds in tests/fuzz/corpus/<target>/ are copied there first.
+# entries, crash files and the harnesses' Hyperscan cache go to FUZZ_WORK,
+# never into the source tree or the user's cache: the seeds in
+# tests/fuzz/corpus/<target>/ are copied there first.
 
 FUZZ_CC            ?= clang
 FUZZ_DIR           ?= build-fuzz
@@ -18,6 +19,11 @@ FUZZ_WORK          ?= $(or $(TMPDIR),/tmp)/piiaudit-fuzz
 FUZZ_SECONDS       ?= 60
 FUZZ_CHECK_SECONDS ?= 8
 FUZZ_FLAGS         ?=
+# The Hyperscan cache of the harnesses that compile packs (fuzz_rule_pack,
+# fuzz_engines, fuzz_packs): mutants often repeat a pack's expressions, so
+# it makes them several times faster, but it gains a file for each new
+# one; kept out of the user's cache folder.
+FUZZ_CACHE         ?= $(FUZZ_WORK)/hs-cache
 FUZZ_TARGETS       ?= fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines fuzz_packs fuzz_csv
 
 # Per-target libFuzzer options.  The reader gets room for small archives
@@ -70,7 +76,7 @@ fuzz-run-%: $(FUZZ_DIR)/%
 	  [ -d "$$d" ] && find "$$d" -maxdepth 1 -type f -exec cp {} "$$work/corpus/" \; ; \
 	done; \
 	echo "fuzz: $* for $(FUZZ_SECONDS) s, corpus and log in $$work"; \
-	$(FUZZ_DIR)/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	PIIAUDIT_CACHE_DIR="$(FUZZ_CACHE)" $(FUZZ_DIR)/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -artifact_prefix="$$work/artifacts/" $(FUZZ_FLAGS_$*) $(FUZZ_FLAGS) \
 	  "$$work/corpus" >"$$work/log" 2>&1; rc=$$?; \
 	grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^==[0-9]+==ERROR|^SUMMARY|invariant failed|Test unit written' "$$work/log" | sed "s/^/  $*: /"; \
@@ -84,10 +90,10 @@ fuzz_check_one = \
 	files=$$(find tests/fuzz/corpus/$(or $(FUZZ_SEEDS_$(1)),$(1)) tests/fuzz/regressions/$(1) -maxdepth 1 -type f 2>/dev/null | sort); \
 	if [ -n "$$files" ]; then \
 	  cp $$files "$$work/corpus/"; \
-	  $(FUZZ_DIR)/$(1) $$flags $$files >"$$work/replay.log" 2>&1 || ok=0; \
+	  PIIAUDIT_CACHE_DIR="$(FUZZ_CACHE)" $(FUZZ_DIR)/$(1) $$flags $$files >"$$work/replay.log" 2>&1 || ok=0; \
 	fi; \
 	if [ $$ok = 1 ]; then \
-	  $(FUZZ_DIR)/$(1) $$flags -max_total_time=$(FUZZ_CHECK_SECONDS) -print_final_stats=1 \
+	  PIIAUDIT_CACHE_DIR="$(FUZZ_CACHE)" $(FUZZ_DIR)/$(1) $$flags -max_total_time=$(FUZZ_CHECK_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix="$$work/" "$$work/corpus" >"$$work/fuzz.log" 2>&1 || ok=0; \
 	fi; \
 	if [ $$ok = 1 ]; then \
@@ -108,4 +114,4 @@ check-fuzz: $(FUZZ_BINS)
 
 clean-fuzz:
 	rm -rf $(FUZZ_DIR)
-	rm -rf $(addprefix $(FUZZ_WORK)/,$(FUZZ_TARGETS) $(addprefix check-,$(FUZZ_TARGETS)))
+	rm -rf $(addprefix $(FUZZ_WORK)/,$(FUZZ_TARGETS) $(addprefix check-,$(FUZZ_TARGETS))) $(FUZZ_CACHE)
