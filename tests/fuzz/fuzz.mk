@@ -56,9 +56,15 @@ FUZZ_ALL_BINS = $(addprefix $(FUZZ_DIR)/,fuzz_reader fuzz_block_stream fuzz_rule
 .PHONY: fuzz fuzz-build check-fuzz clean-fuzz
 
 # The library, instrumented for coverage but without libFuzzer's main.
+# The matcher's loops compare offsets and folded bytes at every step, and
+# libFuzzer's comparison hooks there were a third of fuzz_packs' time
+# while guiding nothing (what matches is decided in PCRE2 and Hyperscan,
+# which are not instrumented): edges only there, 535 -> 750 executions a
+# second, the same coverage from the same corpus.
+FUZZ_COV_rules/matcher.c = -fno-sanitize-coverage=trace-cmp
 $(FUZZ_DIR)/lib/%.o: %.c $(wildcard */*.h) tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_COV_$<) -c -o $@ $<
 
 $(FUZZ_ALL_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h tests/fuzz/fuzz_rule_pack.c scanners/gzip_src.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(dir $@)
