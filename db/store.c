@@ -270,8 +270,9 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 	 * 1.468 -> 1.422 s and raw text with 1 job 1.661 -> 1.600 s (eight
 	 * runs each, tests/bench's 200 MB); the file is 11 % larger, and an
 	 * empty database 0.6 MB. */
-	if (exec(s, "PRAGMA page_size = 16384") || exec(s, "PRAGMA journal_mode = WAL") || exec(s, "PRAGMA synchronous = NORMAL") ||
-	    exec(s, "PRAGMA cache_size = -65536") || exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
+	if (exec(s, "PRAGMA page_size = 16384") || exec(s, "PRAGMA journal_mode = WAL") ||
+	    exec(s, "PRAGMA synchronous = NORMAL") || exec(s, "PRAGMA cache_size = -65536") ||
+	    exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
 	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;

@@ -153,7 +153,8 @@ static void prune(const char *dir)
 		files[count].used = st.st_mtim;
 		files[count++].size = st.st_size;
 	}
-	qsort(files, count, sizeof(*files), newest_first);
+	if (count)
+		qsort(files, count, sizeof(*files), newest_first);
 	/* files[keep, count) are beyond the limits. */
 	size_t keep = 0;
 	for (long total = 0; keep < count && keep < PRUNE_FILES; keep++)
