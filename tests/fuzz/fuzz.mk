@@ -61,8 +61,11 @@ FUZZ_ALL_BINS = $(addprefix $(FUZZ_DIR)/,fuzz_reader fuzz_block_stream fuzz_rule
 # libFuzzer's comparison hooks there were a third of fuzz_packs' time
 # while guiding nothing (what matches is decided in PCRE2 and Hyperscan,
 # which are not instrumented): edges only there, 535 -> 750 executions a
-# second, the same coverage from the same corpus.
-FUZZ_COV_rules/matcher.c = -fno-sanitize-coverage=trace-cmp
+# second, the same coverage from the same corpus.  The same for the
+# candidate lists (Hyperscan's callback) and the token pass.
+FUZZ_COV_rules/matcher.c   = -fno-sanitize-coverage=trace-cmp
+FUZZ_COV_rules/prefilter.c = -fno-sanitize-coverage=trace-cmp
+FUZZ_COV_rules/token_run.c = -fno-sanitize-coverage=trace-cmp
 $(FUZZ_DIR)/lib/%.o: %.c $(wildcard */*.h) tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_COV_$<) -c -o $@ $<
