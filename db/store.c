@@ -237,6 +237,33 @@ int db_temp_in_memory(struct db_store *s)
 	return rc;
 }
 
+/* How long opening waits for another process's lock (scan --wait sets
+ * the wait for what follows). */
+enum { OPEN_BUSY_MS = 30000 };
+
+/*
+ * Switching a new database to WAL takes an exclusive lock from inside a
+ * read transaction, and there SQLite does not call the busy handler:
+ * when two processes create the same database at once, both hold the
+ * shared lock, and the one that asks second for the write lock gets
+ * SQLITE_BUSY at once (waiting could deadlock).  Its statement has
+ * then ended and dropped its shared lock, so the other one finishes;
+ * asked again, the switch succeeds or finds the database in WAL
+ * already.  Retried for as long as the busy timeout db_open sets.
+ */
+static int use_wal(struct db_store *s)
+{
+	enum { PAUSE_MS = 10 };
+	for (int waited = 0;; waited += PAUSE_MS) {
+		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= OPEN_BUSY_MS)
+			return fail(s, "cannot use write-ahead logging");
+		sqlite3_sleep(PAUSE_MS);
+	}
+}
+
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
 {
 	struct db_store *s = calloc(1, sizeof(*s));
@@ -262,7 +289,7 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		goto fail_close;
 	}
-	sqlite3_busy_timeout(s->db, 30000);
+	sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
 	/* 16 KiB pages for a new database (an existing one keeps its own):
 	 * a scan appends findings and builds the fingerprint index at its
 	 * end, and the WAL is copied back page by page when the database
@@ -270,7 +297,7 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 	 * 1.468 -> 1.422 s and raw text with 1 job 1.661 -> 1.600 s (eight
 	 * runs each, tests/bench's 200 MB); the file is 11 % larger, and an
 	 * empty database 0.6 MB. */
-	if (exec(s, "PRAGMA page_size = 16384") || exec(s, "PRAGMA journal_mode = WAL") ||
+	if (exec(s, "PRAGMA page_size = 16384") || use_wal(s) ||
 	    exec(s, "PRAGMA synchronous = NORMAL") || exec(s, "PRAGMA cache_size = -65536") ||
 	    exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
 	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {

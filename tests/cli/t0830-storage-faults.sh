@@ -4,7 +4,8 @@
 # database locked by another writer.  Each gives one clear line and a
 # database that passes its integrity check and holds no half-written
 # source; scan --resume then completes the run with the findings of an
-# undisturbed scan.  Two scans into one database at once both finish.
+# undisturbed scan.  Two scans into one database at once both finish, also
+# when both are creating it.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 "$1" "$2"; }
 keep() { "$PIIAUDIT" export --db "$1" ${2:+--run "$2"} --format csv | cut -d, -f1-9,12 | sort; }
@@ -117,6 +118,27 @@ for id in 1 2; do
 	check "... run $id has every finding" cmp -s "$T/full.csv" "$T/two$id.csv"
 done
 check "... integrity_check passes" test "$(sql "$T/two.db" 'pragma integrity_check')" = ok
+
+# Two processes creating one database at once: this scan holds its shared
+# lock on the new, empty file (paused by a shim) while another process
+# switches the file to WAL.  SQLite then refuses this scan's own switch at
+# once, without waiting; it asks again and goes on.
+${CC:-cc} -shared -fPIC -o "$T/lock_pause.so" "$TOP/tests/cli/lock_pause_shim.c" -ldl 2>"$T/cc.err"
+check "the lock-pause shim builds" test -f "$T/lock_pause.so"
+rm -f "$T/race.db"* "$T/paused"
+PAUSE_PATH="$T/race.db" PAUSE_FLAG="$T/paused" PAUSE_SECONDS=1 LD_PRELOAD="$T/lock_pause.so" \
+	"$PIIAUDIT" scan -q --db "$T/race.db" "$T/c/f00.txt" >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 100); do [ -e "$T/paused" ] && break; sleep 0.1; done
+check "... the scan paused holding its shared lock" test -e "$T/paused"
+mode=$(python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=20)
+print(c.execute("pragma journal_mode = wal").fetchone()[0])' "$T/race.db" 2>&1)
+wait "$pid"; rc=$?
+check "... another process switched the new database to WAL ($mode)" test "$mode" = wal
+check "a new database switched to WAL by another process meanwhile: exit 0 (got $rc: $(head -c 200 "$T/err"))" test "$rc" = 0
+check "... the run is complete" test "$(sql "$T/race.db" "select group_concat(status) from runs")" = ok
+check "... with its findings" test "$(sql "$T/race.db" "select count(*) from findings")" -ge 1500
 
 run 2 "$PIIAUDIT" scan --wait soon --db "$T/u.db" "$T/c/f00.txt"
 check "a bad --wait is a usage error" grep -q -- '--wait takes a number of seconds' "$T/err"
