@@ -138,7 +138,14 @@ int db_merge_read(struct merge_shard_list *list, const char *path, char *err, si
 	}
 	/* Read only: a shard database is never written by a merge.  A shard
 	 * killed mid-run leaves a WAL file; SQLite reads through it. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	char *uri = db_read_uri(path);
+	if (!uri) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	step = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (step != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
 		goto out;
 	}
@@ -646,38 +653,6 @@ out:
 	return rc;
 }
 
-/* The name to ATTACH a shard by, malloc'd.  Where SQLite takes URIs, a
- * read-only one, so that not even a checkpoint of the shard's WAL is
- * written; elsewhere the path, with "./" before a relative one that would
- * look like a URI. */
-static char *attach_name(const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(path);
-	char *out = malloc(3 * len + 16), *o = out;
-	if (!out)
-		return NULL;
-	if (!sqlite3_compileoption_used("USE_URI")) {
-		snprintf(out, 3 * len + 16, "%s%s", strncmp(path, "file:", 5) ? "" : "./", path);
-		return out;
-	}
-	/* An empty authority before an absolute path: "//x" stays a path. */
-	memcpy(o, path[0] == '/' ? "file://" : "file:", path[0] == '/' ? 7 : 5);
-	o += path[0] == '/' ? 7 : 5;
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~/", *p)) {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	memcpy(o, "?mode=ro", sizeof("?mode=ro"));
-	return out;
-}
-
 int db_merge_copy(struct db_store *s, int64_t run_id, const struct merge_shard *shard,
                   struct merge_counts *copied, char *err, size_t errlen)
 {
@@ -690,7 +665,7 @@ int db_merge_copy(struct db_store *s, int64_t run_id, const struct merge_shard *
 	int rc = -1;
 	memset(copied, 0, sizeof(*copied));
 
-	char *name = attach_name(shard->db_path);
+	char *name = db_read_uri(shard->db_path);
 	if (!name) {
 		snprintf(err, errlen, "%s: out of memory", shard->db_path);
 		return -1;

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "db/report_queries.h"
+#include "db/store.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -811,11 +812,19 @@ static int attach_since(struct db_report *r, sqlite3 *db, const char *path, int6
 {
 	sqlite3_stmt *st;
 	bool bad = false;
-	if (prepare(r, db, "ATTACH DATABASE ? AS since", &st))
+	/* Read-only: an earlier run's database may be evidence kept where
+	 * it cannot be written. */
+	char *uri = db_read_uri(path);
+	if (!uri)
+		return oom(r);
+	if (prepare(r, db, "ATTACH DATABASE ? AS since", &st)) {
+		free(uri);
 		return -1;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	free(uri);
 	if (rc != SQLITE_DONE) {
 		snprintf(r->error, sizeof(r->error), "%s: cannot attach it (--since-db): %s", path,
 		         sqlite3_errmsg(db));

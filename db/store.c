@@ -3,7 +3,9 @@
  *
  * Owns the connection, the prepared statements and the lock around them.
  * The file is created 0600 before SQLite opens it, so the database and its
- * WAL never exist with wider permissions.
+ * WAL never exist with wider permissions.  A database this process cannot
+ * write (another user's, a read-only mount, a folder it cannot add the
+ * WAL's files to) is opened read-only for the commands that only read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 
 #include "db/schema.h"
 #include "db/store.h"
+#include "db/uri.h"
 
 enum {
 	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -58,6 +61,9 @@ struct db_store {
 	sqlite3_stmt *st[ST_COUNT];
 	pthread_mutex_t lock;
 	char error[1024];
+	/* Opened read-only (db_open()): a schema that needs upgrading is an
+	 * error instead of a write. */
+	bool readonly;
 	/* Grouping (db_grouping()). */
 	bool grouping, in_group;
 	size_t group_sources, group_findings;
@@ -100,6 +106,16 @@ static int exec(struct db_store *s, const char *sql)
 	return 0;
 }
 
+/* A database made by an older piiaudit is brought up to date on open,
+ * which writes it; opened read-only, that is refused. */
+static int needs_upgrade(struct db_store *s)
+{
+	snprintf(s->error, sizeof(s->error),
+	         "made by an older piiaudit and read-only here: it must be upgraded, which writes it"
+	         " (run piiaudit once where it can be written, or on a copy)");
+	return -1;
+}
+
 /* Columns added to existing tables after schema version 1 was first
  * released: a database made before them gets them here, once (the
  * check is by PRAGMA table_info, so this is idempotent).  A table the
@@ -133,6 +149,8 @@ static int add_columns(struct db_store *s)
 			return fail(s, "cannot read the schema");
 		if (!columns || have)
 			continue;
+		if (s->readonly)
+			return needs_upgrade(s);
 		char sql[256];
 		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column, c->decl);
 		if (exec(s, sql))
@@ -160,6 +178,8 @@ static int replace_indexes(struct db_store *s)
 		sqlite3_finalize(st);
 		if (!old)
 			return pass ? exec(s, "COMMIT") : 0;
+		if (s->readonly)
+			return needs_upgrade(s);
 		/* Looked again inside the transaction: another process may have
 		 * replaced it meanwhile. */
 		if (!pass && exec(s, "BEGIN IMMEDIATE"))
@@ -195,6 +215,8 @@ static int migrate(struct db_store *s)
 	}
 	if (version == DB_SCHEMA_VERSION)
 		return add_columns(s) ? -1 : replace_indexes(s);
+	if (s->readonly)
+		return needs_upgrade(s);
 	if (exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (exec(s, db_schema_sql)) {
@@ -264,6 +286,122 @@ static int use_wal(struct db_store *s)
 	}
 }
 
+/*
+ * Whether this process cannot write the database, or cannot make the
+ * -wal and -shm files that SQLite reads a WAL database with (they go in
+ * the database's folder).  Root passes access() on any file of a
+ * writable file system, as it can write them.
+ */
+static bool cannot_write(const char *path)
+{
+	if (access(path, W_OK))
+		return errno == EACCES || errno == EROFS || errno == EPERM || errno == ETXTBSY;
+	size_t len = strlen(path);
+	char *other = malloc(len + 5);
+	if (!other)
+		return false;
+	snprintf(other, len + 5, "%s-shm", path);
+	bool shm = access(other, F_OK) == 0;
+	/* The folder: what comes before the last '/', "/" or ".". */
+	memcpy(other, path, len + 1);
+	char *slash = strrchr(other, '/');
+	if (!slash)
+		memcpy(other, ".", 2);
+	else if (slash == other)
+		other[1] = '\0';
+	else
+		*slash = '\0';
+	bool folder = access(other, W_OK) == 0;
+	free(other);
+	return !shm && !folder;
+}
+
+/* Whether path's -wal file holds changes not yet in the database (a
+ * scan running, or one killed). */
+static bool wal_pending(const char *path)
+{
+	size_t len = strlen(path);
+	char *wal = malloc(len + 5);
+	if (!wal)
+		return true;
+	snprintf(wal, len + 5, "%s-wal", path);
+	struct stat st;
+	bool pending = stat(wal, &st) == 0 && st.st_size > 0;
+	free(wal);
+	return pending;
+}
+
+char *db_read_uri(const char *path)
+{
+	return db_uri(path, cannot_write(path) && !wal_pending(path) ? "mode=ro&immutable=1"
+	                                                                : "mode=ro");
+}
+
+/*
+ * Opens the database read-only (db_read_uri()).  Without a WAL that holds
+ * changes, as immutable: SQLite then reads the file alone and needs no
+ * -shm file, which it could not make here.  With one, plainly read-only:
+ * SQLite reads the WAL through an existing -shm file, or fails, and the
+ * message says why.
+ */
+static int open_readonly(struct db_store *s, const char *path, char *err, size_t errlen)
+{
+	char *uri = db_read_uri(path);
+	if (!uri) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	int rc = sqlite3_open_v2(uri, &s->db,
+	                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
+		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: %s%s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open",
+	         wal_pending(path) ? " (read-only here, and its -wal file holds changes that need"
+	                             " the -shm file beside it, which cannot be made here)"
+	                           : "");
+	return -1;
+}
+
+/*
+ * Opens the database for writing, as a URI (so that ATTACH on this
+ * connection takes the URIs of db_read_uri() too), in WAL mode.
+ */
+static int open_readwrite(struct db_store *s, const char *path, char *err, size_t errlen)
+{
+	char *uri = db_uri(path, NULL);
+	if (!uri) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	int rc = sqlite3_open_v2(uri, &s->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
+	/* 16 KiB pages for a new database (an existing one keeps its own):
+	 * a scan appends findings and builds the fingerprint index at its
+	 * end, and the WAL is copied back page by page when the database
+	 * closes, a write each.  Against 4 KiB, one .gz with 2 jobs took
+	 * 1.468 -> 1.422 s and raw text with 1 job 1.661 -> 1.600 s (eight
+	 * runs each, tests/bench's 200 MB); the file is 11 % larger, and an
+	 * empty database 0.6 MB. */
+	if (exec(s, "PRAGMA page_size = 16384") || use_wal(s) ||
+	    exec(s, "PRAGMA synchronous = NORMAL") || exec(s, "PRAGMA cache_size = -65536") ||
+	    exec(s, "PRAGMA wal_autocheckpoint = 16384") || exec(s, "PRAGMA foreign_keys = OFF")) {
+		snprintf(err, errlen, "%s: %s", path, s->error);
+		return -1;
+	}
+	return 0;
+}
+
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen)
 {
 	struct db_store *s = calloc(1, sizeof(*s));
@@ -284,27 +422,10 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail_free;
 	}
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	s->readonly = !create && cannot_write(path);
+	if (s->readonly ? open_readonly(s, path, err, errlen) : open_readwrite(s, path, err, errlen))
 		goto fail_close;
-	}
-	sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
-	/* 16 KiB pages for a new database (an existing one keeps its own):
-	 * a scan appends findings and builds the fingerprint index at its
-	 * end, and the WAL is copied back page by page when the database
-	 * closes, a write each.  Against 4 KiB, one .gz with 2 jobs took
-	 * 1.468 -> 1.422 s and raw text with 1 job 1.661 -> 1.600 s (eight
-	 * runs each, tests/bench's 200 MB); the file is 11 % larger, and an
-	 * empty database 0.6 MB. */
-	if (exec(s, "PRAGMA page_size = 16384") || use_wal(s) ||
-	    exec(s, "PRAGMA synchronous = NORMAL") || exec(s, "PRAGMA cache_size = -65536") ||
-	    exec(s, "PRAGMA wal_autocheckpoint = 16384") ||
-	    exec(s, "PRAGMA foreign_keys = OFF") || migrate(s)) {
-		snprintf(err, errlen, "%s: %s", path, s->error);
-		goto fail_close;
-	}
-	if (keep_temp_in_memory(s)) {
+	if (migrate(s) || keep_temp_in_memory(s)) {
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;
 	}

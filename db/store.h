@@ -70,10 +70,19 @@ struct db_finding {
 };
 
 /* Opens (and with create, creates with mode 0600) the database at path and
- * brings its schema to the current version.  On failure *out is NULL and
- * the message is in err. */
+ * brings its schema to the current version.  Without create, a database
+ * this process cannot write (or whose folder it cannot add the -wal and
+ * -shm files to) is opened read-only: writes then fail, and one made by an
+ * older piiaudit is refused, since upgrading it writes.  On failure *out
+ * is NULL and the message is in err. */
 int db_open(struct db_store **out, const char *path, bool create, char *err, size_t errlen);
 void db_close(struct db_store *s);
+/* A URI (malloc'd; NULL when out of memory) to open or ATTACH path
+ * read-only on a connection db_open() made: immutable when this process
+ * cannot write the file or make its -wal and -shm files, and no WAL holds
+ * changes, since SQLite could not read it otherwise; else plainly
+ * read-only, so that not even a checkpoint is written. */
+char *db_read_uri(const char *path);
 /* How long a write waits for another writer's lock before it fails with
  * "database is locked" (default 30 s; 0: not at all). */
 void db_set_wait(struct db_store *s, unsigned seconds);

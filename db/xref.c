@@ -287,11 +287,20 @@ int db_xref_attach(struct db_store *s, const char *corpus_path, char *err, size_
 {
 	sqlite3 *db = db_handle(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS corpus", -1, &st, NULL) != SQLITE_OK)
+	/* Read-only: xref writes only into the outputs database. */
+	char *uri = db_read_uri(corpus_path);
+	if (!uri) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS corpus", -1, &st, NULL) != SQLITE_OK) {
+		free(uri);
 		return sql_fail(db, "cannot attach the corpus database", err, errlen);
-	sqlite3_bind_text(st, 1, corpus_path, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	free(uri);
 	if (rc != SQLITE_DONE)
 		return sql_fail(db, "cannot attach the corpus database", err, errlen);
 	if (sqlite3_prepare_v2(db,
