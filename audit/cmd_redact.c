@@ -1455,7 +1455,7 @@ static void redact_usage(FILE *out)
 	        "  --no-builtin-rules      only the packs given with --rules\n"
 	        "  --db FILE               record the run in FILE (default ./piiaudit.db)\n"
 	        "  --key FILE              the fingerprint key, which seeds the pseudonyms\n"
-	        "  --force                 replace outputs that exist\n"
+	        "  --force                 replace outputs that exist (regular files only)\n"
 	        "  --verify                rescan each output; exit 1 if a finding is left\n"
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
@@ -1808,6 +1808,10 @@ static int list_pairs(const struct redact_options *o, int argc, char **argv, str
 				diag("%s: exists (--force replaces it)", p->out);
 				return EXIT_USAGE;
 			}
+		}
+		if (lstat(p->out, &so) == 0 && !S_ISREG(so.st_mode)) {
+			diag("%s: not a regular file (the redacted copy is a file renamed into place)", p->out);
+			return EXIT_USAGE;
 		}
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(pairs->items[k].out, p->out)) {

@@ -7,9 +7,12 @@
  * report_md.c and report_json.c.  The report is rendered into memory,
  * scanned with the built-in rules (report_selfcheck.c), and written only
  * when no unmasked value is found in it, to a temporary file renamed into
- * place, so a refused or failed report never leaves a partial file.
+ * place, so a refused or failed report never leaves a partial file (a
+ * device, FIFO or symbolic link given as -o is written through instead,
+ * never replaced).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +104,56 @@ static int parse_id(const char *s, long long *out)
 	return 0;
 }
 
+static int write_all(int fd, const char *path, const char *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			diag("%s: %s", path, n < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes buf into path as it is: a device (/dev/null), a FIFO or a
+ * pipe's /dev/fd/N, a symbolic link (/dev/stdout, or a link to a file),
+ * which a rename would replace instead of writing to.  A regular file it
+ * leads to is truncated, and made 0600 when the report holds raw values. */
+static int write_through(const char *path, const char *buf, size_t len, bool sensitive)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC,
+	              sensitive ? 0600 : 0666);
+	if (fd < 0) {
+		diag("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (sensitive && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fchmod(fd, 0600)) {
+		diag("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int rc = write_all(fd, path, buf, len);
+	if (close(fd) && !rc) {
+		diag("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 /* Writes buf to path through a temporary file in the same folder and a
- * rename; with raw values the file is 0600, otherwise as umask allows. */
+ * rename; with raw values the file is 0600, otherwise as umask allows.
+ * A path that exists and is not a regular file is written as it is
+ * (write_through()). */
 static int write_file(const char *path, const char *buf, size_t len, bool sensitive)
 {
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_through(path, buf, len, sensitive);
 	char *tmp = NULL;
 	int fd = -1, rc = -1;
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
@@ -125,16 +174,8 @@ static int write_file(const char *path, const char *buf, size_t len, bool sensit
 			goto out;
 		}
 	}
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag("%s: %s", path, n < 0 ? strerror(errno) : "short write");
-			goto out;
-		}
-		off += (size_t)n;
-	}
+	if (write_all(fd, path, buf, len))
+		goto out;
 	if (close(fd)) {
 		fd = -1;
 		diag("%s: %s", path, strerror(errno));

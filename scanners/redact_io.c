@@ -733,6 +733,14 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 			fail(&j, NULL, "refusing to overwrite the input with its redacted copy (%s)", out);
 			goto out;
 		}
+		/* The copy is renamed into place: a device, FIFO or symbolic
+		 * link there (/dev/null, /dev/stdout) would be replaced by a
+		 * file, not written to. */
+		if (!S_ISREG(ost.st_mode)) {
+			fail(&j, NULL, "%s is not a regular file (the redacted copy is a file renamed into place)",
+			     out);
+			goto out;
+		}
 		if (!force) {
 			fail(&j, NULL, "%s exists (--force replaces it)", out);
 			goto out;
