@@ -280,8 +280,11 @@ static int use_wal(struct db_store *s)
 		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			return 0;
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= OPEN_BUSY_MS)
-			return fail(s, "cannot use write-ahead logging");
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= OPEN_BUSY_MS) {
+			/* SQLite's words alone: "file is not a database", say. */
+			snprintf(s->error, sizeof(s->error), "%s", sqlite3_errmsg(s->db));
+			return -1;
+		}
 		sqlite3_sleep(PAUSE_MS);
 	}
 }

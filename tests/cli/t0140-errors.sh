@@ -177,4 +177,13 @@ check "export --run 99: says there is no such run" grep -q "99" "$T/err"
 run 2 "$PIIAUDIT" no-such-command
 run 2 "$PIIAUDIT"
 
+# --db that is not a database: SQLite's reason, in one line, the file kept.
+printf 'notes, not a database\n' >"$T/notes.db"
+run 2 "$PIIAUDIT" scan -q --db "$T/notes.db" good.txt
+check "scan --db a text file: one line, SQLite's reason ($(head -c 200 "$T/err"))" \
+	test "$(cat "$T/err")" = "piiaudit: $T/notes.db: file is not a database"
+check "... the file is left as it was" test "$(cat "$T/notes.db")" = "notes, not a database"
+run 2 "$PIIAUDIT" scan -q --db "$T" good.txt
+check "scan --db a folder: one line" test "$(cat "$T/err")" = "piiaudit: $T: Is a directory"
+
 finish
