@@ -340,6 +340,25 @@ char *db_read_uri(const char *path)
 	                                                                : "mode=ro");
 }
 
+/* Opens uri (malloc'd, freed here) with flags and sets the busy timeout.
+ * Returns SQLite's code; when there is no connection to ask why (uri
+ * NULL: out of memory), the reason is in err. */
+static int open_uri(struct db_store *s, const char *path, char *uri, int flags, char *err,
+                    size_t errlen)
+{
+	if (!uri) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return SQLITE_NOMEM;
+	}
+	int rc = sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
+	else if (!s->db)
+		snprintf(err, errlen, "%s: cannot open", path);
+	return rc;
+}
+
 /*
  * Opens the database read-only (db_read_uri()).  Without a WAL that holds
  * changes, as immutable: SQLite then reads the file alone and needs no
@@ -349,21 +368,14 @@ char *db_read_uri(const char *path)
  */
 static int open_readonly(struct db_store *s, const char *path, char *err, size_t errlen)
 {
-	char *uri = db_read_uri(path);
-	if (!uri) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	int rc = open_uri(s, path, db_read_uri(path), SQLITE_OPEN_READONLY, err, errlen);
+	if (!s->db)
 		return -1;
-	}
-	int rc = sqlite3_open_v2(uri, &s->db,
-	                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
-	free(uri);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-	}
 	if (rc == SQLITE_OK)
 		return 0;
-	snprintf(err, errlen, "%s: %s%s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open",
+	snprintf(err, errlen, "%s: %s%s", path, sqlite3_errmsg(s->db),
 	         wal_pending(path) ? " (read-only here, and its -wal file holds changes that need"
 	                             " the -shm file beside it, which cannot be made here)"
 	                           : "");
@@ -376,19 +388,11 @@ static int open_readonly(struct db_store *s, const char *path, char *err, size_t
  */
 static int open_readwrite(struct db_store *s, const char *path, char *err, size_t errlen)
 {
-	char *uri = db_uri(path, NULL);
-	if (!uri) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	if (open_uri(s, path, db_uri(path, NULL), SQLITE_OPEN_READWRITE, err, errlen) != SQLITE_OK) {
+		if (s->db)
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		return -1;
 	}
-	int rc = sqlite3_open_v2(uri, &s->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
-	free(uri);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
-		return -1;
-	}
-	sqlite3_busy_timeout(s->db, OPEN_BUSY_MS);
 	/* 16 KiB pages for a new database (an existing one keeps its own):
 	 * a scan appends findings and builds the fingerprint index at its
 	 * end, and the WAL is copied back page by page when the database

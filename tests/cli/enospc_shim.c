@@ -20,20 +20,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "shim_fd.h"
+
 static atomic_llong written;
 
 static int watched(int fd)
 {
-	const char *prefix = getenv("ENOSPC_PATH");
-	char link[64], path[4096];
-	if (!prefix || !*prefix)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
-		return 0;
-	path[n] = '\0';
-	return strncmp(path, prefix, strlen(prefix)) == 0;
+	return shim_fd_is(fd, getenv("ENOSPC_PATH"), true);
 }
 
 /* 0: go on; -1: the disk is full. */

@@ -21,28 +21,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shim_fd.h"
+
 #define RESERVED_BYTE 0x40000001
 
 static atomic_int paused;
 
-static int watched(int fd)
-{
-	const char *want = getenv("PAUSE_PATH");
-	char link[64], path[4096];
-	if (!want || !*want)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
-		return 0;
-	path[n] = '\0';
-	return strcmp(path, want) == 0;
-}
-
 static void maybe_pause(int fd, int cmd, const struct flock *lock)
 {
 	if (cmd != F_SETLK || !lock || lock->l_type != F_WRLCK || lock->l_start != RESERVED_BYTE ||
-	    !watched(fd) || atomic_exchange(&paused, 1))
+	    !shim_fd_is(fd, getenv("PAUSE_PATH"), false) || atomic_exchange(&paused, 1))
 		return;
 	const char *flag = getenv("PAUSE_FLAG");
 	if (flag) {
