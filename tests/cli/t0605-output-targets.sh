@@ -50,9 +50,8 @@ run 0 "$PIIAUDIT" report --db v.db --format md --show-values -o vals.md
 check "--show-values through a link: the file is made 0600" test "$(stat -c %a open.md)" = 600
 check "... and holds the raw value" grep -q 'maja.lind@nordpost.se' open.md
 
-# A character device of our own (root only: mknod).
-if [ "$(id -u)" = 0 ]; then
-	mknod null c 1 3
+# A character device of our own (root with the right to mknod only).
+if [ "$(id -u)" = 0 ] && mknod null c 1 3 2>/dev/null; then
 	run 0 "$PIIAUDIT" report --db v.db --format md -o null
 	check "-o a character device (1,3): still a device" test -c null
 	check "... still null: nothing kept" test "$(head -c 1 null | wc -c)" = 0
@@ -73,7 +72,7 @@ check "... the link untouched" test -L link.md
 run 2 "$PIIAUDIT" redact --db r.db --force -o fifo a.txt
 check "redact -o a FIFO, --force: refused" grep -q 'fifo: not a regular file' "$T/err"
 check "... still a FIFO" test -p fifo
-if [ "$(id -u)" = 0 ]; then
+if [ -c null ]; then
 	run 2 "$PIIAUDIT" redact --db r.db --force -o null a.txt
 	check "redact -o a character device, --force: refused, still a device" test -c null
 fi
