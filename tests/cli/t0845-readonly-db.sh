@@ -48,6 +48,12 @@ if [ "$(id -u)" = 0 ]; then
 		runuser -u nobody -- env PIIAUDIT_RULES_DIR="$T/packs" PIIAUDIT_KEY_FILE="$T/nb/key" \
 			PIIAUDIT_CACHE_DIR="$T/nb/cache" "$T/bin/piiaudit" "$@"
 	}
+	# The folders above $T must let nobody through (they do under /tmp).
+	if ! runuser -u nobody -- test -x "$T/bin/piiaudit" 2>/dev/null; then
+		echo "nobody cannot reach $T (TMPDIR): cannot test a read-only database as root"
+		finish
+		exit
+	fi
 else
 	reader() { "$PIIAUDIT" "$@"; }
 fi
