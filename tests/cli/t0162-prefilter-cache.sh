@@ -7,7 +7,8 @@
 # a damaged or foreign file is ignored and replaced, never trusted; an
 # empty PIIAUDIT_CACHE_DIR writes nothing; an unwritable folder changes
 # nothing but speed; a changed rule gets files of its own; the folder is
-# pruned, the files used longest ago first.
+# pruned, the files used longest ago first; a full disk leaves no torn
+# file, and a stamp that cannot be written only skips the pruning.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 cd "$T" || exit 1
@@ -164,4 +165,38 @@ mkdir cache4
 for i in $(seq 1 300); do echo "new $i" >"$(printf 'cache4/hs-%032x.info' "$i")"; done
 run 0 "$PIIAUDIT" scan -q --db p9.db text.txt
 check "files used in the last ten minutes stay (300 + this scan's)" test "$(hs)" -gt 300
+
+# A full disk under the cache (t0830's LD_PRELOAD shim: writes to the
+# folder fail with ENOSPC after N bytes): the scan finds the same, and no
+# cache file is left half-written under its name or as a temporary file;
+# each one there is whole (the same bytes as an undisturbed scan's, whose
+# names come from what went into them).
+${CC:-cc} -shared -fPIC -o "$T/enospc.so" "$TOP/tests/cli/enospc_shim.c" -ldl 2>"$T/cc.err"
+check "the ENOSPC shim builds" test -f "$T/enospc.so"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+PIIAUDIT_CACHE_DIR="$T/whole" run 0 "$PIIAUDIT" scan -q --db w.db text.txt
+for budget in 0 300 200000; do
+	rm -rf full
+	ENOSPC_PATH="$T/full" ENOSPC_AFTER=$budget LD_PRELOAD="$T/enospc.so" PIIAUDIT_CACHE_DIR="$T/full" \
+		run 0 "$PIIAUDIT" scan -q --db "f$budget.db" text.txt
+	check "cache disk full after $budget bytes: the same findings" \
+		test "$(sql a.db "$q" | md5sum)" = "$(sql "f$budget.db" "$q" | md5sum)"
+	check "... no temporary file left" test -z "$(ls full 2>/dev/null | grep -F .tmp)"
+	torn=0
+	for f in full/hs-*; do
+		[ -e "$f" ] || continue
+		cmp -s "$f" "whole/${f#full/}" || torn=$((torn + 1))
+	done
+	check "... every cache file there is whole ($torn torn)" test "$torn" = 0
+done
+check "(the largest budget let some file through)" test -n "$(ls full/hs-* 2>/dev/null)"
+
+# A prune stamp that cannot be written (a folder in its place): no pruning,
+# the scan and the cache as usual.
+mkdir -p cache6/prune.stamp
+touch -d '2 hours ago' cache6/prune.stamp
+PIIAUDIT_CACHE_DIR="$T/cache6" run 0 "$PIIAUDIT" scan -q --db s6.db text.txt
+check "a prune stamp that cannot be written: the same findings" \
+	test "$(sql a.db "$q" | md5sum)" = "$(sql s6.db "$q" | md5sum)"
+check "... and the cache written" test "$(ls cache6/hs-* | wc -l)" -ge 2
 finish
