@@ -64,6 +64,12 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
  * names the unknown option or the one missing its value; EXIT_USAGE. */
 int usage_bad_option(const char *cmd, int c, char **argv);
 
+/* Opens path for a command's output, written through whatever it is (a
+ * file, a link, /dev/null, a FIFO): created or truncated; with
+ * private_file 0600, an existing regular file made so (audit/out_file.c).
+ * The descriptor is the caller's; -1 with errno. */
+int open_output(const char *path, bool private_file);
+
 /* JSON string literal, quotes included.  Bytes that are not valid UTF-8
  * are written as U+FFFD, so the output is always valid JSON. */
 void json_write_string(FILE *out, const char *s, size_t len);

@@ -12,7 +12,6 @@
  * finds nothing and would read as "no occurrence".
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -483,8 +482,8 @@ static int write_plan(const char *path, const struct subject *s, const struct oc
 	for (size_t i = 0; i < occ->count; i++)
 		order[i] = &occ->items[i];
 	qsort(order, occ->count, sizeof(*order), loc_cmp);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, 0600) || !(f = fdopen(fd, "w"))) {
+	fd = open_output(path, true);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		diag("%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

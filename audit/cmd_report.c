@@ -12,7 +12,6 @@
  * never replaced).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,16 +124,9 @@ static int write_all(int fd, const char *path, const char *buf, size_t len)
  * leads to is truncated, and made 0600 when the report holds raw values. */
 static int write_through(const char *path, const char *buf, size_t len, bool sensitive)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC,
-	              sensitive ? 0600 : 0666);
+	int fd = open_output(path, sensitive);
 	if (fd < 0) {
 		diag("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (sensitive && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fchmod(fd, 0600)) {
-		diag("%s: %s", path, strerror(errno));
-		close(fd);
 		return -1;
 	}
 	int rc = write_all(fd, path, buf, len);

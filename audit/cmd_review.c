@@ -15,7 +15,6 @@
  * intervals.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -454,15 +453,13 @@ static int review_sample(const struct sample_options *o)
 	}
 
 	if (o->out_path && strcmp(o->out_path, "-")) {
-		int fd = open(o->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fd = open_output(o->out_path, true);
 		if (fd < 0 || !(out = fdopen(fd, "w"))) {
 			diag("%s: %s", o->out_path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			goto out;
 		}
-		/* An existing file keeps its mode on open(): narrow it. */
-		fchmod(fd, 0600);
 	} else {
 		out = stdout;
 	}

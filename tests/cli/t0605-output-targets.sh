@@ -5,6 +5,8 @@
 # must be written to, not replaced by a file: as root, a rename over
 # /dev/null replaces the machine's /dev/null.  redact's outputs are always
 # renamed into place, so such a path is refused there, --force or not.
+# Private outputs (lookup --redact-plan, review sample, report
+# --show-values) narrow a regular file to 0600, never a device's mode.
 # The devices and links here are the test's own, never /dev's.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
@@ -55,6 +57,32 @@ if [ "$(id -u)" = 0 ] && mknod null c 1 3 2>/dev/null; then
 	run 0 "$PIIAUDIT" report --db v.db --format md -o null
 	check "-o a character device (1,3): still a device" test -c null
 	check "... still null: nothing kept" test "$(head -c 1 null | wc -c)" = 0
+fi
+
+# lookup --redact-plan and review sample -o write private files (0600):
+# an existing regular file is narrowed to 0600, a device keeps its mode.
+printf 'old\n' >plan.jsonl
+chmod 644 plan.jsonl
+run 0 "$PIIAUDIT" lookup --db v.db --email maja.lind@nordpost.se --redact-plan plan.jsonl
+check "lookup --redact-plan over a 0644 file: made 0600" test "$(stat -c %a plan.jsonl)" = 600
+check "... and holds the plan" grep -q '"source":"a.txt"' plan.jsonl
+printf 'old\n' >sample.csv
+chmod 644 sample.csv
+run 0 "$PIIAUDIT" review sample --db v.db --per-rule 5 -o sample.csv
+check "review sample -o over a 0644 file: made 0600" test "$(stat -c %a sample.csv)" = 600
+if [ -c null ]; then
+	chmod 666 null
+	run 0 "$PIIAUDIT" lookup --db v.db --email maja.lind@nordpost.se --redact-plan null
+	check "lookup --redact-plan a character device: still a device, its mode kept ($(stat -c %a null))" \
+		test -c null -a "$(stat -c %a null)" = 666
+	chmod 666 null
+	run 0 "$PIIAUDIT" review sample --db v.db --per-rule 5 -o null
+	check "review sample -o a character device: its mode kept ($(stat -c %a null))" \
+		test -c null -a "$(stat -c %a null)" = 666
+	chmod 666 null
+	run 0 "$PIIAUDIT" report --db v.db --format md --show-values -o null
+	check "report --show-values -o a character device: its mode kept ($(stat -c %a null))" \
+		test -c null -a "$(stat -c %a null)" = 666
 fi
 
 # A regular file is still replaced through a temporary file (its inode
