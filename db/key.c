@@ -2,7 +2,7 @@
  * db/key.c - loading or creating the fingerprint key file, and HMACs.
  *
  * Owns nothing beyond the caller's struct db_key.  The file holds the key
- * as 64 hex digits and a newline.  Key material read from disk is wiped
+ * as 64 hex digits and a newline, and appears whole or not at all.  Key material read from disk is wiped
  * from every temporary buffer.
  */
 #include <errno.h>
@@ -60,19 +60,46 @@ static void derive_id(struct db_key *key)
 	sodium_memzero(mac, sizeof(mac));
 }
 
+/* Puts the finished file tmp at path unless path exists, and removes tmp:
+ * 0 done, 1 path existed, -1 failed (errno).  link() first; a file system
+ * without hard links takes renameat2(RENAME_NOREPLACE). */
+static int place_new(const char *tmp, const char *path)
+{
+	int rc = link(tmp, path) == 0 ? 0 : errno == EEXIST ? 1 : -1;
+	if (rc < 0 && (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS)) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+			return 0;
+		rc = errno == EEXIST ? 1 : -1;
+	}
+	int saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Makes a new key at path.  The key is written and synced to a temporary
+ * file beside it and only then put in place, never replacing a file: a
+ * process that finds path sees a whole key.  Two first runs at once each
+ * make one; the one put in place first wins, and the other process loads
+ * that (0 either way).
+ */
 static int create_key(const char *path, char *err, size_t errlen)
 {
 	unsigned char secret[DB_KEY_BYTES];
 	char hex[2 * DB_KEY_BYTES + 2];
+	char tmp[4096 + 16];
 	int rc = -1;
 	if (make_parents(path)) {
 		snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
 		return -1;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: key path too long", path);
+		return -1;
+	}
+	int fd = mkstemp(tmp);      /* 0600 */
 	if (fd < 0) {
-		if (errno == EEXIST)
-			return 0; /* another process made it first: load theirs */
 		snprintf(err, errlen, "%s: cannot create key file: %s", path, strerror(errno));
 		return -1;
 	}
@@ -81,11 +108,12 @@ static int create_key(const char *path, char *err, size_t errlen)
 	hex[2 * DB_KEY_BYTES] = '\n';
 	if (write(fd, hex, 2 * DB_KEY_BYTES + 1) != 2 * DB_KEY_BYTES + 1 || fsync(fd)) {
 		snprintf(err, errlen, "%s: cannot write key file: %s", path, strerror(errno));
-		unlink(path);
-		goto out;
+		unlink(tmp);
+	} else if (place_new(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: cannot create key file: %s", path, strerror(errno));
+	} else {
+		rc = 0;     /* placed, or another process's key is there: load it */
 	}
-	rc = 0;
-out:
 	close(fd);
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(hex, sizeof(hex));

@@ -1,6 +1,6 @@
 /*
  * tests/cli/shim_fd.h - for the LD_PRELOAD shims of the CLI tests
- * (enospc_shim.c, lock_pause_shim.c): whether a file descriptor is open on
+ * (enospc_shim.c, pause_shim.c): whether a file descriptor is open on
  * a given path, read from /proc/self/fd.  Header-only: each shim is one
  * file built at test time.
  */

@@ -3,7 +3,8 @@
 # database must not leak").  No planted raw value in the bytes of the
 # database (or its -wal/-shm); database and key file mode 0600 whatever the
 # umask; the key file created on first use where PIIAUDIT_KEY_FILE or --key
-# points; a key file readable by others refused; --store-values as the
+# points, whole or not at all when two first scans race; a key file
+# readable by others refused; --store-values as the
 # explicit opt-in; fingerprints: same value same fingerprint, different
 # values or keys different fingerprints.
 . "$(dirname "$0")/lib.sh"
@@ -189,5 +190,30 @@ print(sorted({repr(json.loads(l).get("value", "absent")) for l in open(sys.argv[
 check "--show-values on a run without stored values: value is null ($got)" test "$got" = "['None']"
 v=$(sqlite3 "$T/db5" 'select store_values from runs'); w=$(sqlite3 "$T/db" 'select group_concat(store_values) from runs')
 check "runs.store_values records the opt-in ($v; without: $w)" test "$v" = 1 -a "$w" = "0,0"
+
+# Two first scans at once, neither finding a key file: one is paused just
+# before it writes the key it made (a shim), the other makes and uses its
+# own meanwhile.  A key file is never seen half-written: both scans finish,
+# with the same key, and the file holds one whole key.
+${CC:-cc} -shared -fPIC -o "$T/pause.so" "$TOP/tests/cli/pause_shim.c" -ldl 2>"$T/cc.err"
+check "the pause shim builds" test -f "$T/pause.so"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+mkdir "$T/race"
+PAUSE_ON=write PAUSE_PATH="$T/race/key" PAUSE_FLAG="$T/race/paused" PAUSE_SECONDS=2 LD_PRELOAD="$T/pause.so" \
+	"$PIIAUDIT" scan -q --key "$T/race/key" --db "$T/race/a.db" p1.txt 2>"$T/race/a.err" &
+first=$!
+for _ in $(seq 100); do [ -e "$T/race/paused" ] && break; sleep 0.1; done
+check "... the first scan paused before writing its key" test -e "$T/race/paused"
+"$PIIAUDIT" scan -q --key "$T/race/key" --db "$T/race/b.db" p1.txt 2>"$T/race/b.err"
+second=$?
+wait "$first"
+first=$?
+check "two first scans at once: both exit 0 ($first $second: $(cat "$T/race/a.err" "$T/race/b.err" | head -c 300))" \
+	test "$first$second" = 00
+check "... with the same key" \
+	test "$(sqlite3 "$T/race/a.db" 'select key_id from runs')" = "$(sqlite3 "$T/race/b.db" 'select key_id from runs')"
+check "... the key file holds one whole key, mode 0600" \
+	test "$(wc -c <"$T/race/key")" = 65 -a "$(mode "$T/race/key")" = 600
+check "... and nothing else is left beside it" test "$(ls -A "$T/race" | grep -c key)" = 1
 
 finish

@@ -123,10 +123,10 @@ check "... integrity_check passes" test "$(sql "$T/two.db" 'pragma integrity_che
 # lock on the new, empty file (paused by a shim) while another process
 # switches the file to WAL.  SQLite then refuses this scan's own switch at
 # once, without waiting; it asks again and goes on.
-${CC:-cc} -shared -fPIC -o "$T/lock_pause.so" "$TOP/tests/cli/lock_pause_shim.c" -ldl 2>"$T/cc.err"
-check "the lock-pause shim builds" test -f "$T/lock_pause.so"
+${CC:-cc} -shared -fPIC -o "$T/pause.so" "$TOP/tests/cli/pause_shim.c" -ldl 2>"$T/cc.err"
+check "the pause shim builds" test -f "$T/pause.so"
 rm -f "$T/race.db"* "$T/paused"
-PAUSE_PATH="$T/race.db" PAUSE_FLAG="$T/paused" PAUSE_SECONDS=1 LD_PRELOAD="$T/lock_pause.so" \
+PAUSE_ON=reserved PAUSE_PATH="$T/race.db" PAUSE_FLAG="$T/paused" PAUSE_SECONDS=1 LD_PRELOAD="$T/pause.so" \
 	"$PIIAUDIT" scan -q --db "$T/race.db" "$T/c/f00.txt" >"$T/out" 2>"$T/err" &
 pid=$!
 for _ in $(seq 100); do [ -e "$T/paused" ] && break; sleep 0.1; done
