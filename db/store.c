@@ -129,34 +129,54 @@ static const struct added_column {
 	{ "redaction_counts", "remaining", "INTEGER" },
 };
 
+/* *missing: whether c's table exists without c's column. */
+static int column_missing(struct db_store *s, const struct added_column *c, bool *missing)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT (SELECT count(*) FROM pragma_table_info(?1)),"
+	                       " (SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "cannot read the schema");
+	sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*missing = rc == SQLITE_ROW && sqlite3_column_int(st, 0) && !sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(s, "cannot read the schema");
+}
+
+/* Looked at first outside a transaction (the usual case: nothing to
+ * add), then again inside one: another process opening the same older
+ * database at once may have added a column meanwhile. */
 static int add_columns(struct db_store *s)
 {
-	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+	enum { COUNT = sizeof(added_columns) / sizeof(added_columns[0]) };
+	bool any = false, missing;
+	for (size_t i = 0; i < COUNT; i++) {
+		if (column_missing(s, &added_columns[i], &missing))
+			return -1;
+		any |= missing;
+	}
+	if (!any)
+		return 0;
+	if (s->readonly)
+		return needs_upgrade(s);
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	for (size_t i = 0; i < COUNT; i++) {
 		const struct added_column *c = &added_columns[i];
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(s->db,
-		                       "SELECT (SELECT count(*) FROM pragma_table_info(?1)),"
-		                       " (SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2)",
-		                       -1, &st, NULL) != SQLITE_OK)
-			return fail(s, "cannot read the schema");
-		sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		int columns = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-		int have = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW)
-			return fail(s, "cannot read the schema");
-		if (!columns || have)
-			continue;
-		if (s->readonly)
-			return needs_upgrade(s);
 		char sql[256];
 		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column, c->decl);
-		if (exec(s, sql))
+		if (column_missing(s, c, &missing) || (missing && exec(s, sql))) {
+			char saved[sizeof(s->error)];
+			memcpy(saved, s->error, sizeof(saved));
+			exec(s, "ROLLBACK");
+			memcpy(s->error, saved, sizeof(saved));
 			return -1;
+		}
 	}
-	return 0;
+	return exec(s, "COMMIT");
 }
 
 /* Indexes replaced since schema version 1 was released.  findings was

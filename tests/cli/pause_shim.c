@@ -1,7 +1,8 @@
 /*
  * tests/cli/pause_shim.c - a process paused at a chosen moment, for the
- * tests of two processes racing (t0830 two scans creating one database,
- * t0150 two first scans creating one key file).
+ * tests of two processes racing (t0830: two scans creating one database,
+ * two commands upgrading one older database; t0130: two first scans
+ * creating one key file).
  *
  * An LD_PRELOAD library.  $PAUSE_ON chooses the moment:
  *   reserved  SQLite's unix VFS takes its file locks with fcntl(F_SETLK):
@@ -9,8 +10,9 @@
  *             (0x40000001) with F_WRLCK on the way to writing.  The first
  *             such request on the file $PAUSE_PATH pauses, the shared lock
  *             held.
- *   write     the first write() to a file whose path starts with
- *             $PAUSE_PATH pauses, before writing.
+ *   write     the first write(), pwrite() or pwrite64() to a file whose
+ *             path starts with $PAUSE_PATH pauses, before writing (SQLite
+ *             writes its WAL with pwrite64).
  * Pausing creates the file $PAUSE_FLAG and sleeps $PAUSE_SECONDS (1), then
  * the call goes on, so that another process can act meanwhile: the order
  * of events that racing processes reach by chance.  Other calls are
@@ -81,12 +83,35 @@ int fcntl(int fd, int cmd, ...)
 	return forward("fcntl", fd, cmd, arg);
 }
 
+static void before_write(int fd)
+{
+	if (!paused && pause_on("write") && shim_fd_is(fd, getenv("PAUSE_PATH"), true))
+		pause_once();
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	static ssize_t (*real)(int, const void *, size_t);
 	if (!real)
 		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-	if (!paused && pause_on("write") && shim_fd_is(fd, getenv("PAUSE_PATH"), true))
-		pause_once();
+	before_write(fd);
 	return real(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t at)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	before_write(fd);
+	return real(fd, buf, n, at);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t at)
+{
+	static ssize_t (*real)(int, const void *, size_t, off64_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off64_t))dlsym(RTLD_NEXT, "pwrite64");
+	before_write(fd);
+	return real(fd, buf, n, at);
 }

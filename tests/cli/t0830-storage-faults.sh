@@ -140,6 +140,29 @@ check "a new database switched to WAL by another process meanwhile: exit 0 (got 
 check "... the run is complete" test "$(sql "$T/race.db" "select group_concat(status) from runs")" = ok
 check "... with its findings" test "$(sql "$T/race.db" "select count(*) from findings")" -ge 1500
 
+# Two commands opening one database made by an older piiaudit at once:
+# the first, adding the missing column, is paused on its first write to
+# the WAL (its write lock held); the second, started meanwhile, found the
+# column missing too.  It waits for the lock, looks again, and finds the
+# column there instead of adding it twice.
+cp "$T/full.db" "$T/old.db"
+sqlite3 "$T/old.db" 'alter table sources drop column sha256'
+rm -f "$T/paused"
+PAUSE_ON=write PAUSE_PATH="$T/old.db-wal" PAUSE_FLAG="$T/paused" PAUSE_SECONDS=2 LD_PRELOAD="$T/pause.so" \
+	"$PIIAUDIT" export --db "$T/old.db" --format csv >"$T/old1.csv" 2>"$T/err1" &
+pid=$!
+for _ in $(seq 100); do [ -e "$T/paused" ] && break; sleep 0.1; done
+check "an older database: the first command paused in its upgrade" test -e "$T/paused"
+"$PIIAUDIT" export --db "$T/old.db" --format csv >"$T/old2.csv" 2>"$T/err2"
+r2=$?
+wait "$pid"; r1=$?
+check "two commands upgrading it at once: both exit 0 ($r1 $r2: $(cat "$T/err1" "$T/err2" | head -c 300))" \
+	test "$r1$r2" = 00
+check "... the column added once" \
+	test "$(sql "$T/old.db" "select count(*) from pragma_table_info('sources') where name = 'sha256'")" = 1
+check "... both exported every finding" \
+	test "$(wc -l <"$T/old1.csv")" = "$(wc -l <"$T/old2.csv")" -a "$(wc -l <"$T/old1.csv")" -gt 40000
+
 run 2 "$PIIAUDIT" scan --wait soon --db "$T/u.db" "$T/c/f00.txt"
 check "a bad --wait is a usage error" grep -q -- '--wait takes a number of seconds' "$T/err"
 finish
