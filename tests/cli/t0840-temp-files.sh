@@ -2,8 +2,9 @@
 # Secrets of our own: no raw value goes to a temporary file.  Every file
 # that scan (with --store-values, and --resume), export, report
 # --show-values and lookup open for writing is listed (strace), and only
-# the database, its -wal/-shm/-journal, the key file and the named outputs
-# may appear.  A database that holds raw values keeps SQLite's temporary
+# the database, its -wal/-shm/-journal, the key file (and the file beside
+# it that a new key is written to before it is linked in place) and the
+# named outputs may appear.  A database that holds raw values keeps SQLite's temporary
 # data in memory (tests/unit/test_store_secrets.c checks the pragma).
 . "$(dirname "$0")/lib.sh"
 if ! command -v strace >/dev/null || ! strace -f -qq -o /dev/null true 2>/dev/null; then
@@ -31,7 +32,7 @@ traced() { # traced NAME command...: runs it under strace into $T/NAME.log
 }
 allowed() { # allowed LOG: only the database, key and outputs were written
 	local bad
-	bad=$(writes "$1" | grep -vE "^($T/v\.db(-wal|-shm|-journal)?|v\.db|$T/key|$T/r\.(md|json)(\.[A-Za-z0-9]+)?|/dev/null)\$")
+	bad=$(writes "$1" | grep -vE "^($T/v\.db(-wal|-shm|-journal)?|v\.db|$T/key(\.[A-Za-z0-9]{6})?|$T/r\.(md|json)(\.[A-Za-z0-9]+)?|/dev/null)\$")
 	if [ -z "$bad" ]; then ok "$2: no other file written"
 	else not_ok "$2: wrote other files" "$bad"; fi
 }
