@@ -315,14 +315,20 @@ static int use_wal(struct db_store *s)
  * the database's folder).  Root passes access() on any file of a
  * writable file system, as it can write them.
  */
-static bool cannot_write(const char *path)
+static bool cannot_write(const char *given)
 {
-	if (access(path, W_OK))
+	if (access(given, W_OK))
 		return errno == EACCES || errno == EROFS || errno == EPERM || errno == ETXTBSY;
+	/* SQLite puts the -wal and -shm files beside a link's target. */
+	char *path = realpath(given, NULL);
+	if (!path)
+		return false;
 	size_t len = strlen(path);
 	char *other = malloc(len + 5);
-	if (!other)
+	if (!other) {
+		free(path);
 		return false;
+	}
 	snprintf(other, len + 5, "%s-shm", path);
 	bool shm = access(other, F_OK) == 0;
 	/* The folder: what comes before the last '/', "/" or ".". */
@@ -336,6 +342,7 @@ static bool cannot_write(const char *path)
 		*slash = '\0';
 	bool folder = access(other, W_OK) == 0;
 	free(other);
+	free(path);
 	return !shm && !folder;
 }
 
