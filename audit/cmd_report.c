@@ -391,7 +391,10 @@ int cmd_report(int argc, char **argv)
 		.card_brand = rule_card_brand, .since_db = j.since_db,
 	};
 	if (db_report_load(&r, h, &opt)) {
-		diag("%s: %s", j.db_path, r.error);
+		if (r.error_named)
+			diag("%s", r.error);
+		else
+			diag("%s: %s", j.db_path, r.error);
 		goto out;
 	}
 	if (load_review(db, j.run, &review, &reviewed, err, sizeof(err))) {

@@ -826,6 +826,7 @@ static int attach_since(struct db_report *r, sqlite3 *db, const char *path, int6
 	sqlite3_finalize(st);
 	free(uri);
 	if (rc != SQLITE_DONE) {
+		r->error_named = true;
 		snprintf(r->error, sizeof(r->error), "%s: cannot attach it (--since-db): %s", path,
 		         sqlite3_errmsg(db));
 		return -1;
@@ -835,6 +836,7 @@ static int attach_since(struct db_report *r, sqlite3 *db, const char *path, int6
 	                       " (SELECT count(*) FROM since.findings f WHERE f.run_id = runs.id)"
 	                       " FROM since.runs WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) != SQLITE_OK) {
+		r->error_named = true;
 		snprintf(r->error, sizeof(r->error), "%s: not a piiaudit database (%s)", path,
 		         sqlite3_errmsg(db));
 		return -1;
@@ -849,6 +851,7 @@ static int attach_since(struct db_report *r, sqlite3 *db, const char *path, int6
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
+		r->error_named = true;
 		if (want)
 			snprintf(r->error, sizeof(r->error), "%s: no run %lld (--since-run)", path,
 			         (long long)want);

@@ -170,6 +170,9 @@ struct db_report {
 	struct db_report_redactions redactions;
 
 	char error[512];
+	/* error starts with the database it is about (the --since-db one),
+	 * not the one reported on. */
+	bool error_named;
 };
 
 void db_report_init(struct db_report *r);

@@ -76,9 +76,11 @@ run 2 "$PIIAUDIT" report --db "$T/new.db" --since-db "$T/missing.db"
 check "a missing --since-db is named" grep -q "missing.db: No such file" "$T/err"
 run 2 "$PIIAUDIT" report --db "$T/new.db" --since-db "$T/old.db" --since-run 5
 check "--since-run of a run the other database lacks" grep -q 'old.db: no run 5 (--since-run)' "$T/err"
+check "... the line names that database alone" test "$(cat "$T/err")" = "piiaudit: $T/old.db: no run 5 (--since-run)"
 echo "not a database" >"$T/junk.db"
 run 2 "$PIIAUDIT" report --db "$T/new.db" --since-db "$T/junk.db"
 check "not a database: said" grep -q 'junk.db' "$T/err"
+check "... in one line that starts with it ($(cat "$T/err"))" grep -q "^piiaudit: $T/junk.db: " "$T/err"
 "$PIIAUDIT" report --help >"$T/help"
 check "--help names --since-db" grep -q -- '--since-db FILE' "$T/help"
 finish
