@@ -227,10 +227,13 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 		else if (!strcmp(k, "prefilter_token"))
 			rc = copy_token(p, v, r);
 		else if (!strcmp(k, "prefilter_reach")) {
+			/* num is only set, and only converted, when the value is
+			 * a number in range (fuzz_engines: a string converted). */
 			rc = copy_number(p, v, r->id, k, 1, RULE_REACH_MAX, &num);
 			if (!rc && num != (double)(unsigned)num)
 				rc = pack_fail(p, v, r->id, "'%s' must be a whole number", k);
-			r->prefilter_reach = (unsigned)num;
+			if (!rc)
+				r->prefilter_reach = (unsigned)num;
 		}
 		else if (!strcmp(k, "validator"))
 			rc = copy_scalar(p, v, r->id, k, &r->validator_name);
@@ -248,7 +251,8 @@ static int parse_rule(struct pack_parse *p, const yaml_node_t *node, struct rule
 			rc = parse_context(p, v, r);
 		else if (!strcmp(k, "confidence")) {
 			rc = copy_number(p, v, r->id, k, 0, 1, &num);
-			r->confidence = num;
+			if (!rc)
+				r->confidence = num;
 		} else if (!strcmp(k, "allow"))
 			rc = copy_valuelist(p, v, r->id, k, &r->allow);
 		else if (!strcmp(k, "placeholders"))
