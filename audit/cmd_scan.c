@@ -108,6 +108,7 @@ struct pending_window {
 	struct unit_state *unit;
 	uint64_t base;              /* of the window in the member */
 	uint64_t line_from;         /* line of the first accepted byte */
+	int64_t record;             /* the findings' record number, 0: none */
 	bool unit_end;              /* no window: finish `unit` */
 };
 
@@ -157,6 +158,9 @@ struct unit_state {
 	bool csv_rows, csv_header_bad;
 	char csv_problem[200];
 	char sha256[65];            /* the input's content hash, top-level units */
+	/* Field mode: the record too long to hold whose bytes come as
+	 * windows now (read as text); 0 when none. */
+	int64_t text_record;
 	/* An end waiting behind the unit's windows in the ring: what the
 	 * reader said, with copies of the strings it owns. */
 	enum scan_status end_status;
@@ -386,7 +390,7 @@ static int retire_oldest(struct worker *w)
 		line += scan_count_newlines(t->data + at, h->start - at);
 		at = h->start;
 		if (add_finding(w, p->unit, h, (const char *)t->data + h->start, line, p->base + h->start,
-		                h->len, lines_are_outputs ? (int64_t)line : 0, NULL))
+		                h->len, p->record ? p->record : lines_are_outputs ? (int64_t)line : 0, NULL))
 			return 1;
 	}
 	return 0;
@@ -426,6 +430,7 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 		p->unit = us;
 		p->base = win->base;
 		p->line_from = scan_stream_line_at(s, win->from);
+		p->record = us->text_record;
 		scan_pool_submit(job->pool, &p->task);
 		w->pending_count++;
 		atomic_fetch_add(&job->bytes_read, win->accept_end - win->from);
@@ -440,8 +445,9 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_hit *h = &w->hits[i];
 		uint64_t line = scan_stream_line_at(s, h->start);
-		if (add_finding(w, us, h, (const char *)win->data + h->start, line,
-		                win->base + h->start, h->len, lines_are_outputs ? (int64_t)line : 0, NULL))
+		if (add_finding(w, us, h, (const char *)win->data + h->start, line, win->base + h->start,
+		                h->len, us->text_record ? us->text_record : lines_are_outputs ? (int64_t)line : 0,
+		                NULL))
 			return 1;
 	}
 	return 0;
@@ -566,6 +572,8 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	drain_pending(w);
 	if (db_group_tick(w->job->db))
 		db_failure(w->job);
+	/* A record too long to hold comes next as windows, read as text. */
+	us->text_record = rec->too_large ? (int64_t)rec->number : 0;
 	if (rec->csv_sep && rec->number == 0)
 		return csv_header(w, us, rec);
 	us->csv_rows = rec->csv_sep != 0;
@@ -611,8 +619,8 @@ static void note_invalid(struct unit_state *us)
 {
 	size_t n = 0;
 	int wrote = snprintf(us->note, sizeof(us->note),
-	                     us->csv_rows ? "%lld of %lld CSV rows malformed or too large (scanned as text where held), first at row"
-	                     : "%lld of %lld records not valid JSON or too large (scanned as text where held), first at line",
+	                     us->csv_rows ? "%lld of %lld CSV rows malformed or too large (scanned as text), first at row"
+	                     : "%lld of %lld records not valid JSON or too large (scanned as text), first at line",
 	                     (long long)us->src.invalid_records, (long long)us->src.records);
 	n = wrote > 0 ? (size_t)wrote : 0;
 	for (int64_t i = 0; i < us->src.invalid_records && i < INVALID_LINES_NOTED && n < sizeof(us->note); i++) {
@@ -883,7 +891,7 @@ static void scan_usage(FILE *out)
 	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
 	        "                          tsv (every input, stdin too), json (never CSV)\n"
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
-	        "                          (default 64M)\n"
+	        "                          (default 64M); a longer one is scanned as text\n"
 	        "  --resume                continue the database's unfinished run (interrupted\n"
 	        "                          or killed) with the same inputs and rules: sources\n"
 	        "                          already complete are skipped, those in flight redone\n"

@@ -44,6 +44,14 @@ void scan_stream_reset(struct scan_stream *s, scan_window_fn fn, void *ctx)
 	s->ctx = ctx;
 }
 
+void scan_stream_reset_at(struct scan_stream *s, scan_window_fn fn, void *ctx, uint64_t base,
+                          uint64_t line)
+{
+	scan_stream_reset(s, fn, ctx);
+	s->base = base;
+	s->line = line;
+}
+
 unsigned char *scan_stream_space(struct scan_stream *s, size_t *avail)
 {
 	*avail = s->cap - s->len;

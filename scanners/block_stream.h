@@ -56,6 +56,11 @@ void scan_stream_release(struct scan_stream *s);
 /* Starts a new member: offsets and lines from zero. */
 void scan_stream_reset(struct scan_stream *s, scan_window_fn fn, void *ctx);
 
+/* Starts a run of bytes that begins inside a member: at `base` in it, on
+ * line `line` (a record too long to hold, read as text). */
+void scan_stream_reset_at(struct scan_stream *s, scan_window_fn fn, void *ctx, uint64_t base,
+                          uint64_t line);
+
 /* Where to put the next bytes, and how many fit (always > 0). */
 unsigned char *scan_stream_space(struct scan_stream *s, size_t *avail);
 

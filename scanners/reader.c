@@ -171,6 +171,9 @@ struct scan_reader {
 	uint64_t in_bytes, out_bytes;
 	struct timespec deadline;
 	char limit[200];
+	/* Record mode: the leaf whose record too long to hold is being read
+	 * as text, through the block stream (text_run_begin()). */
+	void *run_handle;
 };
 
 static void format_size(char *out, size_t cap, uint64_t n)
@@ -510,6 +513,39 @@ static int first_json_byte(const unsigned char *p, size_t n)
 	return -1;
 }
 
+/* A record too long to hold (a JSON line or CSV row over
+ * --max-record-bytes) is still read: the sink is told of it as too large,
+ * then its bytes go through the block stream to the sink's window
+ * callback, as a text leaf's do, at their offsets and lines in the member. */
+static int on_run_window(void *ctx, struct scan_stream *s, const struct scan_window *w)
+{
+	struct scan_reader *r = ctx;
+	return r->sink->window(r->sink->ctx, r->run_handle, s, w);
+}
+
+static void text_run_begin(struct scan_reader *r, void *h, uint64_t offset, uint64_t line)
+{
+	r->run_handle = h;
+	scan_stream_reset_at(&r->stream, on_run_window, r, offset, line);
+}
+
+/* A record held whole: handed out, or when longer than the limit (the
+ * peek can hold one) told of as too large and read as text. */
+static int text_record(struct scan_reader *r, void *h, const unsigned char *data, size_t len,
+                       bool too_large, uint64_t offset, uint64_t number, uint64_t line,
+                       unsigned char csv_sep)
+{
+	struct scan_record rec = { .data = too_large ? NULL : data, .len = too_large ? 0 : len,
+	                           .offset = offset, .number = number, .line = line,
+	                           .too_large = too_large, .csv_sep = csv_sep };
+	if (r->sink->record(r->sink->ctx, h, &rec))
+		return 1;
+	if (!too_large)
+		return 0;
+	text_run_begin(r, h, offset, line);
+	return scan_stream_write(&r->stream, data, len) || scan_stream_finish(&r->stream);
+}
+
 struct array_ctx {
 	struct scan_reader *r;
 	void *handle;
@@ -517,6 +553,7 @@ struct array_ctx {
 	uint64_t base;
 	uint64_t line;
 	size_t line_pos;
+	size_t done;                 /* end of the last element handed out */
 };
 
 static int on_array_element(void *ctx, size_t index, size_t start, size_t end)
@@ -528,25 +565,74 @@ static int on_array_element(void *ctx, size_t index, size_t start, size_t end)
 		.data = a->data + start, .len = end - start, .offset = a->base + start,
 		.number = index + 1, .line = a->line,
 	};
+	a->done = end;
 	return a->r->sink->record(a->r->sink->ctx, a->handle, &rec);
 }
 
+/* The rest of a source after what is held went to the block stream:
+ * read on into it to the end.  0, 1 when the sink stopped, -1 on a read
+ * error (reason set). */
+static int text_run_rest(struct scan_reader *r, struct byte_src *src, char *reason,
+                         size_t reason_len)
+{
+	struct scan_stream *s = &r->stream;
+	for (;;) {
+		size_t avail;
+		unsigned char *dst = scan_stream_space(s, &avail);
+		if (r->limit[0]) {
+			snprintf(reason, reason_len, "%s", r->limit);
+			return -1;
+		}
+		uint64_t max = r->limits.max_member_bytes;
+		if (max && s->total >= max) {
+			snprintf(reason, reason_len,
+			         "limit: more than %llu decompressed bytes (--max-member-bytes); the rest not scanned",
+			         (unsigned long long)max);
+			return -1;
+		}
+		if (max && avail > max - s->total)
+			avail = (size_t)(max - s->total);
+		ssize_t got = src_read(src, dst, avail);
+		if (got < 0) {
+			snprintf(reason, reason_len, "%s", src->error);
+			return -1;
+		}
+		if (got == 0)
+			return 0;
+		if (scan_stream_commit(s, (size_t)got))
+			return 1;
+		account(r, (size_t)got);
+	}
+}
+
+/* A JSON array is held whole and split into its elements.  One larger
+ * than the limit is told of as one record too large and read as text, all
+ * of it; after an element that is not valid JSON (or a read error) the
+ * rest of what is held is read as text, and the source is an error. */
 static enum scan_status records_array(struct scan_reader *r, struct byte_src *src,
                                       struct record_buf *rb, bool at_end, void *h, char *reason,
                                       size_t reason_len)
 {
+	bool failed = false;
 	int more = at_end ? 0 : 1;
 	while (more == 1)
 		more = record_fill(rb, src);
 	if (more < 0) {
 		snprintf(reason, reason_len, "%s", src->error);
-		return SCAN_ERROR;
+		failed = true;
 	}
 	if (more == 2) {
-		snprintf(reason, reason_len,
-		         "limit: JSON array larger than %llu bytes (--max-record-bytes); not scanned",
-		         (unsigned long long)rb->max);
-		return SCAN_ERROR;
+		struct scan_record rec = { .offset = 0, .number = 1, .line = 1, .too_large = true };
+		if (r->sink->record(r->sink->ctx, h, &rec))
+			return SCAN_STOPPED;
+		text_run_begin(r, h, rb->base, 1);
+		if (scan_stream_write(&r->stream, rb->data, rb->len))
+			return SCAN_STOPPED;
+		int rc = text_run_rest(r, src, reason, reason_len);
+		if (rc > 0 || scan_stream_finish(&r->stream))
+			return SCAN_STOPPED;
+		rb->total = r->stream.total;
+		return rc < 0 ? SCAN_ERROR : SCAN_OK;
 	}
 	/* A UTF-8 byte order mark may stand before the array. */
 	size_t bom = rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3) ? 3 : 0;
@@ -555,11 +641,22 @@ static enum scan_status records_array(struct scan_reader *r, struct byte_src *sr
 	int rc = json_array_elements(rb->data + bom, rb->len - bom, on_array_element, &a, &err);
 	if (rc > 0)
 		return SCAN_STOPPED;
-	if (rc < 0) {
-		snprintf(reason, reason_len, "invalid JSON at byte %zu: %s", err.offset, err.reason);
-		return SCAN_ERROR;
+	if (rc < 0 && !failed) {
+		snprintf(reason, reason_len, "invalid JSON at byte %zu: %s; the rest read as text",
+		         err.offset, err.reason);
+		failed = true;
 	}
-	return SCAN_OK;
+	if (rc < 0) {
+		/* From the end of the last element, or all of it when none was. */
+		size_t from = a.done ? bom + a.done : 0;
+		for (; a.line_pos < a.done; a.line_pos++)
+			a.line += a.data[a.line_pos] == '\n';
+		text_run_begin(r, h, from, a.line);
+		if (scan_stream_write(&r->stream, rb->data + from, rb->len - from) ||
+		    scan_stream_finish(&r->stream))
+			return SCAN_STOPPED;
+	}
+	return failed ? SCAN_ERROR : SCAN_OK;
 }
 
 static enum scan_status records_lines(struct scan_reader *r, struct byte_src *src,
@@ -568,7 +665,8 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 {
 	uint64_t number = 0;
 	size_t start = 0, scan_from = 0;
-	bool skipping = false;      /* inside a line too long to hold */
+	bool in_run = false;        /* inside a line too long to hold: read as text */
+	bool failed = false;        /* a read failed: what is held is still read */
 	int more = at_end ? 0 : 1;
 	for (;;) {
 		unsigned char *nl = memchr(rb->data + scan_from, '\n', rb->len - scan_from);
@@ -585,18 +683,22 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 			more = record_fill(rb, src);
 			if (more < 0) {
 				snprintf(reason, reason_len, "%s", src->error);
-				return SCAN_ERROR;
+				failed = true;
+				more = 0;
 			}
 			if (more == 2) {
-				/* A line longer than the limit: report it, drop what we
-				 * hold, and skip to its end. */
-				if (!skipping) {
+				/* A line longer than the limit: report it, and read
+				 * what we hold and the rest of it as text. */
+				if (!in_run) {
 					struct scan_record rec = { .offset = rb->base, .number = number + 1,
 					                           .line = number + 1, .too_large = true };
 					if (r->sink->record(r->sink->ctx, h, &rec))
 						return SCAN_STOPPED;
+					text_run_begin(r, h, rb->base, number + 1);
+					in_run = true;
 				}
-				skipping = true;
+				if (scan_stream_write(&r->stream, rb->data, rb->len))
+					return SCAN_STOPPED;
 				rb->base += rb->len;
 				rb->len = 0;
 				scan_from = 0;
@@ -608,43 +710,46 @@ static enum scan_status records_lines(struct scan_reader *r, struct byte_src *sr
 		if (!nl && end == start)
 			break;
 		number++;
-		size_t len = end - start;
-		if (len && rb->data[start + len - 1] == '\r')
-			len--;
-		if (number == 1 && rb->base == 0 && start == 0 && len >= 3 &&
-		    !memcmp(rb->data, "\xef\xbb\xbf", 3)) {
-			start = 3; /* the byte order mark is not part of the record */
-			len -= 3;
-		}
-		if (!skipping && len) {
+		if (in_run) {
+			/* The end of a line read as text. */
+			in_run = false;
+			if (scan_stream_write(&r->stream, rb->data + start, end - start) ||
+			    scan_stream_finish(&r->stream))
+				return SCAN_STOPPED;
+		} else {
+			size_t len = end - start;
+			if (len && rb->data[start + len - 1] == '\r')
+				len--;
+			if (number == 1 && rb->base == 0 && start == 0 && len >= 3 &&
+			    !memcmp(rb->data, "\xef\xbb\xbf", 3)) {
+				start = 3; /* the byte order mark is not part of the record */
+				len -= 3;
+			}
 			/* The peek can hold a line longer than the limit: same rule. */
-			bool too_large = len > rb->max;
-			struct scan_record rec = { .data = too_large ? NULL : rb->data + start,
-			                           .len = too_large ? 0 : len,
-			                           .offset = rb->base + start, .number = number,
-			                           .line = number, .too_large = too_large };
-			if (r->sink->record(r->sink->ctx, h, &rec))
+			if (len && text_record(r, h, rb->data + start, len, len > rb->max, rb->base + start,
+			                       number, number, 0))
 				return SCAN_STOPPED;
 		}
-		skipping = false;
 		if (!nl)
 			break;
 		start = scan_from = end + 1;
 	}
-	return SCAN_OK;
+	if (in_run && scan_stream_finish(&r->stream))
+		return SCAN_STOPPED;
+	return failed ? SCAN_ERROR : SCAN_OK;
 }
 
 /* CSV: rows end at a LF outside quotes (csv_split_scan); the first
  * non-blank row is the header (number 0), then data rows 1, 2...; blank
  * lines are skipped; a row longer than the limit is reported too large
- * and skipped to its end. */
+ * and read as text. */
 static enum scan_status records_csv(struct scan_reader *r, struct byte_src *src,
                                     struct record_buf *rb, bool at_end, unsigned char sep, void *h,
                                     char *reason, size_t reason_len)
 {
 	struct csv_split split;
 	uint64_t number = 0, line = 1;  /* line: where the current row starts */
-	bool header = true, skipping = false;
+	bool header = true, in_run = false, failed = false;
 	int more = at_end ? 0 : 1;
 	/* The byte order mark is not part of the header. */
 	size_t start = rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3) ? 3 : 0;
@@ -664,16 +769,20 @@ static enum scan_status records_csv(struct scan_reader *r, struct byte_src *src,
 			more = record_fill(rb, src);
 			if (more < 0) {
 				snprintf(reason, reason_len, "%s", src->error);
-				return SCAN_ERROR;
+				failed = true;
+				more = 0;
 			}
 			if (more == 2) {
-				if (!skipping) {
+				if (!in_run) {
 					struct scan_record rec = { .offset = rb->base, .number = header ? 0 : number + 1,
 					                           .line = line, .too_large = true, .csv_sep = sep };
 					if (r->sink->record(r->sink->ctx, h, &rec))
 						return SCAN_STOPPED;
+					text_run_begin(r, h, rb->base, line);
+					in_run = true;
 				}
-				skipping = true;
+				if (scan_stream_write(&r->stream, rb->data, rb->len))
+					return SCAN_STOPPED;
 				rb->base += rb->len;
 				rb->len = 0;
 				scan_from = 0;
@@ -681,32 +790,35 @@ static enum scan_status records_csv(struct scan_reader *r, struct byte_src *src,
 			}
 			continue;
 		}
-		if (!found && end == start && !skipping)
+		if (!found && end == start && !in_run)
 			break;
-		size_t len = end - start;
-		if (len && rb->data[start + len - 1] == '\r')
-			len--;
-		if (skipping || len) {
-			if (!skipping) {
-				bool too_large = len > rb->max;
-				struct scan_record rec = { .data = too_large ? NULL : rb->data + start,
-				                           .len = too_large ? 0 : len, .offset = rb->base + start,
-				                           .number = header ? 0 : number + 1, .line = line,
-				                           .too_large = too_large, .csv_sep = sep };
-				if (r->sink->record(r->sink->ctx, h, &rec))
-					return SCAN_STOPPED;
-			}
+		if (in_run) {
+			/* The end of a row read as text. */
+			in_run = false;
+			if (scan_stream_write(&r->stream, rb->data + start, end - start) ||
+			    scan_stream_finish(&r->stream))
+				return SCAN_STOPPED;
 			number += !header;
 			header = false;
+		} else {
+			size_t len = end - start;
+			if (len && rb->data[start + len - 1] == '\r')
+				len--;
+			if (len) {
+				if (text_record(r, h, rb->data + start, len, len > rb->max, rb->base + start,
+				                header ? 0 : number + 1, line, sep))
+					return SCAN_STOPPED;
+				number += !header;
+				header = false;
+			}
 		}
-		skipping = false;
 		line += split.newlines + 1;
 		csv_split_begin(&split, sep);
 		if (!found)
 			break;
 		start = scan_from = end + 1;
 	}
-	return SCAN_OK;
+	return failed ? SCAN_ERROR : SCAN_OK;
 }
 
 /* ---- the input's content hash ---- */

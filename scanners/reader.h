@@ -69,7 +69,8 @@ struct scan_record {
 	uint64_t offset;             /* of data[0] in the member */
 	uint64_t number;             /* 1-based: line of JSONL, element of an array */
 	uint64_t line;               /* 1-based physical line where it starts */
-	bool too_large;              /* longer than max_record_bytes: skipped */
+	bool too_large;              /* longer than max_record_bytes: its bytes
+	                              * come next through window */
 	/* 0 for JSON; for a CSV row its separator, with number 0 for the
 	 * header row and 1, 2... for the data rows (blank lines skipped). */
 	unsigned char csv_sep;
@@ -97,7 +98,12 @@ struct scan_sink {
 	/* With limits.records: leaves whose content starts with '{' (JSON
 	 * lines) or '[' (a JSON array), and CSV leaves (see limits.csv), come
 	 * record by record here instead of through window.  Other leaves
-	 * still come through window. */
+	 * still come through window.  So do, inside a record leaf, the bytes
+	 * of a record too long to hold (told of first as too_large: a whole
+	 * JSON array when it is) and the rest of an array after invalid JSON
+	 * (as a failed read leaves it): windows that tile those bytes, at
+	 * their offsets and lines in the member.  A line or row cut short by
+	 * a failed read still comes as a record. */
 	int (*record)(void *ctx, void *handle, const struct scan_record *rec);
 	/* Optional: the SHA-256 (64 lowercase hex digits) of the input's bytes
 	 * as read from the file or standard input, before any decoding (what

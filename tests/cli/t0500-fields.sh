@@ -61,11 +61,13 @@ printf 'plain text with t@u.io\n' >"$T/plain.txt"
 run 0 "$PIIAUDIT" scan -q --db "$T/plain.db" --field text "$T/plain.txt"
 check "plain text is still scanned" test "$("$PIIAUDIT" export --db "$T/plain.db" --format jsonl | wc -l)" = 1
 
-# A line longer than --max-record-bytes is skipped and counted.
+# A line longer than --max-record-bytes is scanned as text and counted
+# (t0505 has the rest).
 python3 -c 'print("{\"text\": \"" + "a" * 5000 + " big@line.io\"}"); print("{\"text\": \"small@line.io\"}")' >"$T/long.jsonl"
 run 0 "$PIIAUDIT" scan -q --db "$T/long.db" --field text --max-record-bytes 2K "$T/long.jsonl"
 check "a too-long record is counted as invalid" grep -q '1 of 2 records' "$T/err"
 check "the records after it are read" bash -c "'$PIIAUDIT' export --db '$T/long.db' --format csv | grep -q ',2,text,2,'"
+check "the too-long record is read as text" bash -c "'$PIIAUDIT' export --db '$T/long.db' --format csv | grep -q ',1,,1,'"
 
 run 2 "$PIIAUDIT" scan --db "$T/x.db" --field 'a..b' "$T/plain.txt"
 run 2 "$PIIAUDIT" scan --db "$T/x.db" --field text --max-record-bytes 10 "$T/plain.txt"

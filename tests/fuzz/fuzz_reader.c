@@ -28,8 +28,12 @@
  * '[' comes as JSON records, which go through json_walk_fields() with a
  * few --field paths, json_decode_string() and the matcher, as cmd_scan.c
  * does.  Records: data only when not too large, at most max_record_bytes,
- * numbers 1, 2, 3..., lines and offsets never going back, a leaf gets
- * windows or records, never both; an array element is valid JSON.
+ * numbers 1, 2, 3..., lines and offsets never going back; an array
+ * element is valid JSON.  A record leaf gets windows only as runs: after
+ * a record too large to hold (starting at its offset and line), or for
+ * the rest of an array after invalid JSON; a run's windows tile its
+ * bytes, end with a final one, and never go back before a record; no
+ * record comes while a run is open.
  *
  * CSV records (a member named *.csv or *.tsv, or an input starting with
  * "id," read as --format csv): row 0 the header, then 1, 2, 3...; each
@@ -116,6 +120,10 @@ struct unit_rec {
 	bool plain_input;       /* the input file itself, not decoded */
 	unsigned records;
 	uint64_t last_number, last_line, last_offset, record_end;
+	/* Record leaves: where the run a too-large record announced starts
+	 * (its offset + 1 while expected, else 0), and its line. */
+	uint64_t run_expected, run_line;
+	bool run_line_unknown;  /* an array's rest: its first line not told */
 };
 
 struct sink_state {
@@ -204,16 +212,31 @@ static int sink_window(void *ctx, void *handle, struct scan_stream *s, const str
 	struct unit_rec *rec = &st->stack[st->depth - 1];
 	CHECK((uintptr_t)handle == rec->handle);
 	CHECK(!rec->container);
-	CHECK(!rec->seen_final);
-	CHECK(!rec->records);
 	CHECK(w->data != NULL);
 	CHECK(w->from < w->accept_end);
 	CHECK(w->accept_end <= w->len);
 	CHECK(w->len <= s->cap);
-	if (rec->windows)
-		CHECK(w->base > rec->last_base);
-	else
-		CHECK(w->base == 0);
+	/* A record leaf's run starts with a window from 0 at its offset. */
+	bool run_start = rec->records && (!rec->windows || rec->seen_final);
+	if (run_start) {
+		CHECK(w->from == 0);
+		if (rec->run_expected)
+			CHECK(w->base == rec->run_expected - 1);
+		else
+			CHECK(w->base >= rec->record_end); /* an array's rest */
+		CHECK(w->base >= rec->accepted_to);
+		rec->run_expected = 0;
+		rec->accepted_to = w->base;
+		rec->run_line_unknown = !rec->run_line;
+		rec->lines = rec->run_line ? rec->run_line - 1 : 0;
+		rec->run_line = 0;
+	} else {
+		CHECK(!rec->seen_final);
+		if (rec->windows)
+			CHECK(w->base > rec->last_base);
+		else
+			CHECK(w->base == 0);
+	}
 	CHECK(w->base + w->from == rec->accepted_to);
 	CHECK(w->base + w->len <= MAX_MEMBER_BYTES);
 	if (rec->plain_input)
@@ -238,7 +261,8 @@ static int sink_window(void *ctx, void *handle, struct scan_stream *s, const str
 		CHECK(h->confidence >= 0.0 && h->confidence <= 1.0);
 		line += count_newlines(w->data + line_pos, h->start - line_pos);
 		line_pos = h->start;
-		CHECK(scan_stream_line_at(s, h->start) == line);
+		if (!rec->run_line_unknown)
+			CHECK(scan_stream_line_at(s, h->start) == line);
 
 		const char *value = (const char *)w->data + h->start;
 		char normal[4096], preview[96], tiny[3];
@@ -331,7 +355,9 @@ static int sink_record(void *ctx, void *handle, const struct scan_record *r)
 	struct unit_rec *rec = &st->stack[st->depth - 1];
 	CHECK((uintptr_t)handle == rec->handle);
 	CHECK(!rec->container);
-	CHECK(!rec->windows);
+	CHECK(!rec->windows || rec->seen_final);
+	CHECK(!rec->run_expected);
+	CHECK(r->offset >= rec->accepted_to);
 	if (r->csv_sep && r->number == 0)
 		CHECK(rec->records == 0); /* the header comes first */
 	else
@@ -350,8 +376,11 @@ static int sink_record(void *ctx, void *handle, const struct scan_record *r)
 	rec->last_line = r->line;
 	rec->last_offset = r->offset;
 	rec->record_end = r->offset + r->len;
-	if (!r->data)
+	if (!r->data) {
+		rec->run_expected = r->offset + 1;
+		rec->run_line = r->line;
 		return 0;
+	}
 	struct json_error err = { 0, NULL };
 	struct field_ctx f = { st, r, NULL, NULL };
 	int rc;
@@ -398,8 +427,12 @@ static void sink_end(void *ctx, void *handle, enum scan_status status, const cha
 		CHECK(st->stopped);
 	if (!rec->container) {
 		CHECK(bytes <= MAX_MEMBER_BYTES);
-		if ((status == SCAN_OK || status == SCAN_ERROR) && rec->windows)
+		if ((status == SCAN_OK || status == SCAN_ERROR) && rec->windows && !rec->records)
 			CHECK(bytes == rec->accepted_to);
+		if ((status == SCAN_OK || status == SCAN_ERROR) && rec->records) {
+			CHECK(bytes >= rec->accepted_to);
+			CHECK(!rec->run_expected); /* an announced run came */
+		}
 		if (rec->records)
 			CHECK(bytes >= rec->record_end);
 		if (status == SCAN_OK && rec->windows)
