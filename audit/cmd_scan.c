@@ -913,6 +913,8 @@ static void scan_usage(FILE *out)
 	        "                          (default 200; 0: no limit)\n"
 	        "  --max-source-seconds N  stop an input after N seconds (default: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  -a, --binary            scan content with NUL bytes as text too (skipped by\n"
+	        "                          default as binary)\n"
 	        "  --plan FILE --shard K   scan shard K of a plan made by 'piiaudit plan'\n"
 	        "  --shard K/N             scan shard K of N: the sources whose path hashes to K\n"
 	        "  --engine NAME           auto (default), hyperscan (multi-pattern prefilter,\n"
@@ -936,6 +938,7 @@ enum {
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
 	OPT_RESUME, OPT_FORMAT, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
+	OPT_BINARY,
 };
 
 static const struct option scan_longopts[] = {
@@ -956,6 +959,7 @@ static const struct option scan_longopts[] = {
 	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 	{ "max-source-seconds", required_argument, NULL, OPT_MAX_SOURCE_SECONDS },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "binary", no_argument, NULL, 'a' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "field", required_argument, NULL, OPT_FIELD },
@@ -997,7 +1001,7 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->shard_index = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:qh", scan_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:qha", scan_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DB: o->db_path = optarg; break;
 		case OPT_KEY: o->key_path = optarg; break;
@@ -1053,6 +1057,11 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 			o->limits.max_source_seconds = (unsigned)num;
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
+		case 'a':
+			if (mode->probe)
+				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			o->limits.binary = true;
+			break;
 		case OPT_PLAN: o->plan_path = optarg; break;
 		case OPT_RESUME: o->resume = true; break;
 		case OPT_WAIT:

@@ -1,7 +1,7 @@
 /*
  * scanners/byte_src.h - where a unit's bytes come from, inside scanners/:
  * a file descriptor, an archive entry, a replay of peeked bytes in front of
- * another source, or a gzip decoder over another source.
+ * another source, a gzip decoder or a UTF-16 decoder over another source.
  *
  * read() returns the bytes read, 0 at the end, -1 on error with the reason
  * in error[].  A source borrows the source it wraps.
@@ -9,6 +9,7 @@
 #ifndef PIIAUDIT_BYTE_SRC_H
 #define PIIAUDIT_BYTE_SRC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -41,5 +42,22 @@ struct gzip_src;
 struct gzip_src *gzip_src_new(struct byte_src *inner);
 struct byte_src *gzip_src_base(struct gzip_src *g);
 void gzip_src_free(struct gzip_src *g);
+
+/* UTF-16 text with a byte order mark (FF FE little-endian, FE FF
+ * big-endian): 1 and the order when p[0, n) starts with one, else 0. */
+static inline int utf16_bom(const unsigned char *p, size_t n, bool *big_endian)
+{
+	if (n < 2 || !((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
+		return 0;
+	*big_endian = p[0] == 0xfe;
+	return 1;
+}
+
+/* UTF-16 decoded to UTF-8 (scanners/utf16_src.c): the byte order mark
+ * dropped, a lone surrogate or an odd last byte read as U+FFFD. */
+struct utf16_src;
+struct utf16_src *utf16_src_new(struct byte_src *inner, bool big_endian);
+struct byte_src *utf16_src_base(struct utf16_src *u);
+void utf16_src_free(struct utf16_src *u);
 
 #endif

@@ -934,7 +934,7 @@ static void leaf(struct scan_reader *r, struct byte_src *src, const unsigned cha
 	enum scan_status status = SCAN_OK;
 	char reason[600] = "";
 	account(r, peek_len);
-	if (looks_binary(peek, peek_len)) {
+	if (!r->limits.binary && looks_binary(peek, peek_len)) {
 		end_unit(r, unit, h, SCAN_SKIPPED, "binary content (NUL bytes)", 0, unit->format);
 		return;
 	}
@@ -1214,6 +1214,25 @@ static void open_gzip(struct scan_reader *r, struct byte_src *src, const unsigne
 	gzip_src_free(gz);
 }
 
+/* UTF-16 text with a byte order mark: decoded to UTF-8, its content a new
+ * unit body (text, JSON or CSV).  Offsets count the UTF-8 bytes. */
+static void open_utf16(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
+                       size_t peek_len, bool big_endian, const struct scan_unit *unit,
+                       void *parent, unsigned layers)
+{
+	struct replay_src replay;
+	replay_src_init(&replay, peek, peek_len, src);
+	struct utf16_src *u = utf16_src_new(&replay.base, big_endian);
+	if (!u) {
+		fail_unit(r, unit, parent, "out of memory");
+		return;
+	}
+	struct scan_unit self = *unit;
+	self.format = big_endian ? "utf-16be" : "utf-16le";
+	process(r, utf16_src_base(u), -1, &self, parent, layers + 1);
+	utf16_src_free(u);
+}
+
 static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
                     const struct scan_unit *unit, void *parent, unsigned layers)
 {
@@ -1241,8 +1260,11 @@ static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
 		fail_unit(r, unit, parent, reason);
 		goto out;
 	}
+	bool big_endian;
 	if (magic && !strcmp(magic, "gzip"))
 		open_gzip(r, src, peek, (size_t)got, unit, parent, layers);
+	else if (!magic && layers < MAX_LAYERS && utf16_bom(peek, got, &big_endian))
+		open_utf16(r, src, peek, got, big_endian, unit, parent, layers);
 	else if (magic)
 		open_archive(r, src, seek_fd, peek, (size_t)got, magic, unit, parent);
 	else

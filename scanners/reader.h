@@ -39,6 +39,7 @@ struct scan_limits {
 	uint64_t max_member_bytes;   /* decompressed bytes of one stream; 0: none */
 	uint64_t max_entries;        /* entries of one archive; 0: none */
 	bool records;                /* hand JSON content out record by record */
+	bool binary;                 /* content with NUL bytes is read as text too */
 	/* When set (e.g. by a signal handler), a read interrupted by a signal
 	 * ends the unit as stopped instead of being retried. */
 	const volatile int *cancel;

@@ -136,6 +136,9 @@ def reader_seeds():
     write(t, "bom-lines.jsonl", b"\xef\xbb\xbf" + JSONL)
     write(t, "long-line.jsonl", b'{"text": "' + b"x" * 1100 + b' e@corp.io"}\n{"text": "f@corp.io"}\n')
     write(t, "bad-array.json", b'[{"text": "g@corp.io"}, {"text": ]')
+    # UTF-16 with a byte order mark, decoded to UTF-8 (a pair, a lone surrogate).
+    write(t, "utf16le.txt", "\ufeffGr\u00fc\u00dfe h@corp.io \U0001F600\n".encode("utf-16-le") + b"\x00\xd8")
+    write(t, "utf16be.jsonl", "\ufeff".encode("utf-16-be") + JSONL.decode().encode("utf-16-be"))
     out = tool(["gzip", "-9n"], JSONL)
     if out:
         write(t, "records.jsonl.gz", out)
