@@ -546,36 +546,15 @@ static int text_record(struct scan_reader *r, void *h, const unsigned char *data
 	return scan_stream_write(&r->stream, data, len) || scan_stream_finish(&r->stream);
 }
 
-struct array_ctx {
-	struct scan_reader *r;
-	void *handle;
-	const unsigned char *data;
-	uint64_t base;
-	uint64_t line;
-	size_t line_pos;
-	size_t done;                 /* end of the last element handed out */
-};
-
-static int on_array_element(void *ctx, size_t index, size_t start, size_t end)
-{
-	struct array_ctx *a = ctx;
-	for (; a->line_pos < start; a->line_pos++)
-		a->line += a->data[a->line_pos] == '\n';
-	struct scan_record rec = {
-		.data = a->data + start, .len = end - start, .offset = a->base + start,
-		.number = index + 1, .line = a->line,
-	};
-	a->done = end;
-	return a->r->sink->record(a->r->sink->ctx, a->handle, &rec);
-}
-
-/* The rest of a source after what is held went to the block stream:
- * read on into it to the end.  0, 1 when the sink stopped, -1 on a read
- * error (reason set). */
-static int text_run_rest(struct scan_reader *r, struct byte_src *src, char *reason,
-                         size_t reason_len)
+/* The rest of a source, after what is held went to the block stream:
+ * read on into it to the end.  *total counts the member's bytes read (for
+ * --max-member-bytes).  0, 1 when the sink stopped, -1 on a read error or
+ * a limit (reason set). */
+static int text_run_rest(struct scan_reader *r, struct byte_src *src, uint64_t *total,
+                         char *reason, size_t reason_len)
 {
 	struct scan_stream *s = &r->stream;
+	uint64_t max = r->limits.max_member_bytes;
 	for (;;) {
 		size_t avail;
 		unsigned char *dst = scan_stream_space(s, &avail);
@@ -583,15 +562,14 @@ static int text_run_rest(struct scan_reader *r, struct byte_src *src, char *reas
 			snprintf(reason, reason_len, "%s", r->limit);
 			return -1;
 		}
-		uint64_t max = r->limits.max_member_bytes;
-		if (max && s->total >= max) {
+		if (max && *total >= max) {
 			snprintf(reason, reason_len,
 			         "limit: more than %llu decompressed bytes (--max-member-bytes); the rest not scanned",
 			         (unsigned long long)max);
 			return -1;
 		}
-		if (max && avail > max - s->total)
-			avail = (size_t)(max - s->total);
+		if (max && avail > max - *total)
+			avail = (size_t)(max - *total);
 		ssize_t got = src_read(src, dst, avail);
 		if (got < 0) {
 			snprintf(reason, reason_len, "%s", src->error);
@@ -599,64 +577,265 @@ static int text_run_rest(struct scan_reader *r, struct byte_src *src, char *reas
 		}
 		if (got == 0)
 			return 0;
+		*total += (uint64_t)got;
 		if (scan_stream_commit(s, (size_t)got))
 			return 1;
 		account(r, (size_t)got);
 	}
 }
 
-/* A JSON array is held whole and split into its elements.  One larger
- * than the limit is told of as one record too large and read as text, all
- * of it; after an element that is not valid JSON (or a read error) the
- * rest of what is held is read as text, and the source is an error. */
+/* ---- JSON arrays, element by element ---- */
+
+/* Where the current element of a JSON array ends, found as the bytes come:
+ * the ',' or ']' outside strings and outside the brackets and braces the
+ * element opened.  Whether the element is valid JSON is asked after. */
+struct array_split {
+	size_t depth;
+	bool in_string, escape;
+};
+
+/* The index in p[from, len) of the byte that ends the current element
+ * (',' or ']' at its level, or a stray '}'), or len when not seen yet. */
+static size_t array_split_scan(struct array_split *s, const unsigned char *p, size_t from,
+                               size_t len)
+{
+	for (size_t i = from; i < len; i++) {
+		unsigned char c = p[i];
+		if (s->in_string) {
+			if (s->escape)
+				s->escape = false;
+			else if (c == '\\')
+				s->escape = true;
+			else if (c == '"')
+				s->in_string = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			s->in_string = true;
+			break;
+		case '[':
+		case '{':
+			s->depth++;
+			break;
+		case ']':
+		case '}':
+			if (!s->depth)
+				return i;
+			s->depth--;
+			break;
+		case ',':
+			if (!s->depth)
+				return i;
+			break;
+		default:
+			break;
+		}
+	}
+	return len;
+}
+
+static bool json_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+struct array_reader {
+	struct scan_reader *r;
+	struct byte_src *src;
+	struct record_buf *rb;
+	void *h;
+	size_t pos;                  /* the next byte to look at, in rb */
+	size_t start;                /* the element being read begins here */
+	size_t keep;                 /* held bytes from here on stay at the next fill */
+	bool pinned;                 /* nothing handed out yet: keep all from byte 0 */
+	uint64_t line;               /* the line at line_pos */
+	size_t line_pos;
+	int more;                    /* 1 while more may come */
+	bool failed;                 /* a read failed: reason set */
+	char *reason;
+	size_t reason_len;
+};
+
+/* The line of rb->data[at], at >= line_pos. */
+static uint64_t array_line_at(struct array_reader *a, size_t at)
+{
+	a->line += scan_count_newlines(a->rb->data + a->line_pos, at - a->line_pos);
+	a->line_pos = at;
+	return a->line;
+}
+
+/* Drops the held bytes before a->keep (every index moves back by it) and
+ * reads more: 1 when bytes came, 0 at the end or after a failed read
+ * (reason set), 2 when what must stay fills the buffer's limit. */
+static int array_fill(struct array_reader *a)
+{
+	struct record_buf *rb = a->rb;
+	if (a->pinned)
+		a->keep = 0;
+	if (a->keep) {
+		array_line_at(a, a->keep);
+		memmove(rb->data, rb->data + a->keep, rb->len - a->keep);
+		rb->base += a->keep;
+		rb->len -= a->keep;
+		a->pos -= a->keep;
+		a->start = a->start > a->keep ? a->start - a->keep : 0;
+		a->line_pos -= a->keep;
+		a->keep = 0;
+	}
+	if (a->more != 1)
+		return 0;
+	int more = record_fill(rb, a->src);
+	if (more < 0) {
+		snprintf(a->reason, a->reason_len, "%s", a->src->error);
+		a->failed = true;
+		more = 0;
+	}
+	a->more = more == 2 ? 1 : more;
+	return more;
+}
+
+/* Skips white space: the byte after it, or -1 at the end. */
+static int array_peek(struct array_reader *a)
+{
+	for (;;) {
+		while (a->pos < a->rb->len && json_space(a->rb->data[a->pos]))
+			a->pos++;
+		if (a->pos < a->rb->len)
+			return a->rb->data[a->pos];
+		a->keep = a->pos;
+		if (array_fill(a) != 1)
+			return -1;
+	}
+}
+
+/* Everything from rb->data[from] to the end of the source read as text
+ * (from the first byte when nothing was handed out yet); the source is an
+ * error (`at`: where the JSON went wrong). */
+static enum scan_status array_rest_as_text(struct array_reader *a, size_t from, size_t at,
+                                           const char *why)
+{
+	struct scan_reader *r = a->r;
+	struct record_buf *rb = a->rb;
+	if (a->pinned)
+		from = 0;
+	if (!a->failed)
+		snprintf(a->reason, a->reason_len, "invalid JSON at byte %llu: %s; the rest read as text",
+		         (unsigned long long)(rb->base + at), why);
+	text_run_begin(r, a->h, rb->base + from, array_line_at(a, from));
+	if (scan_stream_write(&r->stream, rb->data + from, rb->len - from))
+		return SCAN_STOPPED;
+	int rc = a->more == 1 ? text_run_rest(r, a->src, &rb->total, a->reason, a->reason_len) : 0;
+	if (rc > 0 || scan_stream_finish(&r->stream))
+		return SCAN_STOPPED;
+	return SCAN_ERROR;
+}
+
+/* A JSON array, read element by element: only the element being read is
+ * held (up to the limit), so an array of any size is read in bounded
+ * memory.  An element longer than the limit is told of as too large and
+ * read as text; from an element that is not valid JSON, or anything else
+ * out of place (text after the array, an array never closed, a failed
+ * read), everything to the end is read as text and the source is an
+ * error. */
 static enum scan_status records_array(struct scan_reader *r, struct byte_src *src,
                                       struct record_buf *rb, bool at_end, void *h, char *reason,
                                       size_t reason_len)
 {
-	bool failed = false;
-	int more = at_end ? 0 : 1;
-	while (more == 1)
-		more = record_fill(rb, src);
-	if (more < 0) {
-		snprintf(reason, reason_len, "%s", src->error);
-		failed = true;
-	}
-	if (more == 2) {
-		struct scan_record rec = { .offset = 0, .number = 1, .line = 1, .too_large = true };
-		if (r->sink->record(r->sink->ctx, h, &rec))
-			return SCAN_STOPPED;
-		text_run_begin(r, h, rb->base, 1);
-		if (scan_stream_write(&r->stream, rb->data, rb->len))
-			return SCAN_STOPPED;
-		int rc = text_run_rest(r, src, reason, reason_len);
-		if (rc > 0 || scan_stream_finish(&r->stream))
-			return SCAN_STOPPED;
-		rb->total = r->stream.total;
-		return rc < 0 ? SCAN_ERROR : SCAN_OK;
-	}
+	struct array_reader a = { .r = r, .src = src, .rb = rb, .h = h, .pinned = true, .line = 1,
+	                          .more = at_end ? 0 : 1, .reason = reason, .reason_len = reason_len };
+	uint64_t number = 0;
 	/* A UTF-8 byte order mark may stand before the array. */
-	size_t bom = rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3) ? 3 : 0;
-	struct array_ctx a = { .r = r, .handle = h, .data = rb->data + bom, .base = bom, .line = 1 };
-	struct json_error err;
-	int rc = json_array_elements(rb->data + bom, rb->len - bom, on_array_element, &a, &err);
-	if (rc > 0)
-		return SCAN_STOPPED;
-	if (rc < 0 && !failed) {
-		snprintf(reason, reason_len, "invalid JSON at byte %zu: %s; the rest read as text",
-		         err.offset, err.reason);
-		failed = true;
+	if (rb->len >= 3 && !memcmp(rb->data, "\xef\xbb\xbf", 3))
+		a.pos = 3;
+	if (array_peek(&a) != '[') /* the caller saw one: only a failed read comes here */
+		return array_rest_as_text(&a, 0, a.pos, "not a JSON array");
+	a.pos++;
+	int c = array_peek(&a);
+	if (c == ']') {
+		a.pos++;
+		goto closed;
 	}
-	if (rc < 0) {
-		/* From the end of the last element, or all of it when none was. */
-		size_t from = a.done ? bom + a.done : 0;
-		for (; a.line_pos < a.done; a.line_pos++)
-			a.line += a.data[a.line_pos] == '\n';
-		text_run_begin(r, h, from, a.line);
-		if (scan_stream_write(&r->stream, rb->data + from, rb->len - from) ||
-		    scan_stream_finish(&r->stream))
-			return SCAN_STOPPED;
+	for (;;) {
+		/* An element: up to the ',' or ']' at its level (empty after a
+		 * comma, as in [1,], and so not valid). */
+		if (c < 0)
+			return array_rest_as_text(&a, a.pos, a.pos, "the array is not closed");
+		size_t end;
+		struct array_split split = { 0, false, false };
+		bool in_run = false;         /* longer than the limit: read as text */
+		a.start = a.pos;
+		while ((end = array_split_scan(&split, rb->data, a.pos, rb->len)) == rb->len) {
+			if (in_run &&
+			    scan_stream_write(&r->stream, rb->data + a.start, rb->len - a.start))
+				return SCAN_STOPPED;
+			/* In a run the stream has the bytes: none need stay. */
+			a.keep = in_run ? rb->len : a.start;
+			if (in_run)
+				a.start = rb->len;
+			a.pos = rb->len;
+			int more = array_fill(&a);
+			if (more == 2 && !in_run) {
+				/* Longer than the limit: told of, then read as text. */
+				in_run = true;
+				a.pinned = false;
+				struct scan_record rec = { .offset = rb->base + a.start, .number = number + 1,
+				                           .line = array_line_at(&a, a.start), .too_large = true };
+				if (r->sink->record(r->sink->ctx, h, &rec))
+					return SCAN_STOPPED;
+				text_run_begin(r, h, rec.offset, rec.line);
+			} else if (more == 0) {
+				if (!in_run)
+					return array_rest_as_text(&a, a.start, rb->len, "the array is not closed");
+				if (scan_stream_finish(&r->stream))
+					return SCAN_STOPPED;
+				if (!a.failed)
+					snprintf(reason, reason_len, "invalid JSON at byte %llu: the array is not closed",
+					         (unsigned long long)(rb->base + rb->len));
+				return SCAN_ERROR;
+			}
+		}
+		if (in_run) {
+			if (scan_stream_write(&r->stream, rb->data + a.start, end - a.start) ||
+			    scan_stream_finish(&r->stream))
+				return SCAN_STOPPED;
+		} else {
+			size_t stop = end;
+			while (stop > a.start && json_space(rb->data[stop - 1]))
+				stop--;
+			struct json_error err = { 0, "expected a value" };
+			if (stop - a.start > rb->max) {
+				/* The peek can hold one longer than the limit: same rule. */
+				a.pinned = false;
+				if (text_record(r, h, rb->data + a.start, stop - a.start, true, rb->base + a.start,
+				                number + 1, array_line_at(&a, a.start), 0))
+					return SCAN_STOPPED;
+			} else if (stop == a.start ||
+			           json_walk_fields(rb->data + a.start, stop - a.start, NULL, NULL, NULL, &err)) {
+				return array_rest_as_text(&a, a.start, a.start + err.offset, err.reason);
+			} else {
+				struct scan_record rec = { .data = rb->data + a.start, .len = stop - a.start,
+				                           .offset = rb->base + a.start, .number = number + 1,
+				                           .line = array_line_at(&a, a.start) };
+				a.pinned = false;
+				if (r->sink->record(r->sink->ctx, h, &rec))
+					return SCAN_STOPPED;
+			}
+		}
+		number++;
+		a.pos = end + 1;
+		if (rb->data[end] == ']')
+			break;
+		if (rb->data[end] != ',')
+			return array_rest_as_text(&a, end, end, "expected ',' or ']'");
+		c = array_peek(&a);
 	}
-	return failed ? SCAN_ERROR : SCAN_OK;
+closed:
+	/* Only white space may follow (more than the limit of it, nothing
+	 * handed out yet, fills the buffer: then the rest is read as text). */
+	if (array_peek(&a) >= 0 || a.more == 1)
+		return array_rest_as_text(&a, a.pos, a.pos, "text after the array");
+	return a.failed ? SCAN_ERROR : SCAN_OK;
 }
 
 static enum scan_status records_lines(struct scan_reader *r, struct byte_src *src,

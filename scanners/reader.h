@@ -100,11 +100,12 @@ struct scan_sink {
 	 * lines) or '[' (a JSON array), and CSV leaves (see limits.csv), come
 	 * record by record here instead of through window.  Other leaves
 	 * still come through window.  So do, inside a record leaf, the bytes
-	 * of a record too long to hold (told of first as too_large: a whole
-	 * JSON array when it is) and the rest of an array after invalid JSON
-	 * (as a failed read leaves it): windows that tile those bytes, at
-	 * their offsets and lines in the member.  A line or row cut short by
-	 * a failed read still comes as a record. */
+	 * of a record too long to hold (a line, row or array element, told
+	 * of first as too_large) and the rest of a source after invalid JSON
+	 * in an array (as a failed read leaves it): windows that tile those
+	 * bytes, at their offsets and lines in the member.  A line or row
+	 * cut short by a failed read still comes as a record.  An array is
+	 * read element by element: memory holds one element at most. */
 	int (*record)(void *ctx, void *handle, const struct scan_record *rec);
 	/* Optional: the SHA-256 (64 lowercase hex digits) of the input's bytes
 	 * as read from the file or standard input, before any decoding (what

@@ -70,24 +70,45 @@ rows "$T/c.db" | cut -d' ' -f1,2,6 | tr '\n' ';' >"$T/c.rows"
 check "rows around it by field, its values by row and line" \
 	test "$(cat "$T/c.rows")" = "1 notes 2;2 None 3;2 None 4;3 notes 5;"
 
-# A JSON array larger than the limit (and than the first read): all of it
-# read as text.
+# A JSON array is read element by element, whatever its size: 20 MB with a
+# 1K limit, every element by field.
 python3 - "$T/arr.json" <<'PY'
 import json, sys
-json.dump([{"text": "v%d@arr.io" % i, "pad": "p" * 2000} for i in range(1000)], open(sys.argv[1], "w"), indent=1)
+with open(sys.argv[1], "w") as f:
+    f.write("[\n")
+    f.write(",\n".join(json.dumps({"text": "v%d@arr.io" % i, "pad": "p" * 150}) for i in range(100000)))
+    f.write("\n]\n")
 PY
-run 0 "$PIIAUDIT" scan -q --db "$T/arr.db" --field text --max-record-bytes 4K "$T/arr.json"
-check "a large array is counted as one record too large" \
-	grep -q 'arr.json: 1 of 1 records not valid JSON or too large (scanned as text), first at line 1$' "$T/err"
-check "every value of the large array is found" test "$(rows "$T/arr.db" | grep -c ' email.address ')" = 1000
-check "the large array is ok" test "$(sqlite3 "$T/arr.db" 'select status from sources')" = ok
+run 0 "$PIIAUDIT" scan -q --db "$T/arr.db" --field text --max-record-bytes 1K "$T/arr.json"
+check "a 20 MB array with a 1K limit: every element by field" \
+	test "$(sqlite3 "$T/arr.db" "select count(*), count(distinct record), min(record), max(record), min(line), max(line) from findings where field = 'text'")" = '100000|100000|1|100000|2|100001'
+check "the large array is ok, each element a record" \
+	test "$(sqlite3 "$T/arr.db" 'select status, records, invalid_records from sources')" = 'ok|100000|0'
+# An element longer than the limit: read as text, the others by field.
+python3 - "$T/arr2.json" <<'PY'
+import json, sys
+items = [{"text": "a@arr.io"}, {"text": "big@arr.io " + "q" * 9000, "other": "o@arr.io"}, {"text": "c@arr.io"}]
+open(sys.argv[1], "w").write(json.dumps(items, indent=1))
+PY
+run 0 "$PIIAUDIT" scan -q --db "$T/arr2.db" --field text --max-record-bytes 4K "$T/arr2.json"
+check "an element longer than the limit is counted" \
+	grep -q 'arr2.json: 1 of 3 records not valid JSON or too large (scanned as text), first at line 5$' "$T/err"
+check "its values as text with its record number, the others by field" \
+	test "$(rows "$T/arr2.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 2;2 None 6;2 None 7;3 text 9;"
 
 # An array invalid half way: elements before by field, the rest as text.
-printf '[{"text": "a1@arr.io"},\n {"text": "a2@arr.io"} oops {"text": "a3@arr.io"}]\n' >"$T/bad.json"
+printf '[{"text": "a1@arr.io"},\n {"text": "a2@arr.io"} oops {"text": "a3@arr.io"}, {"text": "a4@arr.io"}]\n' >"$T/bad.json"
 run 3 "$PIIAUDIT" scan -q --db "$T/bad.db" --field text "$T/bad.json"
-check "the error says the rest was read as text" grep -q "bad.json: invalid JSON at byte .*; the rest read as text" "$T/err"
+check "the error says the rest was read as text" grep -q "bad.json: invalid JSON at byte [0-9]*: text after the value; the rest read as text$" "$T/err"
 check "elements before by field, the rest as text" \
-	test "$(rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;2 text 2;None None 2;"
+	test "$(rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;None None 2;None None 2;None None 2;"
+for bad in '[1,]' '[1 2]' '[1, 2' '[}' '[1] x@trail.io'; do
+	printf '%s\n' "$bad" >"$T/b.json"
+	run 3 "$PIIAUDIT" scan -q --db "$T/b.db" --field text "$T/b.json"
+	check "not a valid array ($bad): one line naming it" \
+		bash -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'b.json: invalid JSON at byte [0-9]*: .*; the rest read as text$' '$T/err'"
+done
+check "text after an array is read as text" test "$(rows "$T/b.db" | cut -d' ' -f1,2,4)" = "None None 4"
 
 # A read error: the part of the last line before it is still read.
 python3 -c '
