@@ -101,8 +101,22 @@ struct scan_job {
 	pthread_cond_t done_cond;
 };
 
-/* A window in the scan pool, with what its findings need; or the end of
- * a unit whose windows are ahead of it in the ring (unit_end()). */
+/* Field mode: one segment of a batch, a selected field of a record (or a
+ * record read as text), with what its findings need. */
+struct segment {
+	int64_t record;
+	uint64_t line;              /* where the record starts */
+	uint64_t raw_base;          /* member offset of the raw bytes */
+	size_t raw_at, raw_len;     /* the raw bytes in raw[] when they differ from
+	                             * the text matched (escapes), for the map */
+	const char *field;          /* NULL: the record read as text */
+	unsigned char csv_sep;      /* how raw decodes: 0 JSON, else a CSV cell */
+	bool decoded;               /* raw_len bytes to decode again for a map */
+};
+
+/* A window in the scan pool, with what its findings need; a batch of
+ * fields of one unit's records (the task's segments); or the end of a
+ * unit whose windows are ahead of it in the ring (unit_end()). */
 struct pending_window {
 	struct scan_task task;
 	struct unit_state *unit;
@@ -110,7 +124,15 @@ struct pending_window {
 	uint64_t line_from;         /* line of the first accepted byte */
 	int64_t record;             /* the findings' record number, 0: none */
 	bool unit_end;              /* no window: finish `unit` */
+	bool batch;                 /* segments, described in segs */
+	struct segment *segs;
+	size_t seg_alloc;
+	unsigned char *raw;         /* raw bytes of segments with escapes */
+	size_t raw_len, raw_cap;
 };
+
+/* Field mode hands the pool a batch once its text reaches this. */
+#define BATCH_TEXT_BYTES (256u << 10)
 
 struct worker {
 	struct scan_job *job;
@@ -119,6 +141,12 @@ struct worker {
 	struct pending_window pending[PIPELINE_DEPTH];   /* a ring of depth, oldest first */
 	size_t depth;                                    /* pipeline_depth() */
 	size_t pending_head, pending_count;
+	/* Field mode: the batch being filled, the slot after the pending ones
+	 * (not yet submitted, not counted); NULL when none. */
+	struct pending_window *open_batch;
+	unsigned char *redecoded;                        /* retire's own map */
+	uint32_t *redecoded_map;
+	size_t redecoded_alloc;
 	struct scan_reader *reader;
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
@@ -211,6 +239,7 @@ static void db_failure(struct scan_job *job)
 
 static int drain_pending(struct worker *w);
 static int retire_oldest(struct worker *w);
+static int retire_batch(struct worker *w, struct pending_window *p);
 static void finish_unit(struct worker *w, struct unit_state *us, enum scan_status status,
                         const char *reason, uint64_t bytes, const char *format);
 
@@ -382,6 +411,8 @@ static int retire_oldest(struct worker *w)
 	scan_pool_wait(job->pool, t);
 	if (t->rc)
 		return 1;
+	if (p->batch)
+		return retire_batch(w, p);
 	bool lines_are_outputs = job->mode->probe;
 	size_t n = settle(t->hits, t->hit_count), at = t->from;
 	uint64_t line = p->line_from;
@@ -396,10 +427,165 @@ static int retire_oldest(struct worker *w)
 	return 0;
 }
 
+/* Field mode: records' fields are matched in the pool, in batches (a
+ * segment each), unless prompt ids must be written as outputs are
+ * recorded. */
+static bool use_batches(const struct worker *w)
+{
+	return w->job->pool && !w->outrec;
+}
+
+/* The open batch goes to the pool (one with nothing in it is dropped). */
+static void close_batch(struct worker *w)
+{
+	struct pending_window *p = w->open_batch;
+	if (!p)
+		return;
+	w->open_batch = NULL;
+	if (!p->task.seg_count) {
+		p->batch = false;
+		return;
+	}
+	scan_pool_submit(w->job->pool, &p->task);
+	w->pending_count++;
+}
+
+/* A text to match alone joins its unit's open batch (one is opened in the
+ * ring's next slot).  raw: its raw bytes when they differ from the text
+ * (escapes), decoded again for a map if it has hits; NULL when the text is
+ * the raw bytes.  Non-zero when out of memory or a finding could not be
+ * recorded. */
+static int add_segment(struct worker *w, struct unit_state *us, const unsigned char *text,
+                       size_t len, const struct segment *info, const unsigned char *raw,
+                       size_t raw_len)
+{
+	struct pending_window *p = w->open_batch;
+	if (p && p->unit != us) {
+		close_batch(w);
+		p = NULL;
+	}
+	if (!p) {
+		if (w->pending_count == w->depth && retire_oldest(w))
+			return 1;
+		p = &w->pending[(w->pending_head + w->pending_count) % w->depth];
+		scan_task_clear(&p->task);
+		p->unit = us;
+		p->unit_end = false;
+		p->batch = true;
+		p->raw_len = 0;
+		w->open_batch = p;
+	}
+	if (p->task.seg_count == p->seg_alloc) {
+		size_t alloc = p->seg_alloc ? p->seg_alloc * 2 : 256;
+		struct segment *grown = realloc(p->segs, alloc * sizeof(*grown));
+		if (!grown)
+			return 1;
+		p->segs = grown;
+		p->seg_alloc = alloc;
+	}
+	if (raw && raw_len > p->raw_cap - p->raw_len) {
+		size_t cap = p->raw_cap * 2 > p->raw_len + raw_len ? p->raw_cap * 2 : p->raw_len + raw_len;
+		unsigned char *grown = realloc(p->raw, cap);
+		if (!grown)
+			return 1;
+		p->raw = grown;
+		p->raw_cap = cap;
+	}
+	struct segment *m = &p->segs[p->task.seg_count];
+	*m = *info;
+	m->decoded = raw != NULL;
+	m->raw_at = p->raw_len;
+	m->raw_len = raw ? raw_len : 0;
+	if (raw) {
+		memcpy(p->raw + p->raw_len, raw, raw_len);
+		p->raw_len += raw_len;
+	}
+	return scan_task_add_segment(&p->task, text, len) ? 1 : 0;
+}
+
+/* Where the open batch stood before a record's fields were added, so that
+ * they can be taken back when the record turns out not to be valid JSON
+ * (it is then read as text, once). */
+struct batch_mark {
+	const struct pending_window *batch;
+	size_t segs, len, raw_len;
+};
+
+static void batch_mark(const struct worker *w, struct batch_mark *m)
+{
+	const struct pending_window *p = w->open_batch;
+	*m = (struct batch_mark){ p, p ? p->task.seg_count : 0, p ? p->task.len : 0,
+	                          p ? p->raw_len : 0 };
+}
+
+static void batch_rollback(struct worker *w, const struct batch_mark *m)
+{
+	struct pending_window *p = w->open_batch;
+	if (!p)
+		return;
+	/* A batch opened since holds this record's fields only. */
+	bool same = p == m->batch;
+	p->task.seg_count = same ? m->segs : 0;
+	p->task.len = same ? m->len : 0;
+	p->raw_len = same ? m->raw_len : 0;
+}
+
+/* A batch goes to the pool between records, once it holds enough text. */
+static void batch_full(struct worker *w)
+{
+	if (w->open_batch && w->open_batch->task.len >= BATCH_TEXT_BYTES)
+		close_batch(w);
+}
+
+/* A batch's findings: each segment's hits settled alone and mapped back
+ * to the raw bytes of its field (decoded again when it had escapes). */
+static int retire_batch(struct worker *w, struct pending_window *p)
+{
+	struct scan_task *t = &p->task;
+	size_t h0 = 0, start = 0;
+	for (size_t i = 0; i < t->seg_count; h0 = t->seg_hits[i], start = t->seg_end[i], i++) {
+		if (t->seg_hits[i] == h0)
+			continue;
+		const struct segment *m = &p->segs[i];
+		const uint32_t *map = NULL;
+		if (m->decoded) {
+			if (m->raw_len + 1 > w->redecoded_alloc) {
+				size_t alloc = m->raw_len + 1;
+				unsigned char *d = realloc(w->redecoded, alloc);
+				if (d)
+					w->redecoded = d;
+				uint32_t *dm = realloc(w->redecoded_map, alloc * sizeof(*dm));
+				if (dm)
+					w->redecoded_map = dm;
+				if (!d || !dm)
+					return 1;
+				w->redecoded_alloc = alloc;
+			}
+			const unsigned char *raw = p->raw + m->raw_at;
+			if (m->csv_sep)
+				csv_decode_cell(raw, m->raw_len, w->redecoded, w->redecoded_map);
+			else
+				json_decode_string(raw, m->raw_len, w->redecoded, w->redecoded_map);
+			map = w->redecoded_map;
+		}
+		size_t n = settle(t->hits + h0, t->seg_hits[i] - h0);
+		for (size_t k = 0; k < n; k++) {
+			const struct rule_hit *h = &t->hits[h0 + k];
+			size_t at = h->start - start;
+			uint64_t raw_start = map ? map[at] : at, raw_end = map ? map[at + h->len] : at + h->len;
+			if (add_finding(w, p->unit, h, (const char *)t->data + h->start, m->line,
+			                m->raw_base + raw_start, raw_end - raw_start, m->record, m->field))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Every window in the pool recorded; non-zero when one could not be. */
 static int drain_pending(struct worker *w)
 {
 	int rc = 0;
+	close_batch(w);
 	while (w->pending_count)
 		rc |= retire_oldest(w);
 	return rc;
@@ -412,6 +598,7 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	struct scan_job *job = w->job;
 	if (!us || stopping(job))
 		return 1;
+	close_batch(w);
 	if (db_group_tick(job->db))
 		db_failure(job);
 	bool lines_are_outputs = job->mode->probe;
@@ -428,6 +615,7 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 		if (scan_task_fill(&p->task, win->data, win->len, win->from, win->accept_end))
 			return 1;
 		p->unit = us;
+		p->batch = false;
 		p->base = win->base;
 		p->line_from = scan_stream_line_at(s, win->from);
 		p->record = us->text_record;
@@ -493,12 +681,23 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 			return -2;
 		w->decoded_alloc = alloc;
 	}
-	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded, w->decoded_map);
+	/* Batched, the map is made again for the fields with hits only. */
+	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded,
+	                        use_batches(w) ? NULL : w->decoded_map);
+	const char *field = w->job->opt->fields.items[path_index].text;
+	if (use_batches(w)) {
+		/* Decoding never grows: the same length means no escapes. */
+		struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
+		                        .raw_base = rec->offset + start, .field = field,
+		                        .csv_sep = rec->csv_sep };
+		bool same = n == raw_len;
+		return add_segment(w, w->record_unit, w->decoded, n, &info,
+		                   same ? NULL : rec->data + start, raw_len) ? -2 : 0;
+	}
 	w->hit_count = 0;
 	if (rule_matcher_scan(w->matcher, w->decoded, n, 0, n, NULL, collect_hit, w))
 		return -2;
 	size_t hits = settle_hits(w);
-	const char *field = w->job->opt->fields.items[path_index].text;
 	for (size_t i = 0; i < hits; i++) {
 		const struct rule_hit *h = &w->hits[i];
 		uint64_t raw_start = w->decoded_map[h->start], raw_end = w->decoded_map[h->start + h->len];
@@ -514,6 +713,11 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
  * missed, and it is counted and noted. */
 static int scan_record_as_text(struct worker *w, struct unit_state *us, const struct scan_record *rec)
 {
+	if (use_batches(w)) {
+		struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
+		                        .raw_base = rec->offset };
+		return add_segment(w, us, rec->data, rec->len, &info, NULL, 0);
+	}
 	w->hit_count = 0;
 	if (rule_matcher_scan(w->matcher, rec->data, rec->len, 0, rec->len, NULL, collect_hit, w))
 		return 1;
@@ -567,9 +771,11 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	struct csv_error cerr;
 	if (!us || stopping(w->job))
 		return 1;
-	/* Records are matched here: the windows of the sources before this
-	 * one are recorded first, so that a batch holds one source's findings. */
-	drain_pending(w);
+	/* Records are matched in the pool, in batches that take their place
+	 * in the ring; without it here, once the windows of the sources before
+	 * this one are recorded, so that a batch holds one source's findings. */
+	if (!use_batches(w))
+		drain_pending(w);
 	if (db_group_tick(w->job->db))
 		db_failure(w->job);
 	/* A record too long to hold comes next as windows, read as text. */
@@ -583,6 +789,8 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	atomic_fetch_add(&w->job->bytes_read, rec->len + 1);
 	int rc = 0;
 	if (!rec->too_large) {
+		struct batch_mark mark;
+		batch_mark(w, &mark);
 		w->record = rec;
 		w->record_unit = us;
 		w->have_prompt_id = false;
@@ -601,10 +809,15 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 			atomic_store(&w->job->db_failed, true);
 			return 1;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			batch_full(w);
 			return 0;
+		}
+		/* Fields walked before the JSON went wrong are found again as text. */
+		batch_rollback(w, &mark);
 		if (scan_record_as_text(w, us, rec))
 			return 1;
+		batch_full(w);
 		if (rc == -3)
 			return 0; /* the header's problem is the source's error */
 	}
@@ -678,6 +891,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 		db_failure(w->job);
 		return;
 	}
+	close_batch(w);
 	if (w->pending_count && !w->outrec) {
 		const char *unused = NULL;
 		if (keep(us, 0, &us->src.path, us->src.path) && keep(us, 1, &us->src.member, us->src.member) &&
@@ -689,6 +903,7 @@ static void unit_end(void *ctx, void *handle, enum scan_status status, const cha
 			us->end_bytes = bytes;
 			p->unit = us;
 			p->unit_end = true;
+			p->batch = false;
 			w->pending_count++;
 			return;
 		}
@@ -1343,8 +1558,13 @@ static int run_workers(struct scan_job *job, bool show_progress)
 				     job->rules->rules[r].id, (unsigned long long)hits);
 		}
 		rule_matcher_free(w->matcher);
-		for (size_t k = 0; k < PIPELINE_DEPTH; k++)
+		for (size_t k = 0; k < PIPELINE_DEPTH; k++) {
 			scan_task_release(&w->pending[k].task);
+			free(w->pending[k].segs);
+			free(w->pending[k].raw);
+		}
+		free(w->redecoded);
+		free(w->redecoded_map);
 		scan_reader_free(w->reader);
 		free(w->batch);
 		free(w->hits);

@@ -186,17 +186,19 @@ size_t csv_decode_cell(const unsigned char *raw, size_t n, unsigned char *out, u
 	if (!memchr(raw, '"', n)) {
 		/* Most cells: the identity, in loops the compiler vectorises. */
 		memcpy(out, raw, n);
-		for (size_t i = 0; i <= n; i++)
+		for (size_t i = 0; map && i <= n; i++)
 			map[i] = (uint32_t)i;
 		return n;
 	}
 	for (size_t i = 0; i < n; i++) {
-		map[o] = (uint32_t)i;
+		if (map)
+			map[o] = (uint32_t)i;
 		out[o++] = raw[i];
 		if (raw[i] == '"' && i + 1 < n && raw[i + 1] == '"')
 			i++;
 	}
-	map[o] = (uint32_t)n;
+	if (map)
+		map[o] = (uint32_t)n;
 	return o;
 }
 

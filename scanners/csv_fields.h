@@ -83,8 +83,8 @@ int csv_walk_row(const unsigned char *row, size_t len, unsigned char sep,
                  const struct csv_columns *c, json_field_fn fn, void *ctx, struct csv_error *err);
 
 /* Undoubles the quotes of raw[0, n) (a cell's content) into out (room for
- * n bytes), map[i] the raw offset of decoded byte i and map[result] = n.
- * Returns the decoded length. */
+ * n bytes), map[i] the raw offset of decoded byte i and map[result] = n
+ * (map may be NULL: no map).  Returns the decoded length. */
 size_t csv_decode_cell(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map);
 
 #endif

@@ -388,8 +388,21 @@ size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out
 {
 	size_t o = 0, i = 0;
 	while (i < n) {
-		if (raw[i] != '\\' || i + 1 >= n) {
-			map[o] = (uint32_t)i;
+		/* The bytes up to the next escape are copied as they are. */
+		const unsigned char *bs = memchr(raw + i, '\\', n - i);
+		size_t run = (bs ? (size_t)(bs - raw) : n) - i;
+		memcpy(out + o, raw + i, run);
+		if (map)
+			for (size_t k = 0; k < run; k++)
+				map[o + k] = (uint32_t)(i + k);
+		o += run;
+		i += run;
+		if (i >= n)
+			break;
+		if (i + 1 >= n) {
+			/* A backslash that ends the text is kept. */
+			if (map)
+				map[o] = (uint32_t)i;
 			out[o++] = raw[i++];
 			continue;
 		}
@@ -405,7 +418,8 @@ size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out
 		default: c = e; break;
 		}
 		if (e != 'u' || read_u(raw, n, i, &cp)) {
-			map[o] = (uint32_t)i;
+			if (map)
+				map[o] = (uint32_t)i;
 			out[o++] = c ? c : e;
 			i += 2;
 			continue;
@@ -423,11 +437,13 @@ size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out
 		unsigned char bytes[4];
 		size_t len = put_utf8(cp, bytes);
 		for (size_t k = 0; k < len; k++) {
-			map[o] = (uint32_t)i;
+			if (map)
+				map[o] = (uint32_t)i;
 			out[o++] = bytes[k];
 		}
 		i += used;
 	}
-	map[o] = (uint32_t)n;
+	if (map)
+		map[o] = (uint32_t)n;
 	return o;
 }

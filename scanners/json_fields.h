@@ -64,7 +64,8 @@ int json_walk_fields(const unsigned char *text, size_t len, const struct json_pa
 
 /* Decodes the escapes of raw[0, n) (string content, without quotes) into
  * out (room for n bytes: decoding never grows), with map[i] the raw offset
- * of decoded byte i and map[result] = n.  Returns the decoded length. */
+ * of decoded byte i and map[result] = n (map may be NULL: no map).
+ * Returns the decoded length. */
 size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map);
 
 /* Splits text[0, len) holding one JSON array into its elements: calls fn

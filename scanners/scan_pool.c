@@ -42,7 +42,8 @@ static int collect(void *ctx, const struct rule_hit *hit)
 		t->hits = grown;
 		t->hit_alloc = alloc;
 	}
-	t->hits[t->hit_count++] = *hit;
+	t->hits[t->hit_count] = *hit;
+	t->hits[t->hit_count++].start += t->seg_base;
 	return 0;
 }
 
@@ -62,8 +63,18 @@ static void *pool_main(void *arg)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->lock);
 		t->hit_count = 0;
-		t->rc = rule_matcher_scan(pt->matcher, t->data, t->len, t->from, t->accept_end, NULL,
-		                          collect, t) ? -1 : 0;
+		t->seg_base = 0;
+		if (!t->seg_count)
+			t->rc = rule_matcher_scan(pt->matcher, t->data, t->len, t->from, t->accept_end, NULL,
+			                          collect, t) ? -1 : 0;
+		for (size_t i = 0, start = 0; i < t->seg_count; start = t->seg_end[i++]) {
+			size_t n = t->seg_end[i] - start;
+			t->seg_base = start;
+			t->rc = rule_matcher_scan(pt->matcher, t->data + start, n, 0, n, NULL, collect, t) ? -1 : 0;
+			t->seg_hits[i] = t->hit_count;
+			if (t->rc)
+				break;
+		}
 		pthread_mutex_lock(&p->lock);
 		t->done = true;
 		pthread_cond_broadcast(&p->done);
@@ -156,6 +167,42 @@ int scan_task_fill(struct scan_task *t, const unsigned char *data, size_t len, s
 	t->len = len;
 	t->from = from;
 	t->accept_end = accept_end;
+	t->seg_count = 0;
+	return 0;
+}
+
+void scan_task_clear(struct scan_task *t)
+{
+	t->len = t->from = t->accept_end = 0;
+	t->seg_count = 0;
+}
+
+int scan_task_add_segment(struct scan_task *t, const unsigned char *text, size_t len)
+{
+	if (len > t->cap - t->len) {
+		size_t cap = t->cap * 2 > t->len + len ? t->cap * 2 : t->len + len;
+		unsigned char *grown = realloc(t->data, cap ? cap : 1);
+		if (!grown)
+			return -1;
+		t->data = grown;
+		t->cap = cap;
+	}
+	if (t->seg_count == t->seg_alloc) {
+		size_t alloc = t->seg_alloc ? t->seg_alloc * 2 : 256;
+		size_t *ends = realloc(t->seg_end, alloc * sizeof(*ends));
+		if (ends)
+			t->seg_end = ends;
+		size_t *hits = realloc(t->seg_hits, alloc * sizeof(*hits));
+		if (hits)
+			t->seg_hits = hits;
+		if (!ends || !hits)
+			return -1;
+		t->seg_alloc = alloc;
+	}
+	if (len)
+		memcpy(t->data + t->len, text, len);
+	t->len += len;
+	t->seg_end[t->seg_count++] = t->len;
 	return 0;
 }
 
@@ -163,6 +210,8 @@ void scan_task_release(struct scan_task *t)
 {
 	free(t->data);
 	free(t->hits);
+	free(t->seg_end);
+	free(t->seg_hits);
 	memset(t, 0, sizeof(*t));
 }
 

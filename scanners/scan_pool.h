@@ -28,7 +28,15 @@ struct scan_task {
 	struct rule_hit *hits;        /* filled by the pool, owned by the task */
 	size_t hit_count, hit_alloc;
 	int rc;                       /* rule_matcher_scan()'s: -1 out of memory */
+	/* Segments, when seg_count > 0 (scan_task_add_segment()): data holds
+	 * texts end to end, text i ending at seg_end[i]; each is matched
+	 * alone, as a whole (from its first byte to its end, nothing before it
+	 * visible), instead of the window.  Its hits end at seg_hits[i] in
+	 * hits, with starts that are indices into data. */
+	size_t *seg_end, *seg_hits;
+	size_t seg_count, seg_alloc;
 	/* The pool's. */
+	size_t seg_base;
 	bool done;
 	struct scan_task *next;
 };
@@ -50,6 +58,13 @@ void scan_pool_wait(struct scan_pool *pool, struct scan_task *task);
 /* Copies a window into a task, growing its buffer; -1 when out of memory. */
 int scan_task_fill(struct scan_task *task, const unsigned char *data, size_t len, size_t from,
                    size_t accept_end);
+
+/* Appends a text to match alone (a record's field); the first one after a
+ * window or scan_task_clear() starts the list.  -1 when out of memory. */
+int scan_task_add_segment(struct scan_task *task, const unsigned char *text, size_t len);
+
+/* Empties a task's window and segments (keeping its buffers). */
+void scan_task_clear(struct scan_task *task);
 
 /* Frees what a task owns and zeroes it. */
 void scan_task_release(struct scan_task *task);

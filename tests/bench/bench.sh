@@ -87,6 +87,10 @@ scan pa_zst zst -j 2 "$C.zst"
 scan pa_tar1 tar1 -j 1 "$DIR/shards.tar.gz"
 scan pa_dir1 dir1 -j 1 "$DIR/shards"
 scan pa_dir2 dir2 -j 2 "$DIR/shards"
+# Field mode: only the text field of each JSON record, lines and one array.
+scan pa_field field -j 1 --field text "$C"
+[ -s "$DIR/corpus.json" ] || { printf '['; sed '$!s/$/,/' "$C"; printf ']\n'; } >"$DIR/corpus.json"
+scan pa_array array -j 1 --field text "$DIR/corpus.json"
 # The same scan into a database that already holds a million more findings
 # (tests/cluster/synth.sh, in SQL): the findings index is by run first, so
 # it should cost what a scan into an empty database does.
@@ -141,6 +145,8 @@ row "piiaudit, 64 shards in a .tar.gz, 1 job" pa_tar1 igzip
 row "piiaudit, 64 shard files, 1 job" pa_dir1
 row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
 row "piiaudit, raw, 1 job, into 1.1 M findings" pa_full pa_raw
+row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
+row "piiaudit, --field text, one JSON array, 1 job" pa_array pa_field
 # redact (issue #9): the ratio is scan's time over redact's.
 row "piiaudit redact, default packs, raw, 1 job" pa_redact_raw pa_raw
 row "piiaudit redact, .gz (ISA-L level 1), 2 jobs" pa_redact_gz pa_gz

@@ -11,7 +11,7 @@
  * Invariants: a selected string lies between two quotes inside the text;
  * decoding never grows, its map is non-decreasing, points into the raw
  * string, ends with n, and a string without backslashes decodes to
- * itself; validity does not depend on the paths; an array that splits
+ * itself; decoding without a map gives the same bytes; validity does not depend on the paths; an array that splits
  * cleanly is a valid JSON value and the other way round; every element is
  * valid JSON on its own, and elements come in order without overlapping.
  */
@@ -64,6 +64,12 @@ static void check_decode(const unsigned char *raw, size_t n)
 	}
 	if (!memchr(raw, '\\', n))
 		CHECK(o == n && !memcmp(out, raw, n));
+	/* Without a map: the same bytes. */
+	unsigned char *plain = malloc(n ? n : 1);
+	if (!plain)
+		fuzz_die("malloc", NULL);
+	CHECK(json_decode_string(raw, n, plain, NULL) == o && !memcmp(plain, out, o));
+	free(plain);
 	free(out);
 	free(map);
 }
