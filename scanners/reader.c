@@ -588,7 +588,8 @@ static int text_run_rest(struct scan_reader *r, struct byte_src *src, uint64_t *
 
 /* Where the current element of a JSON array ends, found as the bytes come:
  * the ',' or ']' outside strings and outside the brackets and braces the
- * element opened.  Whether the element is valid JSON is asked after. */
+ * element opened.  Whether the element is valid JSON is the sink's
+ * question. */
 struct array_split {
 	size_t depth;
 	bool in_string, escape;
@@ -733,11 +734,13 @@ static enum scan_status array_rest_as_text(struct array_reader *a, size_t from, 
 
 /* A JSON array, read element by element: only the element being read is
  * held (up to the limit), so an array of any size is read in bounded
- * memory.  An element longer than the limit is told of as too large and
- * read as text; from an element that is not valid JSON, or anything else
- * out of place (text after the array, an array never closed, a failed
- * read), everything to the end is read as text and the source is an
- * error. */
+ * memory.  Elements are split where their brackets and strings say and
+ * handed out as they are, valid JSON or not (the sink reads an invalid one
+ * as text, as it does a line of JSON lines).  An element longer than the
+ * limit is told of as too large and read as text.  From anything out of
+ * place in the array itself (an empty element, a stray '}', text after the
+ * array, an array never closed, a failed read) everything to the end is
+ * read as text and the source is an error. */
 static enum scan_status records_array(struct scan_reader *r, struct byte_src *src,
                                       struct record_buf *rb, bool at_end, void *h, char *reason,
                                       size_t reason_len)
@@ -803,17 +806,17 @@ static enum scan_status records_array(struct scan_reader *r, struct byte_src *sr
 			size_t stop = end;
 			while (stop > a.start && json_space(rb->data[stop - 1]))
 				stop--;
-			struct json_error err = { 0, "expected a value" };
 			if (stop - a.start > rb->max) {
 				/* The peek can hold one longer than the limit: same rule. */
 				a.pinned = false;
 				if (text_record(r, h, rb->data + a.start, stop - a.start, true, rb->base + a.start,
 				                number + 1, array_line_at(&a, a.start), 0))
 					return SCAN_STOPPED;
-			} else if (stop == a.start ||
-			           json_walk_fields(rb->data + a.start, stop - a.start, NULL, NULL, NULL, &err)) {
-				return array_rest_as_text(&a, a.start, a.start + err.offset, err.reason);
+			} else if (stop == a.start) {
+				return array_rest_as_text(&a, a.start, a.start, "expected a value");
 			} else {
+				/* Not valid JSON, it is read as text by the sink and
+				 * counted, as a line of JSON lines would be. */
 				struct scan_record rec = { .data = rb->data + a.start, .len = stop - a.start,
 				                           .offset = rb->base + a.start, .number = number + 1,
 				                           .line = array_line_at(&a, a.start) };

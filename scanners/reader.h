@@ -101,8 +101,8 @@ struct scan_sink {
 	 * record by record here instead of through window.  Other leaves
 	 * still come through window.  So do, inside a record leaf, the bytes
 	 * of a record too long to hold (a line, row or array element, told
-	 * of first as too_large) and the rest of a source after invalid JSON
-	 * in an array (as a failed read leaves it): windows that tile those
+	 * of first as too_large) and the rest of a source after an array
+	 * goes wrong (as a failed read leaves it): windows that tile those
 	 * bytes, at their offsets and lines in the member.  A line or row
 	 * cut short by a failed read still comes as a record.  An array is
 	 * read element by element: memory holds one element at most. */

@@ -146,7 +146,7 @@ row "piiaudit, 64 shard files, 1 job" pa_dir1
 row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
 row "piiaudit, raw, 1 job, into 1.1 M findings" pa_full pa_raw
 row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
-row "piiaudit, --field text, one JSON array, 1 job" pa_array pa_field
+row "piiaudit, --field text, a JSON array, 1 job" pa_array pa_field
 # redact (issue #9): the ratio is scan's time over redact's.
 row "piiaudit redact, default packs, raw, 1 job" pa_redact_raw pa_raw
 row "piiaudit redact, .gz (ISA-L level 1), 2 jobs" pa_redact_gz pa_gz

@@ -96,13 +96,16 @@ check "an element longer than the limit is counted" \
 check "its values as text with its record number, the others by field" \
 	test "$(rows "$T/arr2.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 2;2 None 6;2 None 7;3 text 9;"
 
-# An array invalid half way: elements before by field, the rest as text.
+# An element that is not valid JSON is read as text and counted, as a
+# line of JSON lines would be; the elements after it by field.
 printf '[{"text": "a1@arr.io"},\n {"text": "a2@arr.io"} oops {"text": "a3@arr.io"}, {"text": "a4@arr.io"}]\n' >"$T/bad.json"
-run 3 "$PIIAUDIT" scan -q --db "$T/bad.db" --field text "$T/bad.json"
-check "the error says the rest was read as text" grep -q "bad.json: invalid JSON at byte [0-9]*: text after the value; the rest read as text$" "$T/err"
-check "elements before by field, the rest as text" \
-	test "$(rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;None None 2;None None 2;None None 2;"
-for bad in '[1,]' '[1 2]' '[1, 2' '[}' '[1] x@trail.io'; do
+run 0 "$PIIAUDIT" scan -q --db "$T/bad.db" --field text "$T/bad.json"
+check "an invalid element is counted and named" \
+	grep -q 'bad.json: 1 of 3 records not valid JSON or too large (scanned as text), first at line 2$' "$T/err"
+check "elements by field, the invalid one as text with its record number" \
+	test "$(rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;2 None 2;2 None 2;3 text 2;"
+# What is wrong with the array itself: the rest is read as text, an error.
+for bad in '[1,]' '[1, ,2]' '[1, 2' '[}' '[1] x@trail.io'; do
 	printf '%s\n' "$bad" >"$T/b.json"
 	run 3 "$PIIAUDIT" scan -q --db "$T/b.db" --field text "$T/b.json"
 	check "not a valid array ($bad): one line naming it" \

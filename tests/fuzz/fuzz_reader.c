@@ -28,10 +28,11 @@
  * '[' comes as JSON records, which go through json_walk_fields() with a
  * few --field paths, json_decode_string() and the matcher, as cmd_scan.c
  * does.  Records: data only when not too large, at most max_record_bytes,
- * numbers 1, 2, 3..., lines and offsets never going back; an array
- * element is valid JSON.  A record leaf gets windows only as runs: after
- * a record too large to hold (starting at its offset and line), or for
- * the rest of an array after invalid JSON; a run's windows tile its
+ * numbers 1, 2, 3..., lines and offsets never going back (an array
+ * element that is not valid JSON is read as text, as cmd_scan.c does).
+ * A record leaf gets windows only as runs: after a record too large to
+ * hold (starting at its offset and line), or for the rest of an array that
+ * went wrong itself; a run's windows tile its
  * bytes, end with a final one, and never go back before a record; no
  * record comes while a run is open.
  *
