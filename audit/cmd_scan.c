@@ -427,6 +427,25 @@ static int retire_oldest(struct worker *w)
 	return 0;
 }
 
+/* Room for `need` decoded bytes and their map in a pair of buffers
+ * (grown to at least twice their size); -1 when out of memory. */
+static int decode_room(unsigned char **buf, uint32_t **map, size_t *alloc, size_t need)
+{
+	if (need <= *alloc)
+		return 0;
+	size_t grown_to = need > 2 * *alloc ? need : 2 * *alloc;
+	unsigned char *b = realloc(*buf, grown_to);
+	if (b)
+		*buf = b;
+	uint32_t *m = realloc(*map, grown_to * sizeof(*m));
+	if (m)
+		*map = m;
+	if (!b || !m)
+		return -1;
+	*alloc = grown_to;
+	return 0;
+}
+
 /* Field mode: records' fields are matched in the pool, in batches (a
  * segment each), unless prompt ids must be written as outputs are
  * recorded. */
@@ -549,18 +568,8 @@ static int retire_batch(struct worker *w, struct pending_window *p)
 		const struct segment *m = &p->segs[i];
 		const uint32_t *map = NULL;
 		if (m->decoded) {
-			if (m->raw_len + 1 > w->redecoded_alloc) {
-				size_t alloc = m->raw_len + 1;
-				unsigned char *d = realloc(w->redecoded, alloc);
-				if (d)
-					w->redecoded = d;
-				uint32_t *dm = realloc(w->redecoded_map, alloc * sizeof(*dm));
-				if (dm)
-					w->redecoded_map = dm;
-				if (!d || !dm)
-					return 1;
-				w->redecoded_alloc = alloc;
-			}
+			if (decode_room(&w->redecoded, &w->redecoded_map, &w->redecoded_alloc, m->raw_len + 1))
+				return 1;
 			const unsigned char *raw = p->raw + m->raw_at;
 			if (m->csv_sep)
 				csv_decode_cell(raw, m->raw_len, w->redecoded, w->redecoded_map);
@@ -669,18 +678,8 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
-	if (raw_len + 1 > w->decoded_alloc) {
-		size_t alloc = raw_len + 1 > 2 * w->decoded_alloc ? raw_len + 1 : 2 * w->decoded_alloc;
-		unsigned char *d = realloc(w->decoded, alloc);
-		if (d)
-			w->decoded = d;
-		uint32_t *m = realloc(w->decoded_map, alloc * sizeof(*m));
-		if (m)
-			w->decoded_map = m;
-		if (!d || !m)
-			return -2;
-		w->decoded_alloc = alloc;
-	}
+	if (decode_room(&w->decoded, &w->decoded_map, &w->decoded_alloc, raw_len + 1))
+		return -2;
 	/* Batched, the map is made again for the fields with hits only. */
 	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded,
 	                        use_batches(w) ? NULL : w->decoded_map);

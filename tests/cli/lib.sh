@@ -25,5 +25,15 @@ run() {
 	else not_ok "exit $want (got $rc): $*" "$(head -c 2000 "$T/err")"; fi
 }
 finish() { echo "$_pass passed, $_fail failed"; [ "$_fail" -eq 0 ]; }
+# A database's findings, one per line, sorted: record field rule offset
+# length line (None where a record or field is null).
+finding_rows() {
+	"$PIIAUDIT" export --db "$1" --format jsonl | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    print(r["record"], r["field"], r["rule"], r["offset"], r["length"], r["line"])' | sort
+}
+export -f finding_rows; export PIIAUDIT
 # jq-free JSON lines helpers, through python3.
 jsonl_count() { python3 -c 'import sys,json; print(sum(1 for l in open(sys.argv[1]) if l.strip()))' "$1"; }

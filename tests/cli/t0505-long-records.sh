@@ -6,15 +6,6 @@
 # those bytes gives, and the record number where there is one.
 . "$(dirname "$0")/lib.sh"
 
-# Rows of (record, field, rule, offset, length, line) of a database.
-rows() {
-	"$PIIAUDIT" export --db "$1" --format jsonl | python3 -c '
-import json, sys
-for l in sys.stdin:
-    r = json.loads(l)
-    print(r["record"], r["field"], r["rule"], r["offset"], r["length"], r["line"])' | sort
-}
-export -f rows; export PIIAUDIT
 
 # One line of 3 MiB (three block-stream windows, values on both sides of
 # each window's end), between two ordinary records.
@@ -33,13 +24,13 @@ PY
 run 0 "$PIIAUDIT" scan -q --db "$T/long.db" --field text --max-record-bytes 64K "$T/long.jsonl"
 check "the long line is counted and named" \
 	grep -q 'long.jsonl: 1 of 3 records not valid JSON or too large (scanned as text), first at line 2$' "$T/err"
-rows "$T/long.db" >"$T/long.rows"
+finding_rows "$T/long.db" >"$T/long.rows"
 check "the records around it keep their fields" \
 	bash -c "grep -q '^1 text email.address ' '$T/long.rows' && grep -q '^3 text email.address ' '$T/long.rows'"
 check "an unselected field is still not scanned" bash -c "[ \$(grep -c '^3 ' '$T/long.rows') = 1 ]"
 # The same bytes scanned as text: line 2's findings must be the same.
 run 0 "$PIIAUDIT" scan -q --db "$T/text.db" "$T/long.jsonl"
-rows "$T/text.db" | awk '$6 == 2 { $1 = 2; print }' | sort >"$T/text.rows"
+finding_rows "$T/text.db" | awk '$6 == 2 { $1 = 2; print }' | sort >"$T/text.rows"
 awk '$1 == 2' "$T/long.rows" | sort >"$T/long2.rows"
 check "the long line's values are all found" test "$(wc -l <"$T/text.rows")" -gt 200
 check "the same findings as a text scan, record 2 and no field" cmp -s "$T/text.rows" "$T/long2.rows"
@@ -52,7 +43,7 @@ head -c 20000 "$T/long.jsonl" | head -n 1 >"$T/peek.jsonl"
 python3 -c 'print("{\"text\": \"" + "x" * 3000 + " in@peek.io " + "y" * 3000 + "\"}", end="")' >>"$T/peek.jsonl"
 run 0 "$PIIAUDIT" scan -q --db "$T/peek.db" --field text --max-record-bytes 4K "$T/peek.jsonl"
 check "a long last line without a newline is read as text" \
-	bash -c "rows '$T/peek.db' | grep -q '^2 None email.address 3036 10 2$'"
+	bash -c "finding_rows '$T/peek.db' | grep -q '^2 None email.address 3036 10 2$'"
 
 # CSV: a row longer than the limit, quoted newlines inside it.
 python3 - "$T/c.csv" <<'PY'
@@ -66,7 +57,7 @@ with open(sys.argv[1], "w") as f:
 PY
 run 0 "$PIIAUDIT" scan -q --db "$T/c.db" --field notes --max-record-bytes 4K "$T/c.csv"
 check "the long row is counted" grep -q 'c.csv: 1 of 3 CSV rows malformed or too large (scanned as text), first at row 2$' "$T/err"
-rows "$T/c.db" | cut -d' ' -f1,2,6 | tr '\n' ';' >"$T/c.rows"
+finding_rows "$T/c.db" | cut -d' ' -f1,2,6 | tr '\n' ';' >"$T/c.rows"
 check "rows around it by field, its values by row and line" \
 	test "$(cat "$T/c.rows")" = "1 notes 2;2 None 3;2 None 4;3 notes 5;"
 
@@ -94,7 +85,7 @@ run 0 "$PIIAUDIT" scan -q --db "$T/arr2.db" --field text --max-record-bytes 4K "
 check "an element longer than the limit is counted" \
 	grep -q 'arr2.json: 1 of 3 records not valid JSON or too large (scanned as text), first at line 5$' "$T/err"
 check "its values as text with its record number, the others by field" \
-	test "$(rows "$T/arr2.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 2;2 None 6;2 None 7;3 text 9;"
+	test "$(finding_rows "$T/arr2.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 2;2 None 6;2 None 7;3 text 9;"
 
 # An element that is not valid JSON is read as text and counted, as a
 # line of JSON lines would be; the elements after it by field.
@@ -103,7 +94,7 @@ run 0 "$PIIAUDIT" scan -q --db "$T/bad.db" --field text "$T/bad.json"
 check "an invalid element is counted and named" \
 	grep -q 'bad.json: 1 of 3 records not valid JSON or too large (scanned as text), first at line 2$' "$T/err"
 check "elements by field, the invalid one as text with its record number" \
-	test "$(rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;2 None 2;2 None 2;3 text 2;"
+	test "$(finding_rows "$T/bad.db" | cut -d' ' -f1,2,6 | tr '\n' ';')" = "1 text 1;2 None 2;2 None 2;3 text 2;"
 # What is wrong with the array itself: the rest is read as text, an error.
 for bad in '[1,]' '[1, ,2]' '[1, 2' '[}' '[1] x@trail.io'; do
 	printf '%s\n' "$bad" >"$T/b.json"
@@ -111,7 +102,7 @@ for bad in '[1,]' '[1, ,2]' '[1, 2' '[}' '[1] x@trail.io'; do
 	check "not a valid array ($bad): one line naming it" \
 		bash -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'b.json: invalid JSON at byte [0-9]*: .*; the rest read as text$' '$T/err'"
 done
-check "text after an array is read as text" test "$(rows "$T/b.db" | cut -d' ' -f1,2,4)" = "None None 4"
+check "text after an array is read as text" test "$(finding_rows "$T/b.db" | cut -d' ' -f1,2,4)" = "None None 4"
 
 # A read error: the part of the last line before it is still read.
 python3 -c '
@@ -121,7 +112,7 @@ body += b"{\"text\": \"" + b"q" * 200000 + b" partial@gz.io " + b"q" * 300000
 open(sys.argv[1], "wb").write(gzip.compress(body, 1)[:-40])' "$T/t.jsonl.gz"
 run 3 "$PIIAUDIT" scan -q --db "$T/t.db" --field text "$T/t.jsonl.gz"
 check "the truncated input is an error" grep -q 't.jsonl.gz' "$T/err"
-check "the records before are kept" test "$(rows "$T/t.db" | grep -c ' text email.address ')" = 50
+check "the records before are kept" test "$(finding_rows "$T/t.db" | grep -c ' text email.address ')" = 50
 check "the line cut by the error is read too" \
-	bash -c "rows '$T/t.db' | grep -q '^51 None email.address 201101 13 51$'"
+	bash -c "finding_rows '$T/t.db' | grep -q '^51 None email.address 201101 13 51$'"
 finish

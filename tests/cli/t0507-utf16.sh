@@ -10,14 +10,6 @@
 enc() { # enc ENCODING OUT TEXT: TEXT with that encoding's byte order mark
 	python3 -c 'import sys; open(sys.argv[2], "wb").write(sys.argv[3].encode(sys.argv[1]))' "$@"
 }
-rows() {
-	"$PIIAUDIT" export --db "$1" --format jsonl | python3 -c '
-import json, sys
-for l in sys.stdin:
-    r = json.loads(l)
-    print(r["record"], r["field"], r["rule"], r["offset"], r["length"], r["line"])' | sort
-}
-export -f rows; export PIIAUDIT
 
 TEXT=$'Grüße von Zoë,\r\nmail jane.doe@corp.io or call 415-555-0134.\r\nemoji \U0001F600 then bob@mail.org\r\n'
 enc utf-16 "$T/le.txt" "$TEXT"                     # Python's utf-16: a BOM, little-endian
@@ -25,12 +17,12 @@ enc utf-16-be "$T/be.raw" "$TEXT"
 { printf '\xfe\xff'; cat "$T/be.raw"; } >"$T/be.txt"
 printf '%s' "$TEXT" >"$T/utf8.txt"
 run 0 "$PIIAUDIT" scan -q --db "$T/u8.db" "$T/utf8.txt"
-rows "$T/u8.db" | cut -d' ' -f3-6 >"$T/u8.rows"
+finding_rows "$T/u8.db" | cut -d' ' -f3-6 >"$T/u8.rows"
 check "the UTF-8 text has its findings" test "$(wc -l <"$T/u8.rows")" -ge 2
 
 for f in le be; do
 	run 0 "$PIIAUDIT" scan -q --db "$T/$f.db" "$T/$f.txt"
-	rows "$T/$f.db" | cut -d' ' -f3-6 >"$T/$f.rows"
+	finding_rows "$T/$f.db" | cut -d' ' -f3-6 >"$T/$f.rows"
 	check "UTF-16 ($f): the same findings, offsets and lines as the UTF-8 text" cmp -s "$T/u8.rows" "$T/$f.rows"
 done
 check "the format says how it was read" \
@@ -54,10 +46,10 @@ printf '%s' "$J" >"$T/r8.jsonl"
 run 0 "$PIIAUDIT" scan -q --db "$T/j.db" --field text "$T/r.jsonl"
 run 0 "$PIIAUDIT" scan -q --db "$T/j8.db" --field text "$T/r8.jsonl"
 check "JSON lines in UTF-16: by field, as in UTF-8" \
-	bash -c "[ \"\$(rows '$T/j.db')\" = \"\$(rows '$T/j8.db')\" ] && [ \$(rows '$T/j.db' | grep -c ' text ') = 2 ]"
+	bash -c "[ \"\$(finding_rows '$T/j.db')\" = \"\$(finding_rows '$T/j8.db')\" ] && [ \$(finding_rows '$T/j.db' | grep -c ' text ') = 2 ]"
 enc utf-16 "$T/c.csv" $'id,email\r\n1,carl@corp.io\r\n'
 run 0 "$PIIAUDIT" scan -q --db "$T/c.db" --field email "$T/c.csv"
-check "CSV in UTF-16: by column" test "$(rows "$T/c.db" | cut -d' ' -f1,2 | tr '\n' ';')" = "1 email;"
+check "CSV in UTF-16: by column" test "$(finding_rows "$T/c.db" | cut -d' ' -f1,2 | tr '\n' ';')" = "1 email;"
 
 # Broken UTF-16: a lone surrogate and an odd last byte are U+FFFD.
 python3 -c '
@@ -65,7 +57,7 @@ import sys
 b = b"\xff\xfe" + "a lone ".encode("utf-16-le") + b"\x00\xd8" + " x dan@corp.io".encode("utf-16-le") + b"z"
 open(sys.argv[1], "wb").write(b)' "$T/bad.txt"
 run 0 "$PIIAUDIT" scan -q --db "$T/bad.db" "$T/bad.txt"
-check "broken UTF-16 still decodes" test "$(rows "$T/bad.db" | cut -d' ' -f4,5)" = "13 11"
+check "broken UTF-16 still decodes" test "$(finding_rows "$T/bad.db" | cut -d' ' -f4,5)" = "13 11"
 
 # Without a byte order mark UTF-16 is binary, as before.
 cp "$T/be.raw" "$T/nobom.txt"
