@@ -793,7 +793,13 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 		w->record = rec;
 		w->record_unit = us;
 		w->have_prompt_id = false;
-		if (!rec->csv_sep)
+		/* Matched as it is walked (no pool, or prompt ids written in
+		 * order), a record is checked first, so that the fields of one
+		 * that goes wrong later are not found as well as its text. */
+		if (!rec->csv_sep && !use_batches(w) &&
+		    json_walk_fields(rec->data, rec->len, NULL, NULL, NULL, &err))
+			rc = -1;
+		else if (!rec->csv_sep)
 			rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
 		else if (us->csv_header_bad)
 			rc = -3;

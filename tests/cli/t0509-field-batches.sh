@@ -3,7 +3,8 @@
 # records: every finding must still point at the raw bytes of its field
 # (escapes and doubled quotes mapped back), with its record, field and
 # line, across batch boundaries, with 1 or 2 jobs; a record that is not
-# valid JSON is read as text once, its fields not counted twice.
+# valid JSON is read as text once, its fields not counted twice (batched
+# or not).
 . "$(dirname "$0")/lib.sh"
 
 # 6,000 records (several batches); the values written with escapes.
@@ -54,4 +55,9 @@ printf '{"text": "jane@corp.io", "x": }\n{"text": "bob@corp.io"}\n' >"$T/inv.jso
 run 0 "$PIIAUDIT" scan -q --db "$T/inv.db" --field text "$T/inv.jsonl"
 check "an invalid record's value is found once, as text" \
 	test "$(sqlite3 "$T/inv.db" "select record, coalesce(field, '-'), offset from findings order by offset" | tr '\n' ' ')" = "1|-|10 2|text|42 "
+# The same without batches (probe --id-field writes prompt ids in order).
+printf '{"id": 1, "response": "jane@corp.io", "x": }\n{"id": 2, "response": "bob@corp.io"}\n' >"$T/pr.jsonl"
+run 0 "$PIIAUDIT" probe -q --db "$T/pr.db" --field response --id-field id "$T/pr.jsonl"
+check "probe --id-field: an invalid record's value is found once, as text" \
+	test "$(sqlite3 "$T/pr.db" "select record, coalesce(field, '-'), offset from findings order by offset" | tr '\n' ' ')" = "1|-|23 2|response|68 "
 finish
