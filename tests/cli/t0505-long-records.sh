@@ -103,6 +103,18 @@ for bad in '[1,]' '[1, ,2]' '[1, 2' '[}' '[1] x@trail.io'; do
 		bash -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'b.json: invalid JSON at byte [0-9]*: .*; the rest read as text$' '$T/err'"
 done
 check "text after an array is read as text" test "$(finding_rows "$T/b.db" | cut -d' ' -f1,2,4)" = "None None 4"
+# Error paths of an array read as it comes: an element longer than the
+# limit that the file ends inside, and --max-member-bytes in text after it.
+python3 -c 'print("[{\"text\": \"a@arr.io\"}, {\"text\": \"" + "x" * 200000 + " big@arr.io " + "y" * 100000, end="")' >"$T/open.json"
+run 3 "$PIIAUDIT" scan -q --db "$T/open.db" --field text --max-record-bytes 1K "$T/open.json"
+check "an unclosed array ending in a long element: one line naming it" \
+	grep -q "open.json: invalid JSON at byte [0-9]*: the array is not closed$" "$T/err"
+check "the long element was still read as text" \
+	test "$(finding_rows "$T/open.db" | cut -d' ' -f1,2,4 | tr '\n' ';')" = "1 text 11;2 None 200034;"
+python3 -c 'print("[1] " + "z" * 2000000 + " late@arr.io")' >"$T/lim.json"
+run 3 "$PIIAUDIT" scan -q --db "$T/lim.db" --field text --max-member-bytes 1M "$T/lim.json"
+check "--max-member-bytes stops text after an array" grep -q "lim.json: limit: more than 1048576 decompressed bytes" "$T/err"
+check "nothing past the limit is found" test "$(sqlite3 "$T/lim.db" 'select count(*) from findings')" = 0
 
 # A read error: the part of the last line before it is still read.
 python3 -c '
