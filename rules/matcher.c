@@ -479,10 +479,22 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 			break;
 		size_t end = base + ends[next];
 		size_t start = width != SIZE_MAX && end - off > width ? end - width : off;
-		pcre2_set_offset_limit(m->mctx_limited, end);
+		/* Ends no further apart than W: the search from the next one
+		 * would start right after this one's limit, so one search with
+		 * starts up to the last of them covers the same starts in one
+		 * call (a prefilter like `@[A-Za-z0-9.-]+` ends at every byte of
+		 * a run).  Starts at accept_end or later are of no use. */
+		size_t limit = end, last = next;
+		while (last + 1 < count && limit + 1 < accept_end &&
+		       (width == SIZE_MAX || base + ends[last + 1] - limit <= width)) {
+			limit = base + ends[++last];
+			if (limit >= accept_end)
+				limit = accept_end - 1 > end ? accept_end - 1 : end;
+		}
+		pcre2_set_offset_limit(m->mctx_limited, limit);
 		int rc = pcre2_match(r->code, subject, len, start, 0, m->md, m->mctx_limited);
 		if (rc == PCRE2_ERROR_NOMATCH) {
-			off = end + 1;
+			off = limit + 1;
 			continue;
 		}
 		if (rc < 0) {
