@@ -42,7 +42,7 @@ static void probe_usage(FILE *out)
 	        "                          boolean, or a CSV column, kept as written\n"
 	        "  --format FMT            auto (CSV by name, default), csv, tsv or json\n"
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
-	        "                          (default 64M)\n"
+	        "                          (default 16M)\n"
 	        "  --rules PATH            a rule pack file or folder; repeatable\n"
 	        "  --only CAT[,CAT...]     only rules of these categories\n"
 	        "  --disable ID[,ID...]    do not run these rules\n"

@@ -133,6 +133,12 @@ struct pending_window {
 
 /* Field mode hands the pool a batch once its text reaches this. */
 #define BATCH_TEXT_BYTES (256u << 10)
+/* A record longer than this is matched in the worker (match_now()), not
+ * copied into a batch with its raw bytes: a batch slot then holds at most
+ * about BATCH_TEXT_BYTES + RECORD_NOW_BYTES, twice (text and raw), and
+ * the worker's buffers are the record and its decoded field, whatever
+ * --max-record-bytes allows. */
+#define RECORD_NOW_BYTES (1u << 20)
 
 struct worker {
 	struct scan_job *job;
@@ -144,9 +150,10 @@ struct worker {
 	/* Field mode: the batch being filled, the slot after the pending ones
 	 * (not yet submitted, not counted); NULL when none. */
 	struct pending_window *open_batch;
-	unsigned char *redecoded;                        /* retire's own map */
-	uint32_t *redecoded_map;
-	size_t redecoded_alloc;
+	/* retire_batch(): the decoded positions of a segment's hits (start
+	 * and end of each) in order, and their raw offsets. */
+	void *positions;
+	size_t position_bytes;
 	struct scan_reader *reader;
 	struct rule_hit *hits;
 	size_t hit_count, hit_alloc;
@@ -155,8 +162,8 @@ struct worker {
 	int failed_to_start;
 	/* Field mode: a record's decoded field and its map to raw offsets. */
 	unsigned char *decoded;
-	uint32_t *decoded_map;
 	size_t decoded_alloc;
+	bool record_now;                    /* its fields matched here: match_now() */
 	const struct scan_record *record;   /* the record being walked */
 	struct unit_state *record_unit;
 	/* probe --id-field: the record's prompt id, and where ids are written. */
@@ -427,21 +434,19 @@ static int retire_oldest(struct worker *w)
 	return 0;
 }
 
-/* Room for `need` decoded bytes and their map in a pair of buffers
- * (grown to at least twice their size); -1 when out of memory. */
-static int decode_room(unsigned char **buf, uint32_t **map, size_t *alloc, size_t need)
+/* Room for `need` elements of `size` bytes in *buf (grown to at least
+ * twice its size); -1 when out of memory. */
+static int room_for(void **buf, size_t *alloc, size_t need, size_t size)
 {
 	if (need <= *alloc)
 		return 0;
 	size_t grown_to = need > 2 * *alloc ? need : 2 * *alloc;
-	unsigned char *b = realloc(*buf, grown_to);
-	if (b)
-		*buf = b;
-	uint32_t *m = realloc(*map, grown_to * sizeof(*m));
-	if (m)
-		*map = m;
-	if (!b || !m)
+	if (grown_to > SIZE_MAX / size)
 		return -1;
+	void *b = realloc(*buf, grown_to * size);
+	if (!b)
+		return -1;
+	*buf = b;
 	*alloc = grown_to;
 	return 0;
 }
@@ -556,8 +561,75 @@ static void batch_full(struct worker *w)
 		close_batch(w);
 }
 
+/* A decoded position wanted in raw offsets: the start (2k) or end
+ * (2k + 1) of hit k. */
+struct hit_position {
+	size_t at;
+	size_t slot;
+};
+
+static int position_cmp(const void *a, const void *b)
+{
+	const struct hit_position *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The raw offsets of the starts and ends of hits[0, n), found in a text
+ * (from text_start) that decodes raw[0, raw_len) (csv_sep: a CSV cell,
+ * else a JSON string): *raw_at gets 2n offsets, [2k] hit k's start and
+ * [2k + 1] its end.  The decoder's map at these positions only: a field
+ * of many MiB needs no map of 4 bytes a byte.  Non-zero when out of
+ * memory. */
+static int map_hits(struct worker *w, const unsigned char *raw, size_t raw_len, unsigned char csv_sep,
+                    const struct rule_hit *hits, size_t n, size_t text_start, const uint64_t **raw_at)
+{
+	size_t count = 2 * n;
+	size_t each = sizeof(struct hit_position) + sizeof(size_t) + 2 * sizeof(uint64_t);
+	if (count > SIZE_MAX / each || room_for(&w->positions, &w->position_bytes, count * each, 1))
+		return 1;
+	struct hit_position *pos = w->positions;
+	size_t *sorted = (size_t *)(pos + count);
+	uint64_t *raw_sorted = (uint64_t *)(sorted + count), *by_slot = raw_sorted + count;
+	for (size_t k = 0; k < n; k++) {
+		size_t at = hits[k].start - text_start;
+		pos[2 * k] = (struct hit_position){ at, 2 * k };
+		pos[2 * k + 1] = (struct hit_position){ at + hits[k].len, 2 * k + 1 };
+	}
+	qsort(pos, count, sizeof(*pos), position_cmp);
+	for (size_t j = 0; j < count; j++)
+		sorted[j] = pos[j].at;
+	if (csv_sep)
+		csv_decode_offsets(raw, raw_len, sorted, count, raw_sorted);
+	else
+		json_decode_offsets(raw, raw_len, sorted, count, raw_sorted);
+	for (size_t j = 0; j < count; j++)
+		by_slot[pos[j].slot] = raw_sorted[j];
+	*raw_at = by_slot;
+	return 0;
+}
+
+/* The findings of hits[0, n) in a text (from text_start) that is segment
+ * info's; raw as add_segment() takes it. */
+static int record_segment_hits(struct worker *w, struct unit_state *us, const struct segment *info,
+                               const unsigned char *raw, const struct rule_hit *hits, size_t n,
+                               const unsigned char *text, size_t text_start)
+{
+	const uint64_t *map = NULL;
+	if (raw && map_hits(w, raw, info->raw_len, info->csv_sep, hits, n, text_start, &map))
+		return 1;
+	for (size_t k = 0; k < n; k++) {
+		const struct rule_hit *h = &hits[k];
+		size_t at = h->start - text_start;
+		uint64_t raw_start = map ? map[2 * k] : at, raw_end = map ? map[2 * k + 1] : at + h->len;
+		if (add_finding(w, us, h, (const char *)text + h->start, info->line,
+		                info->raw_base + raw_start, raw_end - raw_start, info->record, info->field))
+			return 1;
+	}
+	return 0;
+}
+
 /* A batch's findings: each segment's hits settled alone and mapped back
- * to the raw bytes of its field (decoded again when it had escapes). */
+ * to the raw bytes of its field (through the escapes it had). */
 static int retire_batch(struct worker *w, struct pending_window *p)
 {
 	struct scan_task *t = &p->task;
@@ -566,28 +638,29 @@ static int retire_batch(struct worker *w, struct pending_window *p)
 		if (t->seg_hits[i] == h0)
 			continue;
 		const struct segment *m = &p->segs[i];
-		const uint32_t *map = NULL;
-		if (m->decoded) {
-			if (decode_room(&w->redecoded, &w->redecoded_map, &w->redecoded_alloc, m->raw_len + 1))
-				return 1;
-			const unsigned char *raw = p->raw + m->raw_at;
-			if (m->csv_sep)
-				csv_decode_cell(raw, m->raw_len, w->redecoded, w->redecoded_map);
-			else
-				json_decode_string(raw, m->raw_len, w->redecoded, w->redecoded_map);
-			map = w->redecoded_map;
-		}
 		size_t n = settle(t->hits + h0, t->seg_hits[i] - h0);
-		for (size_t k = 0; k < n; k++) {
-			const struct rule_hit *h = &t->hits[h0 + k];
-			size_t at = h->start - start;
-			uint64_t raw_start = map ? map[at] : at, raw_end = map ? map[at + h->len] : at + h->len;
-			if (add_finding(w, p->unit, h, (const char *)t->data + h->start, m->line,
-			                m->raw_base + raw_start, raw_end - raw_start, m->record, m->field))
-				return 1;
-		}
+		if (record_segment_hits(w, p->unit, m, m->decoded ? p->raw + m->raw_at : NULL, t->hits + h0, n,
+		                        t->data, start))
+			return 1;
 	}
 	return 0;
+}
+
+/* A text matched here in the worker, its findings recorded at once:
+ * the fields of a record when prompt ids are written in order, or of one
+ * too large to copy into a batch (RECORD_NOW_BYTES), after what the pool
+ * holds.  raw as add_segment() takes it.  Non-zero when out of memory or
+ * a finding could not be recorded. */
+static int match_now(struct worker *w, struct unit_state *us, const unsigned char *text, size_t len,
+                     const struct segment *info, const unsigned char *raw, size_t raw_len)
+{
+	struct segment seg = *info;
+	seg.raw_len = raw ? raw_len : 0;
+	w->hit_count = 0;
+	if (rule_matcher_scan(w->matcher, text, len, 0, len, NULL, collect_hit, w))
+		return 1;
+	size_t n = settle_hits(w);
+	return n ? record_segment_hits(w, us, &seg, raw, w->hits, n, text, 0) : 0;
 }
 
 /* Every window in the pool recorded; non-zero when one could not be. */
@@ -678,56 +751,28 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
-	if (decode_room(&w->decoded, &w->decoded_map, &w->decoded_alloc, raw_len + 1))
+	if (room_for((void **)&w->decoded, &w->decoded_alloc, raw_len + 1, 1))
 		return -2;
-	/* Batched, the map is made again for the fields with hits only. */
-	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded,
-	                        use_batches(w) ? NULL : w->decoded_map);
-	const char *field = w->job->opt->fields.items[path_index].text;
-	if (use_batches(w)) {
-		/* Decoding never grows: the same length means no escapes. */
-		struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
-		                        .raw_base = rec->offset + start, .field = field,
-		                        .csv_sep = rec->csv_sep };
-		bool same = n == raw_len;
-		return add_segment(w, w->record_unit, w->decoded, n, &info,
-		                   same ? NULL : rec->data + start, raw_len) ? -2 : 0;
-	}
-	w->hit_count = 0;
-	if (rule_matcher_scan(w->matcher, w->decoded, n, 0, n, NULL, collect_hit, w))
-		return -2;
-	size_t hits = settle_hits(w);
-	for (size_t i = 0; i < hits; i++) {
-		const struct rule_hit *h = &w->hits[i];
-		uint64_t raw_start = w->decoded_map[h->start], raw_end = w->decoded_map[h->start + h->len];
-		if (add_finding(w, w->record_unit, h, (const char *)w->decoded + h->start, rec->line,
-		                rec->offset + start + raw_start, raw_end - raw_start,
-		                (int64_t)rec->number, field))
-			return -2;
-	}
-	return 0;
+	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded, NULL);
+	/* Decoding never grows: the same length means no escapes. */
+	struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
+	                        .raw_base = rec->offset + start,
+	                        .field = w->job->opt->fields.items[path_index].text,
+	                        .csv_sep = rec->csv_sep };
+	const unsigned char *raw = n == raw_len ? NULL : rec->data + start;
+	int rc = w->record_now ? match_now(w, w->record_unit, w->decoded, n, &info, raw, raw_len)
+	         : add_segment(w, w->record_unit, w->decoded, n, &info, raw, raw_len);
+	return rc ? -2 : 0;
 }
 
 /* A record that is not JSON is still read: as text, so nothing in it is
  * missed, and it is counted and noted. */
 static int scan_record_as_text(struct worker *w, struct unit_state *us, const struct scan_record *rec)
 {
-	if (use_batches(w)) {
-		struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
-		                        .raw_base = rec->offset };
-		return add_segment(w, us, rec->data, rec->len, &info, NULL, 0);
-	}
-	w->hit_count = 0;
-	if (rule_matcher_scan(w->matcher, rec->data, rec->len, 0, rec->len, NULL, collect_hit, w))
-		return 1;
-	size_t n = settle_hits(w);
-	for (size_t i = 0; i < n; i++) {
-		const struct rule_hit *h = &w->hits[i];
-		if (add_finding(w, us, h, (const char *)rec->data + h->start, rec->line,
-		                rec->offset + h->start, h->len, (int64_t)rec->number, NULL))
-			return 1;
-	}
-	return 0;
+	struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
+	                        .raw_base = rec->offset };
+	return w->record_now ? match_now(w, us, rec->data, rec->len, &info, NULL, 0)
+	                     : add_segment(w, us, rec->data, rec->len, &info, NULL, 0);
 }
 
 /* A CSV header row: which columns the --field names select.  A named
@@ -773,7 +818,8 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 	/* Records are matched in the pool, in batches that take their place
 	 * in the ring; without it here, once the windows of the sources before
 	 * this one are recorded, so that a batch holds one source's findings. */
-	if (!use_batches(w))
+	w->record_now = !use_batches(w) || rec->len > RECORD_NOW_BYTES;
+	if (w->record_now)
 		drain_pending(w);
 	if (db_group_tick(w->job->db))
 		db_failure(w->job);
@@ -796,7 +842,7 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 		/* Matched as it is walked (no pool, or prompt ids written in
 		 * order), a record is checked first, so that the fields of one
 		 * that goes wrong later are not found as well as its text. */
-		if (!rec->csv_sep && !use_batches(w) &&
+		if (!rec->csv_sep && w->record_now &&
 		    json_walk_fields(rec->data, rec->len, NULL, NULL, NULL, &err))
 			rc = -1;
 		else if (!rec->csv_sep)
@@ -1111,7 +1157,7 @@ static void scan_usage(FILE *out)
 	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
 	        "                          tsv (every input, stdin too), json (never CSV)\n"
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
-	        "                          (default 64M); a longer one is scanned as text\n"
+	        "                          (default 16M); a longer one is scanned as text\n"
 	        "  --resume                continue the database's unfinished run (interrupted\n"
 	        "                          or killed) with the same inputs and rules: sources\n"
 	        "                          already complete are skipped, those in flight redone\n"
@@ -1209,7 +1255,11 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->jobs = cores > 0 ? (unsigned)cores : 1;
 	o->progress = -1;
 	o->limits.max_depth = 4;
-	o->limits.max_record_bytes = 64ULL << 20;
+	/* Each job holds a record and its decoded field: 2 jobs at 16 MiB
+	 * stay under issue 4's 128 MiB with the rest (about 107 MiB peak for
+	 * two files of 15 MiB records, 98 MiB for two 200 MB one-line JSON
+	 * files; 189 MiB at 64M).  Longer records are scanned as text. */
+	o->limits.max_record_bytes = 16ULL << 20;
 	/* Against bombs: a legitimate corpus file expands 3 to 20 times (gzip
 	 * of JSON lines about 5 to 10), zeros about 1000 times.  Together the
 	 * ratio and the byte limit bound the work an input can cause to 200
@@ -1568,13 +1618,11 @@ static int run_workers(struct scan_job *job, bool show_progress)
 			free(w->pending[k].segs);
 			free(w->pending[k].raw);
 		}
-		free(w->redecoded);
-		free(w->redecoded_map);
+		free(w->positions);
 		scan_reader_free(w->reader);
 		free(w->batch);
 		free(w->hits);
 		free(w->decoded);
-		free(w->decoded_map);
 		db_outrec_close(w->outrec);
 	}
 	free(workers);

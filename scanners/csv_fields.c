@@ -202,6 +202,20 @@ size_t csv_decode_cell(const unsigned char *raw, size_t n, unsigned char *out, u
 	return o;
 }
 
+void csv_decode_offsets(const unsigned char *raw, size_t n, const size_t *pos, size_t count,
+                        uint64_t *raw_at)
+{
+	size_t o = 0, k = 0;
+	for (size_t i = 0; i < n && k < count; i++, o++) {
+		for (; k < count && pos[k] == o; k++)
+			raw_at[k] = i;
+		if (raw[i] == '"' && i + 1 < n && raw[i + 1] == '"')
+			i++;
+	}
+	for (; k < count; k++)
+		raw_at[k] = n;
+}
+
 /* Whether the cell raw[0, n), quotes undoubled, is name. */
 static bool cell_is(const unsigned char *raw, size_t n, const char *name)
 {

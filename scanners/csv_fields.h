@@ -87,4 +87,10 @@ int csv_walk_row(const unsigned char *row, size_t len, unsigned char sep,
  * (map may be NULL: no map).  Returns the decoded length. */
 size_t csv_decode_cell(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map);
 
+/* The map of csv_decode_cell() at some decoded positions only, in
+ * constant memory: raw_at[k] = map[pos[k]] for pos[0, count) in
+ * ascending order (a position past the decoded text gives n). */
+void csv_decode_offsets(const unsigned char *raw, size_t n, const size_t *pos, size_t count,
+                        uint64_t *raw_at);
+
 #endif

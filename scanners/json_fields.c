@@ -384,6 +384,41 @@ static int read_u(const unsigned char *raw, size_t n, size_t at, uint32_t *cp)
 	return 0;
 }
 
+/* The escape at raw[i] (a backslash with a byte after it): its decoded
+ * bytes in out, their count in *len; returns how many raw bytes it takes. */
+static size_t decode_escape(const unsigned char *raw, size_t n, size_t i, unsigned char out[4],
+                            size_t *len)
+{
+	unsigned char e = raw[i + 1], c;
+	uint32_t cp;
+	switch (e) {
+	case 'b': c = '\b'; break;
+	case 'f': c = '\f'; break;
+	case 'n': c = '\n'; break;
+	case 'r': c = '\r'; break;
+	case 't': c = '\t'; break;
+	case 'u': c = 0; break;
+	default: c = e; break;
+	}
+	if (e != 'u' || read_u(raw, n, i, &cp)) {
+		out[0] = c ? c : e;
+		*len = 1;
+		return 2;
+	}
+	size_t used = 6;
+	uint32_t low;
+	if (cp >= 0xd800 && cp <= 0xdbff && !read_u(raw, n, i + 6, &low) && low >= 0xdc00 &&
+	    low <= 0xdfff) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+		used = 12;
+	} else if (cp >= 0xd800 && cp <= 0xdfff) {
+		cp = 0xfffd; /* a lone surrogate */
+	}
+	/* An escape decodes to at most as many bytes as it takes raw. */
+	*len = put_utf8(cp, out);
+	return used;
+}
+
 size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map)
 {
 	size_t o = 0, i = 0;
@@ -406,44 +441,39 @@ size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out
 			out[o++] = raw[i++];
 			continue;
 		}
-		unsigned char e = raw[i + 1], c;
-		uint32_t cp;
-		switch (e) {
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u': c = 0; break;
-		default: c = e; break;
-		}
-		if (e != 'u' || read_u(raw, n, i, &cp)) {
-			if (map)
-				map[o] = (uint32_t)i;
-			out[o++] = c ? c : e;
-			i += 2;
-			continue;
-		}
-		size_t used = 6;
-		uint32_t low;
-		if (cp >= 0xd800 && cp <= 0xdbff && !read_u(raw, n, i + 6, &low) && low >= 0xdc00 &&
-		    low <= 0xdfff) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-			used = 12;
-		} else if (cp >= 0xd800 && cp <= 0xdfff) {
-			cp = 0xfffd; /* a lone surrogate */
-		}
-		/* An escape decodes to at most as many bytes as it takes raw. */
-		unsigned char bytes[4];
-		size_t len = put_utf8(cp, bytes);
-		for (size_t k = 0; k < len; k++) {
-			if (map)
-				map[o] = (uint32_t)i;
-			out[o++] = bytes[k];
-		}
+		size_t len, used = decode_escape(raw, n, i, out + o, &len);
+		for (size_t k = 0; map && k < len; k++)
+			map[o + k] = (uint32_t)i;
+		o += len;
 		i += used;
 	}
 	if (map)
 		map[o] = (uint32_t)n;
 	return o;
+}
+
+void json_decode_offsets(const unsigned char *raw, size_t n, const size_t *pos, size_t count,
+                         uint64_t *raw_at)
+{
+	size_t o = 0, i = 0, k = 0;
+	while (k < count && i < n) {
+		const unsigned char *bs = memchr(raw + i, '\\', n - i);
+		size_t run = (bs ? (size_t)(bs - raw) : n) - i;
+		for (; k < count && pos[k] < o + run; k++)
+			raw_at[k] = i + (pos[k] - o);
+		o += run;
+		i += run;
+		if (i >= n)
+			break;
+		unsigned char bytes[4];
+		size_t len = 1, used = 1;   /* a backslash that ends the text is kept */
+		if (i + 1 < n)
+			used = decode_escape(raw, n, i, bytes, &len);
+		for (; k < count && pos[k] < o + len; k++)
+			raw_at[k] = i;
+		o += len;
+		i += used;
+	}
+	for (; k < count; k++)
+		raw_at[k] = n;
 }

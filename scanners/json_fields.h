@@ -68,6 +68,12 @@ int json_walk_fields(const unsigned char *text, size_t len, const struct json_pa
  * Returns the decoded length. */
 size_t json_decode_string(const unsigned char *raw, size_t n, unsigned char *out, uint32_t *map);
 
+/* The map of json_decode_string() at some decoded positions only, in
+ * constant memory: raw_at[k] = map[pos[k]] for pos[0, count) in
+ * ascending order (a position past the decoded text gives n). */
+void json_decode_offsets(const unsigned char *raw, size_t n, const size_t *pos, size_t count,
+                         uint64_t *raw_at);
+
 /* Splits text[0, len) holding one JSON array into its elements: calls fn
  * with each element's [start, end) (path_index is the element's index).
  * -1 when it is not an array of valid JSON values. */

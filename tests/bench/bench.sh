@@ -24,7 +24,7 @@ if [ ! -s "$C" ] || [ "$(cat "$DIR/mb" 2>/dev/null)" != "$MB" ]; then
 	python3 "$TOP/tests/bench/gen_bench.py" "$C" "$MB"
 	gzip -6 -c "$C" >"$C.gz"
 	zstd -q -3 -f "$C" -o "$C.zst"
-	rm -rf "$DIR/shards" && mkdir -p "$DIR/shards"
+	rm -rf "$DIR/shards" "$DIR/long" "$DIR/corpus.json" && mkdir -p "$DIR/shards"
 	split -n l/64 -d -a 3 "$C" "$DIR/shards/part-"
 	for f in "$DIR"/shards/part-*; do mv "$f" "$f.jsonl"; done
 	tar -C "$DIR" -czf "$DIR/shards.tar.gz" shards
@@ -91,6 +91,29 @@ scan pa_dir2 dir2 -j 2 "$DIR/shards"
 scan pa_field field -j 1 --field text "$C"
 [ -s "$DIR/corpus.json" ] || { printf '['; sed '$!s/$/,/' "$C"; printf ']\n'; } >"$DIR/corpus.json"
 scan pa_array array -j 1 --field text "$DIR/corpus.json"
+# Memory (issue 4: under 128 MiB for 2 jobs on any corpus): the corpus as
+# two files of one line each, as text; and as two files of JSON records of
+# 15 MiB (the text of many lines, escaped) with --field text.
+if [ ! -s "$DIR/long/b.json" ]; then
+	mkdir -p "$DIR/long"
+	python3 - "$C" "$DIR/long" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+text = data.replace(b"\\", b" ").replace(b'"', b"'")
+half = len(text) // 2
+for name, part in (("a", text[:half]), ("b", text[half:])):
+    open("%s/%s.txt" % (sys.argv[2], name), "wb").write(part.replace(b"\n", b" ") + b"\n")
+    esc = part.replace(b"\n", b"\\n")
+    with open("%s/%s.json" % (sys.argv[2], name), "wb") as f:
+        for i in range(0, len(esc), 15 << 20):
+            chunk = esc[i:i + (15 << 20)]
+            if chunk.endswith(b"\\"):
+                chunk = chunk[:-1] + b" "
+            f.write(b'{"text":"' + chunk + b'"}\n')
+PY
+fi
+scan pa_long_text long-text -j 2 "$DIR/long/a.txt" "$DIR/long/b.txt"
+scan pa_long_field long-field -j 2 --field text "$DIR/long/a.json" "$DIR/long/b.json"
 # The same scan into a database that already holds a million more findings
 # (tests/cluster/synth.sh, in SQL): the findings index is by run first, so
 # it should cost what a scan into an empty database does.
@@ -147,6 +170,8 @@ row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
 row "piiaudit, raw, 1 job, into 1.1 M findings" pa_full pa_raw
 row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
 row "piiaudit, --field text, a JSON array, 1 job" pa_array pa_field
+row "piiaudit, two one-line files, 2 jobs" pa_long_text pa_raw
+row "piiaudit, --field, 15 MiB records, 2 jobs" pa_long_field pa_field
 # redact (issue #9): the ratio is scan's time over redact's.
 row "piiaudit redact, default packs, raw, 1 job" pa_redact_raw pa_raw
 row "piiaudit redact, .gz (ISA-L level 1), 2 jobs" pa_redact_gz pa_gz

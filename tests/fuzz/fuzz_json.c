@@ -70,6 +70,29 @@ static void check_decode(const unsigned char *raw, size_t n)
 		fuzz_die("malloc", NULL);
 	CHECK(json_decode_string(raw, n, plain, NULL) == o && !memcmp(plain, out, o));
 	free(plain);
+	/* The map at chosen positions: at every one (and one past the end),
+	 * then at every third, each once or twice. */
+	size_t *pos = malloc((2 * o + 2) * sizeof(*pos));
+	uint64_t *at = malloc((2 * o + 2) * sizeof(*at));
+	if (!pos || !at)
+		fuzz_die("malloc", NULL);
+	for (size_t i = 0; i <= o + 1; i++)
+		pos[i] = i;
+	json_decode_offsets(raw, n, pos, o + 2, at);
+	for (size_t i = 0; i <= o; i++)
+		CHECK(at[i] == map[i]);
+	CHECK(at[o + 1] == n);
+	size_t count = 0;
+	for (size_t i = 0; i <= o; i += 3) {
+		pos[count++] = i;
+		if (i % 2)
+			pos[count++] = i;
+	}
+	json_decode_offsets(raw, n, pos, count, at);
+	for (size_t k = 0; k < count; k++)
+		CHECK(at[k] == map[pos[k]]);
+	free(pos);
+	free(at);
 	free(out);
 	free(map);
 }

@@ -74,6 +74,17 @@ int main(void)
 	CHECK(!memcmp(out, "a@b\n\xf0\x9f\x98\x80\xc3\xa9z", n));
 	CHECK(map[0] == 0 && map[1] == 1 && map[2] == 7 && map[3] == 8 && map[4] == 10);
 	CHECK(map[8] == 22 && map[10] == 28 && map[n] == strlen(raw));
+	/* The map at some positions only, in order, one repeated, and one
+	 * past the end. */
+	size_t want[] = { 0, 2, 2, 4, 8, 10, n, n + 5 };
+	uint64_t got[8];
+	json_decode_offsets((const unsigned char *)raw, strlen(raw), want, 8, got);
+	CHECK(got[0] == 0 && got[1] == 7 && got[2] == 7 && got[3] == 10 && got[4] == 22);
+	CHECK(got[5] == 28 && got[6] == strlen(raw) && got[7] == strlen(raw));
+	/* A backslash that ends the text is kept, at its own offset. */
+	size_t tail[] = { 0, 1, 2 };
+	json_decode_offsets((const unsigned char *)"a\\", 2, tail, 3, got);
+	CHECK(got[0] == 0 && got[1] == 1 && got[2] == 2);
 	/* A lone surrogate becomes U+FFFD. */
 	n = json_decode_string((const unsigned char *)"\\ud800x", 7, out, map);
 	CHECK(n == 4 && !memcmp(out, "\xef\xbf\xbdx", 4));
