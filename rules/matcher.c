@@ -35,6 +35,8 @@ struct keyword {
 struct folded_word {
 	char *text;         /* owned */
 	size_t len;
+	bool folds;         /* keywords: it has ASCII letters (else it is
+	                     * found in the bytes as they are) */
 };
 
 /* Near a match, the bytes are folded once into a buffer of this size and
@@ -113,6 +115,9 @@ static int build_folded(struct rule_matcher *m)
 		m->kw_folded[k].len = m->kw[k].len;
 		if (!(m->kw_folded[k].text = fold_copy(m->kw[k].text, m->kw[k].len)))
 			return -1;
+		for (size_t b = 0; b < m->kw[k].len; b++)
+			if ((unsigned)((m->kw[k].text[b] | 0x20) - 'a') < 26u)
+				m->kw_folded[k].folds = true;
 	}
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
@@ -376,19 +381,35 @@ static bool keyword_near(struct rule_matcher *m, size_t rule_index,
 	size_t lo = ms > KEYWORD_REACH ? ms - KEYWORD_REACH : 0;
 	size_t hi = me + KEYWORD_REACH < len ? me + KEYWORD_REACH : len;
 	size_t span = hi - lo;
+	const size_t *ids = m->kw_of_rule + m->kw_first[rule_index];
+	size_t n = m->kw_n[rule_index];
+	bool letters = false;
+	/* A keyword without letters ('@', ':', '+') folds to itself: it is
+	 * looked for in the bytes as they are, and when it is there (an
+	 * e-mail address holds its '@') the 512 bytes around the match need
+	 * not be folded. */
+	for (size_t i = 0; i < n; i++) {
+		const struct folded_word *k = &m->kw_folded[ids[i]];
+		if (k->folds)
+			letters = true;
+		else if (k->len && memmem(subject + lo, span, k->text, k->len))
+			return true;
+	}
+	if (!letters)
+		return false;
 	if (span > FOLD_BUF) {
-		for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
-			const struct keyword *k = &m->kw[m->kw_of_rule[m->kw_first[rule_index] + i]];
-			if (contains_caseless(subject + lo, span, k->text, k->len))
+		for (size_t i = 0; i < n; i++) {
+			const struct keyword *k = &m->kw[ids[i]];
+			if (m->kw_folded[ids[i]].folds && contains_caseless(subject + lo, span, k->text, k->len))
 				return true;
 		}
 		return false;
 	}
 	for (size_t i = 0; i < span; i++)
 		m->fold[i] = fold_byte(subject[lo + i]);
-	for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
-		const struct folded_word *k = &m->kw_folded[m->kw_of_rule[m->kw_first[rule_index] + i]];
-		if (k->len && memmem(m->fold, span, k->text, k->len))
+	for (size_t i = 0; i < n; i++) {
+		const struct folded_word *k = &m->kw_folded[ids[i]];
+		if (k->folds && memmem(m->fold, span, k->text, k->len))
 			return true;
 	}
 	return false;
