@@ -67,6 +67,38 @@ static inline void fuzz_memfd_set(int fd, const void *data, size_t size)
 	}
 }
 
+/* A decoder's map at chosen positions (json_decode_offsets(),
+ * csv_decode_offsets()) against its full map[0, len]: at every position
+ * and one past the end (n there), then at every third, some twice. */
+typedef void (*fuzz_offsets_fn)(const unsigned char *raw, size_t n, const size_t *pos,
+                                size_t count, uint64_t *raw_at);
+
+static inline void fuzz_check_offsets(fuzz_offsets_fn offsets, const unsigned char *raw, size_t n,
+                                      const uint32_t *map, size_t len)
+{
+	size_t *pos = malloc((2 * len + 2) * sizeof(*pos));
+	uint64_t *at = malloc((2 * len + 2) * sizeof(*at));
+	if (!pos || !at)
+		fuzz_die("malloc", NULL);
+	for (size_t i = 0; i <= len + 1; i++)
+		pos[i] = i;
+	offsets(raw, n, pos, len + 2, at);
+	for (size_t i = 0; i <= len; i++)
+		CHECK(at[i] == map[i]);
+	CHECK(at[len + 1] == n);
+	size_t count = 0;
+	for (size_t i = 0; i <= len; i += 3) {
+		pos[count++] = i;
+		if (i % 2)
+			pos[count++] = i;
+	}
+	offsets(raw, n, pos, count, at);
+	for (size_t k = 0; k < count; k++)
+		CHECK(at[k] == map[pos[k]]);
+	free(pos);
+	free(at);
+}
+
 /* A few lines of text with one value of every kind the harness rulesets
  * look for, and some near misses. */
 static const char fuzz_sample_text[] =

@@ -11,7 +11,9 @@
  * Invariants: a selected string lies between two quotes inside the text;
  * decoding never grows, its map is non-decreasing, points into the raw
  * string, ends with n, and a string without backslashes decodes to
- * itself; decoding without a map gives the same bytes; validity does not depend on the paths; an array that splits
+ * itself; decoding without a map gives the same bytes, and
+ * json_decode_offsets() the map's values at any positions; validity does
+ * not depend on the paths; an array that splits
  * cleanly is a valid JSON value and the other way round; every element is
  * valid JSON on its own, and elements come in order without overlapping.
  */
@@ -70,29 +72,7 @@ static void check_decode(const unsigned char *raw, size_t n)
 		fuzz_die("malloc", NULL);
 	CHECK(json_decode_string(raw, n, plain, NULL) == o && !memcmp(plain, out, o));
 	free(plain);
-	/* The map at chosen positions: at every one (and one past the end),
-	 * then at every third, each once or twice. */
-	size_t *pos = malloc((2 * o + 2) * sizeof(*pos));
-	uint64_t *at = malloc((2 * o + 2) * sizeof(*at));
-	if (!pos || !at)
-		fuzz_die("malloc", NULL);
-	for (size_t i = 0; i <= o + 1; i++)
-		pos[i] = i;
-	json_decode_offsets(raw, n, pos, o + 2, at);
-	for (size_t i = 0; i <= o; i++)
-		CHECK(at[i] == map[i]);
-	CHECK(at[o + 1] == n);
-	size_t count = 0;
-	for (size_t i = 0; i <= o; i += 3) {
-		pos[count++] = i;
-		if (i % 2)
-			pos[count++] = i;
-	}
-	json_decode_offsets(raw, n, pos, count, at);
-	for (size_t k = 0; k < count; k++)
-		CHECK(at[k] == map[pos[k]]);
-	free(pos);
-	free(at);
+	fuzz_check_offsets(json_decode_offsets, raw, n, map, o);
 	free(out);
 	free(map);
 }
