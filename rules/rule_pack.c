@@ -352,9 +352,12 @@ static int load_file(struct ruleset *set, const char *path)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &p.doc)) {
-		snprintf(set->error, sizeof(set->error), "%s:%lu: %s", path,
-		         (unsigned long)parser.problem_mark.line + 1,
-		         parser.problem ? parser.problem : "invalid YAML");
+		if (parser.error == YAML_MEMORY_ERROR)
+			snprintf(set->error, sizeof(set->error), "%s: out of memory", path);
+		else
+			snprintf(set->error, sizeof(set->error), "%s:%lu: %s", path,
+			         (unsigned long)parser.problem_mark.line + 1,
+			         parser.problem ? parser.problem : "invalid YAML");
 		goto out_parser;
 	}
 	rc = load_document(set, &p);
