@@ -11,7 +11,10 @@
  * go to a pool of matching threads (scanners/scan_pool.h), up to
  * pipeline_depth() per worker, and their findings are recorded in order.
  * A source's end waits in that ring behind its windows while the worker
- * reads the next source (unit_end()).
+ * reads the next source (unit_end()).  With --field, records' fields go
+ * to the pool in batches of segments; a record over RECORD_NOW_BYTES is
+ * matched in the worker (match_now()), so memory stays bounded whatever
+ * --max-record-bytes allows.
  *
  * SIGINT or SIGTERM stops the workers at the next window; the sources in
  * flight are marked interrupted, the run too, and the exit status is
@@ -150,8 +153,8 @@ struct worker {
 	/* Field mode: the batch being filled, the slot after the pending ones
 	 * (not yet submitted, not counted); NULL when none. */
 	struct pending_window *open_batch;
-	/* retire_batch(): the decoded positions of a segment's hits (start
-	 * and end of each) in order, and their raw offsets. */
+	/* map_hits(): the decoded positions of a text's hits (start and end
+	 * of each), sorted, and their raw offsets, in one block. */
 	void *positions;
 	size_t position_bytes;
 	struct scan_reader *reader;
@@ -160,7 +163,8 @@ struct worker {
 	struct db_finding *batch;
 	size_t batch_count;
 	int failed_to_start;
-	/* Field mode: a record's decoded field and its map to raw offsets. */
+	/* Field mode: a record's decoded field (hits are mapped back to raw
+	 * offsets by map_hits()). */
 	unsigned char *decoded;
 	size_t decoded_alloc;
 	bool record_now;                    /* its fields matched here: match_now() */
