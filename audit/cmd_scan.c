@@ -111,10 +111,10 @@ struct segment {
 	uint64_t line;              /* where the record starts */
 	uint64_t raw_base;          /* member offset of the raw bytes */
 	size_t raw_at, raw_len;     /* the raw bytes in raw[] when they differ from
-	                             * the text matched (escapes), for the map */
+	                             * the text matched (escapes; 0: they do not),
+	                             * to map hits back through (map_hits()) */
 	const char *field;          /* NULL: the record read as text */
 	unsigned char csv_sep;      /* how raw decodes: 0 JSON, else a CSV cell */
-	bool decoded;               /* raw_len bytes to decode again for a map */
 };
 
 /* A window in the scan pool, with what its findings need; a batch of
@@ -480,7 +480,7 @@ static void close_batch(struct worker *w)
 
 /* A text to match alone joins its unit's open batch (one is opened in the
  * ring's next slot).  raw: its raw bytes when they differ from the text
- * (escapes), decoded again for a map if it has hits; NULL when the text is
+ * (escapes), read again by map_hits() if it has hits; NULL when the text is
  * the raw bytes.  Non-zero when out of memory or a finding could not be
  * recorded. */
 static int add_segment(struct worker *w, struct unit_state *us, const unsigned char *text,
@@ -521,7 +521,6 @@ static int add_segment(struct worker *w, struct unit_state *us, const unsigned c
 	}
 	struct segment *m = &p->segs[p->task.seg_count];
 	*m = *info;
-	m->decoded = raw != NULL;
 	m->raw_at = p->raw_len;
 	m->raw_len = raw ? raw_len : 0;
 	if (raw) {
@@ -643,7 +642,7 @@ static int retire_batch(struct worker *w, struct pending_window *p)
 			continue;
 		const struct segment *m = &p->segs[i];
 		size_t n = settle(t->hits + h0, t->seg_hits[i] - h0);
-		if (record_segment_hits(w, p->unit, m, m->decoded ? p->raw + m->raw_at : NULL, t->hits + h0, n,
+		if (record_segment_hits(w, p->unit, m, m->raw_len ? p->raw + m->raw_at : NULL, t->hits + h0, n,
 		                        t->data, start))
 			return 1;
 	}
