@@ -53,6 +53,7 @@ struct rule_matcher {
 	const struct rule_prefilter *prefilter; /* the ruleset's, unless turned off */
 	pcre2_jit_stack *jit_stack;
 	uint64_t *limit_hits;        /* per rule */
+	uint64_t ends_walked;        /* candidate ends walked to join searches */
 	/* Keyword prefilter: every distinct keyword, and for each rule the
 	 * range of its keywords in kw_of_rule. */
 	struct keyword *kw;
@@ -270,6 +271,11 @@ void rule_matcher_free(struct rule_matcher *m)
 void rule_matcher_without_prefilter(struct rule_matcher *m)
 {
 	m->prefilter = NULL;
+}
+
+uint64_t rule_matcher_ends_walked(const struct rule_matcher *m)
+{
+	return m->ends_walked;
 }
 
 uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index)
@@ -492,6 +498,8 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 	const size_t *ends = rule_prefilter_ends(m->pf_scratch, index, &count);
 	size_t width = rule_prefilter_width(m->prefilter, index);
 	size_t off = from;
+	size_t chain_last = 0, chain_limit = 0;   /* the run of close ends last walked */
+	bool chained = false;
 	while (off < accept_end) {
 		/* Candidate ends are relative to `base`. */
 		while (next < count && base + ends[next] <= off)
@@ -504,14 +512,25 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 		 * would start right after this one's limit, so one search with
 		 * starts up to the last of them covers the same starts in one
 		 * call (a prefilter like `@[A-Za-z0-9.-]+` ends at every byte of
-		 * a run).  Starts at accept_end or later are of no use. */
-		size_t limit = end, last = next;
-		while (last + 1 < count && limit + 1 < accept_end &&
-		       (width == SIZE_MAX || base + ends[last + 1] - limit <= width)) {
-			limit = base + ends[++last];
-			if (limit >= accept_end)
-				limit = accept_end - 1 > end ? accept_end - 1 : end;
+		 * a run).  Starts at accept_end or later are of no use.  A run
+		 * is walked once: after a match inside it, the rest of the run
+		 * ends where it did (a list of addresses one per line is one
+		 * run of a whole block, and walking it again after each match
+		 * made a block quadratic). */
+		if (!chained || next > chain_last) {
+			size_t last = next;
+			chain_limit = end;
+			while (last + 1 < count && chain_limit + 1 < accept_end &&
+			       (width == SIZE_MAX || base + ends[last + 1] - chain_limit <= width)) {
+				chain_limit = base + ends[++last];
+				m->ends_walked++;
+				if (chain_limit >= accept_end)
+					chain_limit = accept_end - 1 > end ? accept_end - 1 : end;
+			}
+			chain_last = last;
+			chained = true;
 		}
+		size_t limit = chain_limit > end ? chain_limit : end;
 		pcre2_set_offset_limit(m->mctx_limited, limit);
 		int rc = pcre2_match(r->code, subject, len, start, 0, m->md, m->mctx_limited);
 		if (rc == PCRE2_ERROR_NOMATCH) {

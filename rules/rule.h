@@ -176,6 +176,11 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject,
  * rule goes on after the block it stopped in). */
 uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index);
 
+/* Candidate ends the Hyperscan path has walked so far to join close ends
+ * into one PCRE2 search: at most one for each end the prefilter reports
+ * (a test of that bound keeps dense findings linear). */
+uint64_t rule_matcher_ends_walked(const struct rule_matcher *m);
+
 /* ---- values ---- */
 
 /* Writes the normalised form of a value (what fingerprints are made of):
