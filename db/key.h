@@ -16,11 +16,16 @@
 #define DB_KEY_BYTES 32
 #define DB_FINGERPRINT_HEX 65   /* 64 hex digits and a NUL */
 
+/* Room for the two SHA-256 states of HMAC (key.c checks it). */
+#define DB_KEY_STATE_BYTES 256
+
 struct db_key {
 	unsigned char secret[DB_KEY_BYTES];
-	/* HMAC-SHA-256 once the key is in: each fingerprint starts from a
-	 * copy, which halves its cost (two compressions of four). */
-	crypto_auth_hmacsha256_state keyed;
+	/* HMAC-SHA-256 once the key is in: the inner and outer SHA-256
+	 * states after the padded key, kept by key.c.  Each fingerprint
+	 * starts from a copy, which halves its cost (two compressions of
+	 * four). */
+	_Alignas(16) unsigned char keyed[DB_KEY_STATE_BYTES];
 	char id[17];                /* 16 hex digits */
 	char path[4096];
 };
