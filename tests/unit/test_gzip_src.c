@@ -50,14 +50,22 @@ static ssize_t chunk_read(struct byte_src *src, void *buf, size_t n)
 
 struct bytes {
 	unsigned char *p;
-	size_t len;
+	size_t len, cap;
 };
 
+/* Grown geometrically: the output read a byte at a time made a realloc
+ * (under ASan, a copy) per byte, minutes of check-asan. */
 static void append(struct bytes *b, const void *data, size_t n)
 {
-	b->p = realloc(b->p, b->len + n);
-	if (!b->p)
-		abort();
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		if (!b->p)
+			abort();
+		b->cap = cap;
+	}
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
 }
