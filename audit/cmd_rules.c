@@ -7,8 +7,10 @@
  * that does not stop the pack from loading.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/cli.h"
@@ -24,7 +26,8 @@ static void rules_usage(FILE *out)
 	        "test   run every rule's examples: each 'match' text must give a finding of\n"
 	        "       the rule, each 'no-match' text none\n"
 	        "lint   report rules without examples, description or tags, context-gated\n"
-	        "       rules without context words, and rules a later pack overrides\n"
+	        "       rules without context words, rules a later pack overrides, and\n"
+	        "       rules that backtrack heavily on their 'match' texts run together\n"
 	        "\n"
 	        "rule options:\n"
 	        "  --rules PATH            a pack file or folder (repeatable), after the built-in ones\n"
@@ -127,9 +130,75 @@ static int run_tests(const struct ruleset *set, bool verbose)
 
 #include "rules/prefilter.h"
 
+/* The lint's PCRE2 match limit, far below the scan's (10 million): a
+ * rule that reaches it on text of its own examples backtracks through
+ * many ways of splitting one run of bytes, at every start that fails. */
+#define LINT_MATCH_LIMIT 200000
+#define LINT_TEXT_(n) #n
+#define LINT_TEXT(n) LINT_TEXT_(n)
+#define LINT_SUBJECT_BYTES 20000
+
+static int ignore_hit(void *ctx, const struct rule_hit *hit)
+{
+	(void)ctx;
+	(void)hit;
+	return 0;
+}
+
+/* The match examples with their blanks taken out, joined by sep and
+ * repeated to about LINT_SUBJECT_BYTES: text without the breaks (blanks,
+ * line ends) that patterns end on, where a heavy backtracker shows.  NULL
+ * when there are no examples or no memory. */
+static char *examples_run_together(const struct rule_strings *ex, const char *sep, size_t *len)
+{
+	size_t body = 0, seplen = strlen(sep);
+	for (size_t i = 0; i < ex->count; i++) {
+		for (const char *p = ex->items[i]; *p; p++)
+			body += *p != ' ' && *p != '\t' && *p != '\n';
+		body += seplen;
+	}
+	/* Nothing but blanks: no text to run together. */
+	char *out = body ? malloc(LINT_SUBJECT_BYTES + body + 1) : NULL;
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	while (n < LINT_SUBJECT_BYTES)
+		for (size_t i = 0; i < ex->count; i++) {
+			for (const char *p = ex->items[i]; *p; p++)
+				if (*p != ' ' && *p != '\t' && *p != '\n')
+					out[n++] = *p;
+			memcpy(out + n, sep, seplen);
+			n += seplen;
+		}
+	*len = n;
+	return out;
+}
+
+/* Whether rule i reaches LINT_MATCH_LIMIT on its examples run together
+ * (no separator, ',' and 'x' between them). */
+static bool backtracks_heavily(struct rule_matcher *m, const struct rule *r, size_t i)
+{
+	static const char *const seps[] = { "", ",", "x" };
+	for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+		size_t len = 0;
+		char *text = examples_run_together(&r->match_examples, seps[k], &len);
+		if (!text)
+			break;
+		rule_matcher_scan(m, (const unsigned char *)text, len, 0, len, r, ignore_hit, NULL);
+		free(text);
+	}
+	return rule_matcher_limit_hits(m, i) != 0;
+}
+
 static int run_lint(const struct ruleset *set)
 {
 	size_t problems = 0;
+	struct rule_matcher *m = rule_matcher_new(set);
+	if (!m) {
+		diag("out of memory");
+		return EXIT_USAGE;
+	}
+	rule_matcher_set_match_limit(m, LINT_MATCH_LIMIT);
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		if (r->disabled)
@@ -156,8 +225,13 @@ static int run_lint(const struct ruleset *set)
 			     rule_prefilter_width(set->prefilter, i) == SIZE_MAX,
 			     "unbounded pattern (+, * or {n,}): bound its repeats so candidates are confirmed nearby");
 		}
+		LINT(backtracks_heavily(m, r, i),
+		     "backtracks heavily: on its match examples run together (blanks taken out) it reaches a "
+		     "PCRE2 match limit of " LINT_TEXT(LINT_MATCH_LIMIT) "; where two repeats can share bytes, make the first atomic "
+		     "(?>...) or possessive (++, {n,m}+)");
 #undef LINT
 	}
+	rule_matcher_free(m);
 	printf("rules lint: %zu rules, %zu problems\n", set->count, problems);
 	return problems ? 1 : EXIT_FINISHED;
 }

@@ -273,6 +273,12 @@ void rule_matcher_without_prefilter(struct rule_matcher *m)
 	m->prefilter = NULL;
 }
 
+void rule_matcher_set_match_limit(struct rule_matcher *m, uint32_t limit)
+{
+	pcre2_set_match_limit(m->mctx, limit);
+	pcre2_set_match_limit(m->mctx_limited, limit);
+}
+
 uint64_t rule_matcher_ends_walked(const struct rule_matcher *m)
 {
 	return m->ends_walked;

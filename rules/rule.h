@@ -176,6 +176,10 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject,
  * rule goes on after the block it stopped in). */
 uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index);
 
+/* A PCRE2 match limit other than the ruleset's, for this matcher (rules
+ * lint looks for rules that backtrack heavily with a far lower one). */
+void rule_matcher_set_match_limit(struct rule_matcher *m, uint32_t limit);
+
 /* Candidate ends the Hyperscan path has walked so far to join close ends
  * into one PCRE2 search: at most one for each end the prefilter reports
  * (a test of that bound keeps dense findings linear). */
