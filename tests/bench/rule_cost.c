@@ -6,15 +6,17 @@
  *
  * A Hyperscan database of every rule runs about as fast as its slowest
  * parts allow: one expression that can start at any letter keeps the whole
- * database from skipping ahead.  This loads the packs as scan does, times
- * the shared database over FILE (in 1 MiB blocks, best of three), then the
- * same database without each rule in turn, and prints one line per rule:
- * what leaving it out saves, in milliseconds and as a share, and how many
- * candidate ends it gave (each a PCRE2 call, unless a match covered it).
- * The rules whose cost stands out want a `prefilter:` (a part of every
- * match, ending inside it), `prefilter_token:` (every match a whole run of
- * one class) or `prefilter_alone: true` (piiaudit-rules(5)); the passes
- * of the last two are timed on their own.
+ * database from skipping ahead.  This loads the packs as scan does and,
+ * for each of the two databases scan builds (the shared one, and the one
+ * of the rules marked `prefilter_alone`), times it over FILE (in 1 MiB
+ * blocks, best of three), then the same database without each rule in
+ * turn, and prints one line per rule: what leaving it out saves, in
+ * milliseconds and as a share, and how many candidate ends it gave (each
+ * a PCRE2 call, unless a match covered it).  The rules whose cost stands
+ * out want a `prefilter:` (a part of every match, ending inside it),
+ * `prefilter_token:` (every match a whole run of one class) or
+ * `prefilter_alone: true` (piiaudit-rules(5)); the passes of
+ * `prefilter_token` rules are timed on their own.
  *
  * Owns everything it allocates; exits 2 on a usage, pack or file error.
  * Flags as rules/prefilter.c compiles them.
@@ -170,6 +172,34 @@ static int by_saved(const void *a, const void *b)
 	return x->saved < y->saved ? 1 : x->saved > y->saved ? -1 : strcmp(x->id, y->id);
 }
 
+/* Times the database of exprs [0, n) over the corpus, then without each
+ * expression in turn, and prints a line per rule.  -1 when it won't compile. */
+static int report_database(const char *label, const char *const *exprs, const unsigned *ids, size_t n,
+                           const struct ruleset *set, const struct corpus *c, const char *file,
+                           size_t *ends, struct line *lines)
+{
+	if (!n)
+		return 0;
+	double all = time_database(exprs, ids, n, SIZE_MAX, c, ends);
+	if (all < 0) {
+		fprintf(stderr, "rule_cost: %s does not compile\n", label);
+		return -1;
+	}
+	printf("%zu rule%s in %s over %s (%.1f MB): %.1f ms, %.0f MB/s\n", n, n == 1 ? "" : "s", label, file,
+	       (double)c->len / 1e6, all, all > 0 ? (double)c->len / 1e3 / all : 0.0);
+	for (size_t k = 0; k < n; k++) {
+		double without = time_database(exprs, ids, n, k, c, NULL);
+		lines[k] = (struct line){ .id = set->rules[ids[k]].id, .saved = without < 0 ? 0 : all - without,
+		                          .ends = ends[ids[k]] };
+	}
+	qsort(lines, n, sizeof(*lines), by_saved);
+	printf("%-40s %10s %7s %12s\n", "rule", "saved ms", "share", "ends");
+	for (size_t k = 0; k < n; k++)
+		printf("%-40s %10.1f %6.1f%% %12zu\n", lines[k].id, lines[k].saved,
+		       all > 0 ? 100.0 * lines[k].saved / all : 0.0, lines[k].ends);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ruleset set;
@@ -208,16 +238,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rule_cost: %s: cannot read it\n", file);
 		goto out;
 	}
-	size_t n = 0;
+	size_t n = 0, alone = 0;
 	const char **exprs = calloc(set.count + 1, sizeof(*exprs));
+	const char **alone_exprs = calloc(set.count + 1, sizeof(*alone_exprs));
 	unsigned *ids = calloc(set.count + 1, sizeof(*ids));
+	unsigned *alone_ids = calloc(set.count + 1, sizeof(*alone_ids));
 	size_t *ends = calloc(set.count + 1, sizeof(*ends));
 	struct line *lines = calloc(set.count + 1, sizeof(*lines));
-	if (!exprs || !ids || !ends || !lines) {
+	if (!exprs || !alone_exprs || !ids || !alone_ids || !ends || !lines) {
 		fprintf(stderr, "rule_cost: out of memory\n");
 		goto free_all;
 	}
-	/* The shared database: what scan builds, less the rules kept alone. */
+	/* The two databases scan builds: the shared one and the one of the
+	 * rules marked prefilter_alone. */
 	for (size_t i = 0; i < set.count; i++) {
 		const struct rule *r = &set.rules[i];
 		hs_expr_info_t *info = NULL;
@@ -230,38 +263,18 @@ int main(int argc, char **argv)
 			continue;   /* PCRE2 alone runs it, outside the prefilter */
 		}
 		free(info);
-		if (r->prefilter_alone)
-			continue;
-		exprs[n] = expr;
-		ids[n++] = (unsigned)i;
-	}
-	double all = time_database(exprs, ids, n, SIZE_MAX, &c, ends);
-	if (all < 0) {
-		fprintf(stderr, "rule_cost: the shared database does not compile\n");
-		goto free_all;
-	}
-	printf("%zu rules in the shared database over %s (%.1f MB): %.1f ms, %.0f MB/s\n", n, file,
-	       (double)c.len / 1e6, all, all > 0 ? (double)c.len / 1e3 / all : 0.0);
-	for (size_t k = 0; k < n; k++) {
-		double without = time_database(exprs, ids, n, k, &c, NULL);
-		lines[k] = (struct line){ .id = set.rules[ids[k]].id, .saved = without < 0 ? 0 : all - without,
-		                          .ends = ends[ids[k]] };
-	}
-	qsort(lines, n, sizeof(*lines), by_saved);
-	printf("%-40s %10s %7s %12s\n", "rule", "saved ms", "share", "ends");
-	for (size_t k = 0; k < n; k++)
-		printf("%-40s %10.1f %6.1f%% %12zu\n", lines[k].id, lines[k].saved,
-		       all > 0 ? 100.0 * lines[k].saved / all : 0.0, lines[k].ends);
-	for (size_t i = 0; i < set.count; i++)
-		if (set.rules[i].prefilter_alone && !set.rules[i].disabled) {
-			const char *expr = set.rules[i].prefilter ? set.rules[i].prefilter : set.rules[i].pattern;
-			unsigned id = (unsigned)i;
-			size_t *one = calloc(set.count + 1, sizeof(*one));
-			double ms = one ? time_database(&expr, &id, 1, SIZE_MAX, &c, one) : -1;
-			printf("%-40s %10.1f ms in a database of its own (prefilter_alone), %zu ends\n",
-			       set.rules[i].id, ms, one ? one[i] : 0);
-			free(one);
+		if (r->prefilter_alone) {
+			alone_exprs[alone] = expr;
+			alone_ids[alone++] = (unsigned)i;
+		} else {
+			exprs[n] = expr;
+			ids[n++] = (unsigned)i;
 		}
+	}
+	if (report_database("the shared database", exprs, ids, n, &set, &c, file, ends, lines) ||
+	    report_database("the second database (prefilter_alone)", alone_exprs, alone_ids, alone,
+	                    &set, &c, file, ends, lines))
+		goto free_all;
 	for (size_t i = 0; i < set.count; i++)
 		if (set.rules[i].token.set && !set.rules[i].disabled) {
 			size_t count = 0;
@@ -272,7 +285,9 @@ int main(int argc, char **argv)
 	status = 0;
 free_all:
 	free(exprs);
+	free(alone_exprs);
 	free(ids);
+	free(alone_ids);
 	free(ends);
 	free(lines);
 out:
