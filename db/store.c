@@ -23,9 +23,19 @@
 #include "db/uri.h"
 
 enum {
-	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_COUNT
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_FINDINGS_INSERT, ST_BEGIN, ST_COMMIT,
+	ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_COUNT
 };
+
+/* Findings go in FINDING_ROWS at a time (ST_FINDINGS_INSERT, made by
+ * findings_insert_sql()), the rest of a batch one by one: a statement's
+ * bind, step and reset cost as much as SQLite's own work on a row. */
+#define FINDING_ROWS 32
+#define FINDING_COLUMNS 15
+#define FINDINGS_HEAD \
+	"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset," \
+	" length, confidence, placeholder, preview, fingerprint, value, brand) VALUES "
+static const char statement_sql_findings_head[] = FINDINGS_HEAD;
 
 static const char *const statement_sql[ST_COUNT] = {
 	[ST_SOURCE_INSERT] =
@@ -36,10 +46,8 @@ static const char *const statement_sql[ST_COUNT] = {
 		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
 		" format = coalesce(?, format), size = coalesce(?, size), records = ?,"
 		" invalid_records = ?, note = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
-	[ST_FINDING_INSERT] =
-		"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset,"
-		" length, confidence, placeholder, preview, fingerprint, value, brand)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FINDING_INSERT] = FINDINGS_HEAD "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FINDINGS_INSERT] = NULL,        /* findings_insert_sql() */
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -47,6 +55,15 @@ static const char *const statement_sql[ST_COUNT] = {
 	[ST_RELEASE] = "RELEASE source",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO source",
 };
+
+/* ST_FINDINGS_INSERT: FINDING_ROWS rows of FINDING_COLUMNS parameters. */
+static void findings_insert_sql(char *out, size_t cap)
+{
+	size_t at = (size_t)snprintf(out, cap, "INSERT OR FAIL%s", statement_sql_findings_head + 6);
+	for (int row = 0; row < FINDING_ROWS && at < cap; row++)
+		at += (size_t)snprintf(out + at, cap - at, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		                       row ? "," : "");
+}
 
 /* A group's limits: sources, findings, age.  Every commit writes the
  * index pages it dirtied to the WAL again, and fingerprints land all over
@@ -465,9 +482,11 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		snprintf(err, errlen, "%s: %s", path, s->error);
 		goto fail_close;
 	}
+	char many[sizeof(statement_sql_findings_head) + FINDING_ROWS * 40];
+	findings_insert_sql(many, sizeof(many));
 	for (int i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->st[i], NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(s->db, i == ST_FINDINGS_INSERT ? many : statement_sql[i], -1,
+		                       SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 			goto fail_close;
 		}
@@ -686,26 +705,53 @@ int db_source_insert(struct db_store *s, struct db_source *src)
 	return rc;
 }
 
-static int finding_write(struct db_store *s, const struct db_source *src, const struct db_finding *f)
+/* Binds f to the FINDING_COLUMNS parameters from first + 1 on; every one,
+ * so a statement's earlier bindings never leak into this row. */
+static void bind_finding(sqlite3_stmt *st, int first, const struct db_source *src,
+                         const struct db_finding *f)
 {
-	sqlite3_stmt *st = s->st[ST_FINDING_INSERT];
-	sqlite3_bind_int64(st, 1, src->run_id);
-	sqlite3_bind_int64(st, 2, src->id);
-	bind_text(st, 3, f->rule);
-	bind_text(st, 4, f->category);
+	sqlite3_bind_int64(st, first + 1, src->run_id);
+	sqlite3_bind_int64(st, first + 2, src->id);
+	bind_text(st, first + 3, f->rule);
+	bind_text(st, first + 4, f->category);
 	if (f->record > 0)
-		sqlite3_bind_int64(st, 5, f->record);
-	bind_text(st, 6, f->field);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->line);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)f->offset);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)f->length);
-	sqlite3_bind_double(st, 10, f->confidence);
-	sqlite3_bind_int(st, 11, f->placeholder);
-	bind_text(st, 12, f->preview);
-	bind_text(st, 13, f->fingerprint);
-	bind_text(st, 14, f->value);
-	bind_text(st, 15, f->brand);
-	return step_done(s, st, "cannot record a finding");
+		sqlite3_bind_int64(st, first + 5, f->record);
+	else
+		sqlite3_bind_null(st, first + 5);
+	bind_text(st, first + 6, f->field);
+	sqlite3_bind_int64(st, first + 7, (sqlite3_int64)f->line);
+	sqlite3_bind_int64(st, first + 8, (sqlite3_int64)f->offset);
+	sqlite3_bind_int64(st, first + 9, (sqlite3_int64)f->length);
+	sqlite3_bind_double(st, first + 10, f->confidence);
+	sqlite3_bind_int(st, first + 11, f->placeholder);
+	bind_text(st, first + 12, f->preview);
+	bind_text(st, first + 13, f->fingerprint);
+	bind_text(st, first + 14, f->value);
+	bind_text(st, first + 15, f->brand);
+}
+
+/* A batch's findings, FINDING_ROWS to a statement while that many are
+ * left.  The texts are bound SQLITE_STATIC: the batch outlives the step. */
+static int findings_write(struct db_store *s, const struct db_source *src,
+                          const struct db_finding *batch, size_t count)
+{
+	size_t i = 0;
+	for (sqlite3_stmt *st = s->st[ST_FINDINGS_INSERT]; count - i >= FINDING_ROWS; i += FINDING_ROWS) {
+		for (int row = 0; row < FINDING_ROWS; row++)
+			bind_finding(st, row * FINDING_COLUMNS, src, &batch[i + (size_t)row]);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return fail(s, "cannot record a finding");
+	}
+	for (sqlite3_stmt *st = s->st[ST_FINDING_INSERT]; i < count; i++) {
+		bind_finding(st, 0, src, &batch[i]);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return fail(s, "cannot record a finding");
+	}
+	return 0;
 }
 
 /* Rolls back, keeping the message of the failure that led to it. */
@@ -751,9 +797,7 @@ static int group_source_commit(struct db_store *s, struct db_source *src,
 	}
 	if (step_done(s, s->st[ST_SAVEPOINT], "cannot begin a transaction"))
 		return -1;
-	bool ok = source_write(s, src) == 0;
-	for (size_t i = 0; ok && i < count; i++)
-		ok = finding_write(s, src, &batch[i]) == 0;
+	bool ok = source_write(s, src) == 0 && findings_write(s, src, batch, count) == 0;
 	if (!ok) {
 		rollback_keeping_error(s, ST_ROLLBACK_TO);
 		rollback_keeping_error(s, ST_RELEASE);
@@ -885,11 +929,8 @@ int db_source_commit(struct db_store *s, struct db_source *src, const struct db_
 	}
 	if (step_done(s, s->st[ST_BEGIN], "cannot begin a transaction"))
 		goto out;
-	if (source_write(s, src))
+	if (source_write(s, src) || findings_write(s, src, batch, count))
 		goto rollback;
-	for (size_t i = 0; i < count; i++)
-		if (finding_write(s, src, &batch[i]))
-			goto rollback;
 	if (step_done(s, s->st[ST_COMMIT], "cannot commit"))
 		goto rollback;
 	rc = 0;
