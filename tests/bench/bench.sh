@@ -47,17 +47,26 @@ awk 'BEGIN { print "rules:" } { gsub(/'"'"'/, "'"''"'"); printf "  - id: other.t
 	"$TOP/tests/bench/ten.rg" >"$DIR/ten.yaml"
 
 declare -A SECS RSS COUNT CPU
+# Each command runs BENCH_RUNS times (3 unless set); a row shows the run of
+# median wall time (its CPU and peak RSS with it): these machines are
+# shared, and one run of a second or two can be off by a third.  $PREP,
+# when set, runs before each of them (a fresh database).
+RUNS=${BENCH_RUNS:-3}
 measure() { # name command...
 	local name=$1; shift
-	local user sys
-	/usr/bin/time -f "%e %M %U %S" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" || true
-	read -r SECS[$name] RSS[$name] user sys <"$DIR/time"
-	CPU[$name]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf("%.2f", u + s) }')
+	local r secs rss user sys
+	: >"$DIR/times"
+	for ((r = 0; r < RUNS; r++)); do
+		[ -n "${PREP:-}" ] && eval "$PREP"
+		/usr/bin/time -f "%e %M %U %S" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" || true
+		read -r secs rss user sys <"$DIR/time"
+		awk -v e="$secs" -v m="$rss" -v u="$user" -v s="$sys" 'BEGIN { printf("%s %s %.2f\n", e, m, u + s) }' >>"$DIR/times"
+	done
+	read -r SECS[$name] RSS[$name] CPU[$name] < <(sort -n "$DIR/times" | sed -n "$(((RUNS + 1) / 2))p")
 }
 scan() { # name db args...
 	local name=$1 db="$DIR/$2.db"; shift 2
-	rm -f "$db"*
-	measure "$name" "$PIIAUDIT" scan -q --no-progress --db "$db" "$@"
+	PREP="rm -f '$db'*" measure "$name" "$PIIAUDIT" scan -q --no-progress --db "$db" "$@"
 	COUNT[$name]=$(sqlite3 "$db" 'select count(*) from findings' 2>/dev/null || echo "?")
 }
 
@@ -118,11 +127,13 @@ scan pa_long_field long-field -j 2 --field text "$DIR/long/a.json" "$DIR/long/b.
 # (tests/cluster/synth.sh, in SQL): the findings index is by run first, so
 # it should cost what a scan into an empty database does.
 sqlite3 "$DIR/raw.db" 'pragma wal_checkpoint(truncate)' >/dev/null
-rm -f "$DIR/full.db"* && cp "$DIR/raw.db" "$DIR/full.db" &&
-	"$TOP/tests/cluster/synth.sh" "$DIR/full.db" 1 1000 10 100 >/dev/null
-measure pa_full "$PIIAUDIT" scan -q --no-progress --db "$DIR/full.db" -j 1 "$C"
+rm -f "$DIR/full0.db"* && cp "$DIR/raw.db" "$DIR/full0.db" &&
+	"$TOP/tests/cluster/synth.sh" "$DIR/full0.db" 1 1000 10 100 >/dev/null &&
+	sqlite3 "$DIR/full0.db" 'pragma wal_checkpoint(truncate)' >/dev/null
+PREP="rm -f '$DIR/full.db'* && cp '$DIR/full0.db' '$DIR/full.db'" \
+	measure pa_full "$PIIAUDIT" scan -q --no-progress --db "$DIR/full.db" -j 1 "$C"
 COUNT[pa_full]=$(sqlite3 "$DIR/full.db" 'select count(*) from findings where run_id = 2' 2>/dev/null || echo "?")
-rm -f "$DIR/full.db"*
+rm -f "$DIR/full.db"* "$DIR/full0.db"*
 # Dense findings: a contact list, an address and a phone number a line
 # (an eighth of the corpus's size, its own MB/s).  Each line is a finding
 # or two: what the matcher and the writer cost when findings are not sparse;
@@ -151,8 +162,7 @@ scan pa_dense_values dense-values -j 2 --store-values "$D"
 # redact (issue #9): the same inputs rewritten; the count is values replaced.
 redact() { # name args...
 	local name=$1; shift
-	rm -rf "$DIR/clean" "$DIR/redact.db"*
-	measure "$name" "$PIIAUDIT" redact -q --db "$DIR/redact.db" "$@"
+	PREP="rm -rf '$DIR/clean' '$DIR/redact.db'*" measure "$name" "$PIIAUDIT" redact -q --db "$DIR/redact.db" "$@"
 	COUNT[$name]=$(sqlite3 "$DIR/redact.db" 'select sum(replaced) from redactions' 2>/dev/null || echo "?")
 }
 redact pa_redact_raw -j 1 -o "$DIR/clean/corpus.jsonl" "$C"
@@ -170,6 +180,7 @@ row() { # label name baseline [bytes]
 }
 echo
 echo "corpus: $((BYTES / 1000000)) MB of JSON lines ($(stat -c %s "$C.gz" | awk '{printf "%.0f", $1/1e6}') MB gz, $(stat -c %s "$C.zst" | awk '{printf "%.0f", $1/1e6}') MB zst), and $((DENSE_BYTES / 1000000)) MB of contacts; $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "each row: the median of $RUNS runs"
 echo "default packs: $RULES rules; engine $("$PIIAUDIT" scan --help >/dev/null; ldd "$PIIAUDIT" | grep -q libhs && echo hyperscan || echo pcre2)"
 echo
 echo "| what | seconds | CPU s | MB/s | ratio | peak RSS | findings |"
