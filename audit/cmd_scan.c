@@ -60,6 +60,19 @@ static size_t pipeline_depth(size_t workers)
 	size_t depth = PIPELINE_WINDOWS / (workers ? workers : 1);
 	return depth < PIPELINE_MIN ? PIPELINE_MIN : depth > PIPELINE_DEPTH ? PIPELINE_DEPTH : depth;
 }
+
+/* The hits of the windows in the pool take memory in proportion to how
+ * dense the findings are: a 70 MB file of an e-mail address and an IPv4
+ * address a line (2 jobs) held 118-175 MiB, most of it the hits of 16
+ * matched windows waiting to be recorded (pipeline_full() now: 77 MiB).
+ * So no window goes to the pool while those in it would hold more than
+ * PIPELINE_HIT_BYTES of hits (shared by the workers), unless fewer than
+ * PIPELINE_MIN are in flight; and a task's hit array above
+ * HITS_KEPT_BYTES is freed once recorded, so that each slot of the ring
+ * does not keep one.  Where sparse text turns dense, the windows already
+ * queued may still hold more, once. */
+#define PIPELINE_HIT_BYTES (16u << 20)
+#define HITS_KEPT_BYTES (256u << 10)
 #define POOL_MIN_WINDOW (64 << 10)
 
 struct scan_options {
@@ -150,6 +163,8 @@ struct worker {
 	struct pending_window pending[PIPELINE_DEPTH];   /* a ring of depth, oldest first */
 	size_t depth;                                    /* pipeline_depth() */
 	size_t pending_head, pending_count;
+	size_t hit_budget;                  /* PIPELINE_HIT_BYTES, this worker's share */
+	size_t last_hit_bytes;              /* the hits of the last window recorded */
 	/* Field mode: the batch being filled, the slot after the pending ones
 	 * (not yet submitted, not counted); NULL when none. */
 	struct pending_window *open_batch;
@@ -251,6 +266,7 @@ static void db_failure(struct scan_job *job)
 static int drain_pending(struct worker *w);
 static int retire_oldest(struct worker *w);
 static int retire_batch(struct worker *w, struct pending_window *p);
+static int retire_window(struct worker *w, struct pending_window *p);
 static void finish_unit(struct worker *w, struct unit_state *us, enum scan_status status,
                         const char *reason, uint64_t bytes, const char *format);
 
@@ -422,8 +438,49 @@ static int retire_oldest(struct worker *w)
 	scan_pool_wait(job->pool, t);
 	if (t->rc)
 		return 1;
-	if (p->batch)
-		return retire_batch(w, p);
+	w->last_hit_bytes = t->hit_alloc * sizeof(*t->hits);
+	int rc = p->batch ? retire_batch(w, p) : retire_window(w, p);
+	if (t->hit_alloc * sizeof(*t->hits) > HITS_KEPT_BYTES) {
+		free(t->hits);
+		t->hits = NULL;
+		t->hit_alloc = t->hit_count = 0;
+	}
+	return rc;
+}
+
+/* Whether the next window (or batch) must wait for the oldest to be
+ * recorded: the ring is full, or its windows' hits would take more than
+ * the worker's share of PIPELINE_HIT_BYTES.  Those the pool has matched
+ * count what they hold; the others as much as the largest of those, or
+ * as the last one recorded when none is matched yet. */
+static bool pipeline_full(struct worker *w)
+{
+	if (w->pending_count == w->depth)
+		return true;
+	if (w->pending_count < PIPELINE_MIN)
+		return false;
+	size_t held = 0, largest = 0, matched = 0, windows = 0;
+	for (size_t i = 0; i < w->pending_count; i++) {
+		struct pending_window *p = &w->pending[(w->pending_head + i) % w->depth];
+		if (p->unit_end)
+			continue;
+		windows++;
+		if (scan_pool_finished(w->job->pool, &p->task)) {
+			size_t bytes = p->task.hit_alloc * sizeof(*p->task.hits);
+			held += bytes;
+			largest = bytes > largest ? bytes : largest;
+			matched++;
+		}
+	}
+	size_t each = matched ? largest : w->last_hit_bytes;
+	return held + (windows - matched) * each > w->hit_budget;
+}
+
+/* A window's findings, recorded in order. */
+static int retire_window(struct worker *w, struct pending_window *p)
+{
+	struct scan_job *job = w->job;
+	struct scan_task *t = &p->task;
 	bool lines_are_outputs = job->mode->probe;
 	size_t n = settle(t->hits, t->hit_count), at = t->from;
 	uint64_t line = p->line_from;
@@ -493,8 +550,9 @@ static int add_segment(struct worker *w, struct unit_state *us, const unsigned c
 		p = NULL;
 	}
 	if (!p) {
-		if (w->pending_count == w->depth && retire_oldest(w))
-			return 1;
+		while (pipeline_full(w))
+			if (retire_oldest(w))
+				return 1;
 		p = &w->pending[(w->pending_head + w->pending_count) % w->depth];
 		scan_task_clear(&p->task);
 		p->unit = us;
@@ -694,8 +752,9 @@ static int unit_window(void *ctx, void *handle, struct scan_stream *s, const str
 	/* A small unit is matched here: handing it over would cost more than
 	 * matching it.  Behind windows in the pool, order says the pool. */
 	if (job->pool && (win->len >= POOL_MIN_WINDOW || w->pending_count)) {
-		if (w->pending_count == w->depth && retire_oldest(w))
-			return 1;
+		while (pipeline_full(w))
+			if (retire_oldest(w))
+				return 1;
 		struct pending_window *p = &w->pending[(w->pending_head + w->pending_count) % w->depth];
 		if (scan_task_fill(&p->task, win->data, win->len, win->from, win->accept_end))
 			return 1;
@@ -1571,6 +1630,9 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		struct worker *w = &workers[i];
 		w->job = job;
 		w->depth = pipeline_depth(nworkers);
+		w->hit_budget = PIPELINE_HIT_BYTES / (nworkers ? nworkers : 1);
+		/* Until a window is matched its hits are not known: as if dense. */
+		w->last_hit_bytes = w->hit_budget / PIPELINE_MIN;
 		w->matcher = rule_matcher_new(job->rules);
 		w->reader = scan_reader_new(&o->limits);
 		w->batch = calloc(BATCH_FINDINGS, sizeof(*w->batch));

@@ -153,6 +153,14 @@ void scan_pool_wait(struct scan_pool *p, struct scan_task *t)
 	pthread_mutex_unlock(&p->lock);
 }
 
+bool scan_pool_finished(struct scan_pool *p, struct scan_task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	bool done = t->done;
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
 int scan_task_fill(struct scan_task *t, const unsigned char *data, size_t len, size_t from,
                    size_t accept_end)
 {

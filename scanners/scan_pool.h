@@ -55,6 +55,10 @@ void scan_pool_submit(struct scan_pool *pool, struct scan_task *task);
  * the order it found them. */
 void scan_pool_wait(struct scan_pool *pool, struct scan_task *task);
 
+/* Whether a submitted task has been matched (scan_pool_wait() would not
+ * wait); once true, the submitter may read the task again. */
+bool scan_pool_finished(struct scan_pool *pool, struct scan_task *task);
+
 /* Copies a window into a task, growing its buffer; -1 when out of memory. */
 int scan_task_fill(struct scan_task *task, const unsigned char *data, size_t len, size_t from,
                    size_t accept_end);
