@@ -1699,7 +1699,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		db_failure(job);
 	/* Built even when interrupted; a second SIGINT leaves it to --resume.
 	 * It takes a few seconds per ten million findings: said on a terminal. */
-	if (index_deferred) {
+	if (index_deferred || db_fingerprint_index_dropped(job->db)) {
 		if (show_progress)
 			fprintf(stderr, "piiaudit: indexing %llu findings by fingerprint...",
 			        (unsigned long long)atomic_load(&job->findings));

@@ -85,6 +85,11 @@ struct db_store {
 	bool grouping, in_group;
 	size_t group_sources, group_findings;
 	struct timespec group_began;
+	/* A run into a database that holds others' findings keeps the
+	 * fingerprint index while it is written, until it is big enough that
+	 * rebuilding is cheaper (index_watch(); db_fingerprint_index_defer()). */
+	bool index_watched, index_dropped;
+	uint64_t index_others, index_written;
 };
 
 static int fail(struct db_store *s, const char *what)
@@ -775,6 +780,37 @@ static int group_commit_locked(struct db_store *s)
 	return 0;
 }
 
+/*
+ * Inserted live, the findings of a run land at random places in its range
+ * of the fingerprint index; once that range outgrows the page cache each
+ * group commit writes most of its pages to the WAL again.  The bench's
+ * dense list (953,270 findings, 2 jobs) took 5.2 s as a database's first
+ * run (index built at the end) and 19.4-20.7 s as its second to fourth
+ * (10 s of it system time, 2.1 GB written), the first 238,000 of them
+ * cheap (0.4 s), those after about 25 us each; rebuilding the index over
+ * the whole database costs about 1.7 s per million rows.  So once, at the
+ * group commit where a run has written INDEX_SWITCH_MIN findings, the
+ * index is dropped (and built at the end like a first run's) if the
+ * database held at most INDEX_SWITCH_RATIO times as many rows before the
+ * run (max(id), an estimate): a run as big again would cost more live.
+ * Best effort: if it cannot be dropped (a statement still reads it), it
+ * stays, kept live.
+ */
+#define INDEX_SWITCH_MIN 200000
+#define INDEX_SWITCH_RATIO 12
+
+static int index_watch(struct db_store *s)
+{
+	if (!s->index_watched || s->index_written < INDEX_SWITCH_MIN)
+		return 0;
+	s->index_watched = false;
+	if (s->index_others <= INDEX_SWITCH_RATIO * s->index_written &&
+	    sqlite3_exec(s->db, "DROP INDEX IF EXISTS findings_run_fingerprint", NULL, NULL, NULL) ==
+	        SQLITE_OK)
+		s->index_dropped = true;
+	return 0;
+}
+
 static uint64_t ms_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -812,9 +848,10 @@ static int group_source_commit(struct db_store *s, struct db_source *src,
 	}
 	s->group_sources++;
 	s->group_findings += count;
+	s->index_written += count;
 	if (s->group_sources >= GROUP_SOURCES || s->group_findings >= GROUP_FINDINGS ||
 	    ms_since(&s->group_began) >= GROUP_MS)
-		return group_commit_locked(s);
+		return group_commit_locked(s) ? -1 : index_watch(s);
 	return 0;
 }
 
@@ -849,8 +886,26 @@ int db_fingerprint_index_defer(struct db_store *s, int64_t run_id, bool *deferre
 		*deferred = true;
 	else if (!found && !(rc = exec(s, "DROP INDEX IF EXISTS findings_run_fingerprint")))
 		*deferred = true;
+	s->index_watched = !rc && found && indexed;
+	s->index_dropped = false;
+	s->index_written = 0;
+	s->index_others = 0;
+	if (s->index_watched &&
+	    sqlite3_prepare_v2(s->db, "SELECT max(id) FROM findings", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			s->index_others = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+bool db_fingerprint_index_dropped(struct db_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool dropped = s->index_dropped;
+	pthread_mutex_unlock(&s->lock);
+	return dropped;
 }
 
 /* PRAGMA temp_store: 2 when temporary data is kept in memory. */

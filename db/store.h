@@ -131,9 +131,15 @@ int db_grouping(struct db_store *s, bool on);
  * with one sort.  Until then queries by fingerprint still work, by reading
  * the table; a scan killed meanwhile leaves it unbuilt until the next scan
  * into the database (--resume or a new run) finds it missing, defers it
- * too and builds it.  Both -1 on a database error (the store's error).
+ * too and builds it.  When the database holds other runs' findings the
+ * index is kept while the run is small, and dropped by a group commit
+ * once rebuilding it costs less than keeping it (a run of dense findings
+ * into a database not many times its size): db_fingerprint_index_dropped()
+ * then says so, and it is built at the end the same way.  Both -1 on a
+ * database error (the store's error).
  */
 int db_fingerprint_index_defer(struct db_store *s, int64_t run_id, bool *deferred);
+bool db_fingerprint_index_dropped(struct db_store *s);
 int db_fingerprint_index_build(struct db_store *s);
 int db_group_tick(struct db_store *s);
 int db_group_commit(struct db_store *s);
