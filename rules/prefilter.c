@@ -226,10 +226,12 @@ static void expr_info_all(const struct ruleset *set, struct expr_info *info)
 }
 
 /* One database from n expressions, from the cache or compiled (and then
- * cached).  None when n is 0. */
+ * cached).  None when n is 0.  On a compile error *bad is the expression
+ * at fault, when Hyperscan says (else -1). */
 static int build_database(const char *const *exprs, const unsigned *flags, const unsigned *ids,
-                          size_t n, hs_database_t **db, char *err, size_t errlen)
+                          size_t n, hs_database_t **db, char *err, size_t errlen, int *bad)
 {
+	*bad = -1;
 	char cached[PREFILTER_CACHE_PATH];
 	if (!n)
 		return 0;
@@ -241,10 +243,36 @@ static int build_database(const char *const *exprs, const unsigned *flags, const
 		*db = NULL;
 		snprintf(err, errlen, "hyperscan: %s (expression %d)",
 		         cerr ? cerr->message : "compile failed", cerr ? cerr->expression : -1);
+		*bad = cerr ? cerr->expression : -1;
 		hs_free_compile_error(cerr);
 		return -1;
 	}
 	database_cache_store(cached, *db);
+	return 0;
+}
+
+/* build_database(), leaving out each rule's expression that Hyperscan
+ * accepts alone (hs_expression_info()) but cannot compile ("Pattern is
+ * too large": a bounded repeat of a group, 128 times): that rule is then
+ * not covered, and PCRE2 searches each window for it, as for any rule
+ * Hyperscan does not take.  exprs, flags and ids shrink with *n.  A
+ * keyword's expression failing is an error. */
+static int build_leaving_out(struct rule_prefilter *pf, const char **exprs, unsigned *flags,
+                             unsigned *ids, size_t *n, hs_database_t **db, char *err, size_t errlen)
+{
+	int bad;
+	while (build_database(exprs, flags, ids, *n, db, err, errlen, &bad)) {
+		if (bad < 0 || (size_t)bad >= *n || ids[bad] >= pf->rule_count)
+			return -1;
+		pf->covered[ids[bad]] = false;
+		pf->width[ids[bad]] = SIZE_MAX;
+		size_t after = *n - (size_t)bad - 1;
+		memmove(exprs + bad, exprs + bad + 1, after * sizeof(*exprs));
+		memmove(flags + bad, flags + bad + 1, after * sizeof(*flags));
+		memmove(ids + bad, ids + bad + 1, after * sizeof(*ids));
+		(*n)--;
+		err[0] = '\0';
+	}
 	return 0;
 }
 
@@ -302,9 +330,10 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		ids[n] = (unsigned)(set->count + k);
 		n++;
 	}
-	if (build_database(exprs, flags, ids, n, &pf->db, err, errlen) ||
-	    build_database(exprs + max - alone, flags + max - alone, ids + max - alone, alone,
-	                   &pf->alone_db, err, errlen))
+	size_t alone_at = max - alone;
+	if (build_leaving_out(pf, exprs, flags, ids, &n, &pf->db, err, errlen) ||
+	    build_leaving_out(pf, exprs + alone_at, flags + alone_at, ids + alone_at, &alone,
+	                      &pf->alone_db, err, errlen))
 		goto fail;
 	for (size_t k = 0; k < keyword_count; k++)
 		free(owned[k]);
