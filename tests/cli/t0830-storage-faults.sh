@@ -59,21 +59,31 @@ for budget in 0 120000 600000 2500000; do
 done
 
 # -- a lock held by another writer.
-hold() { # hold DB SECONDS: a write transaction open for that long
+hold() { # hold DB SECONDS|release: a write transaction open for that long,
+	# or until the file $T/release exists
+	rm -f "$T/release"
 	( echo 'BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS hold(x); INSERT INTO hold VALUES (1);'
-	  sleep "$2"; echo 'COMMIT;' ) | sqlite3 "$1" &
+	  if [ "$2" = release ]; then
+		for _ in $(seq 600); do [ -e "$T/release" ] && break; sleep 0.1; done
+	  else
+		sleep "$2"
+	  fi
+	  echo 'COMMIT;' ) | sqlite3 "$1" &
 	holder=$!
 	# Held once another writer cannot begin.
 	for _ in $(seq 50); do sqlite3 "$1" 'begin immediate; rollback;' 2>/dev/null || break; sleep 0.1; done
 }
 cp "$T/full.db" "$T/l.db"
-hold "$T/l.db" 3
+# Held until released (a busy machine once took more than the 3 s it was
+# held for to start the first scan).
+hold "$T/l.db" release
 run 2 "$PIIAUDIT" scan -q --wait 0 --db "$T/l.db" "$T/c/f00.txt"
 check "--wait 0 refuses a locked database, saying why" \
 	grep -q 'l.db: .*database is locked (another process is writing it; waited 0 s, see --wait)' "$T/err"
 check "... one line" test "$(wc -l <"$T/err")" = 1
 check "... and adds no run" test "$(sql "$T/l.db" 'select count(*) from runs')" = 1
 start=$(date +%s.%N)
+( sleep 2; touch "$T/release" ) &
 run 0 "$PIIAUDIT" scan -q --wait 20 --db "$T/l.db" "$T/c/f00.txt"
 waited=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
 check "--wait 20 waits for the lock ($waited s) and scans" test "$(sql "$T/l.db" "select status from runs where id = 2")" = ok
