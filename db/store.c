@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "db/checkpointer.h"
 #include "db/schema.h"
 #include "db/store.h"
 #include "db/uri.h"
@@ -90,6 +91,11 @@ struct db_store {
 	 * rebuilding is cheaper (index_watch(); db_fingerprint_index_defer()). */
 	bool index_watched, index_dropped;
 	uint64_t index_others, index_written;
+	/* While a scan writes (db_grouping() on, until the close): WAL
+	 * checkpoints beside it; NULL otherwise.  path: the database's, for
+	 * its connection. */
+	struct checkpointer *checkpointer;
+	char *path;
 };
 
 static int fail(struct db_store *s, const char *what)
@@ -469,6 +475,10 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	if (!(s->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail_free;
+	}
 	if (create) {
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0) {
@@ -502,6 +512,7 @@ fail_close:
 	return -1;
 fail_free:
 	pthread_mutex_destroy(&s->lock);
+	free(s->path);
 	free(s);
 	return -1;
 }
@@ -516,10 +527,13 @@ void db_close(struct db_store *s)
 {
 	if (!s)
 		return;
+	/* What it has not copied back, the close does. */
+	checkpointer_stop(s->checkpointer);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	free(s->path);
 	free(s);
 }
 
@@ -777,6 +791,7 @@ static int group_commit_locked(struct db_store *s)
 		rollback_keeping_error(s, ST_ROLLBACK);
 		return -1;
 	}
+	checkpointer_kick(s->checkpointer);
 	return 0;
 }
 
@@ -940,6 +955,7 @@ int db_fingerprint_index_build(struct db_store *s)
 		rc = exec(s, "CREATE INDEX IF NOT EXISTS findings_run_fingerprint ON findings(run_id, fingerprint)");
 	if (in_memory && exec(s, "PRAGMA temp_store = MEMORY"))
 		rc = -1;
+	checkpointer_kick(s->checkpointer);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -949,6 +965,8 @@ int db_grouping(struct db_store *s, bool on)
 	pthread_mutex_lock(&s->lock);
 	int rc = on ? 0 : group_commit_locked(s);
 	s->grouping = on;
+	if (on && !s->checkpointer && !s->readonly)
+		s->checkpointer = checkpointer_start(s->path);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
