@@ -103,8 +103,8 @@ int db_source_insert(struct db_store *s, struct db_source *src);
 
 /* The source row (inserted when src->id is 0, updated otherwise) and the
  * batch of findings, which all belong to it: all of them or none.  One
- * transaction of its own, or, while grouping, a savepoint in the group's
- * transaction. */
+ * transaction of its own, or, while grouping, part of the group's
+ * transaction (a failure then rolls back the whole group). */
 int db_source_commit(struct db_store *s, struct db_source *src,
                      const struct db_finding *batch, size_t count);
 
@@ -118,7 +118,11 @@ int db_source_commit(struct db_store *s, struct db_source *src,
  * group: db_group_commit() first.  Turning it off commits the open group.
  * db_group_tick() commits a group that is old enough; call it often (once
  * a window).  Each returns -1 when a commit failed: the group's sources
- * are then not in the database, and db_error() says why.
+ * are then not in the database, and db_error() says why.  A source write
+ * that fails while grouping (db_source_commit(), db_source_insert()) rolls
+ * the group back the same way, and every source write after it fails too
+ * until grouping is turned off: the sources of the lost group must not be
+ * written on without their rows.
  */
 int db_grouping(struct db_store *s, bool on);
 

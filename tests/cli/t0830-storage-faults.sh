@@ -42,6 +42,10 @@ for budget in 0 120000 600000 2500000; do
 	check "... nothing else on stderr" test "$(wc -l <"$T/err")" = 1
 	check "... integrity_check passes" test "$(sql "$T/f.db" 'pragma integrity_check')" = ok
 	if [ "$rc" = 3 ]; then
+		check "... no finding without its source, no source without its parent" \
+			test "$(sql "$T/f.db" "select (select count(*) from findings f where not exists
+				(select 1 from sources s where s.id = f.source_id)) + (select count(*) from sources c
+				where c.parent_id is not null and not exists (select 1 from sources p where p.id = c.parent_id))" 2>&1)" = 0
 		check "... the run is not marked complete" test "$(sql "$T/f.db" "select count(*) from runs where status in ('ok', 'errors')")" = 0
 		check "... no half-written source in a complete run" test "$(sql "$T/f.db" "select count(*) from sources s join runs r on r.id = s.run_id
 			where s.status = 'scanning' and r.status in ('ok', 'errors')")" = 0

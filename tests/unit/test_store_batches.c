@@ -4,7 +4,9 @@
  * of sizes around and across that step, grouped and not, come back row for
  * row with every column as given (NULL where it was NULL); a batch with a
  * bad row past the first full statement leaves nothing of its source and
- * the store still writes the next one.
+ * the store still writes the next one.  Grouped, a failing source takes
+ * its group with it and the store refuses source writes until grouping
+ * ends: no finding is left without its source.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +135,8 @@ int main(void)
 	}
 
 	/* Row 40 breaks a NOT NULL column: the first statement's rows were
-	 * written when the second fails, and the savepoint takes them back. */
+	 * written when the second fails, and they are taken back (the
+	 * transaction, or the group's, rolled back). */
 	for (int grouped = 0; grouped < 2; grouped++) {
 		CHECK(db_grouping(db, grouped) == 0);
 		make_batch(batch, 70, 500 + grouped);
@@ -154,6 +157,46 @@ int main(void)
 		CHECK(check_rows(db_handle(db), next.id, batch, 45) == 0);
 		written += 45;
 	}
+	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
+
+	/* Grouped, a failing source rolls the whole group back: the source
+	 * written before it in the group goes too, and every source write
+	 * after it is refused until grouping ends (the earlier source's next
+	 * batch would update a row that is gone and add findings outside it;
+	 * a container's row would be a parent that is not there). */
+	CHECK(db_grouping(db, true) == 0);
+	make_batch(batch, 50, 700);
+	struct db_source early = { .run_id = run, .path = "early.txt", .kind = "file", .size = -1,
+	                           .status = "scanning", .findings = 50 };
+	CHECK(db_source_commit(db, &early, batch, 50) == 0);
+	make_batch(batch, 70, 701);
+	batch[10].rule = NULL;
+	struct db_source broken = { .run_id = run, .path = "broken.txt", .kind = "file", .size = -1,
+	                            .status = "ok", .findings = 70 };
+	CHECK(db_source_commit(db, &broken, batch, 70) == -1);
+	CHECK(strstr(db_error(db), "cannot record a finding") != NULL);
+	make_batch(batch, 20, 702);
+	early.status = "ok";
+	early.findings = 70;
+	CHECK(db_source_commit(db, &early, batch, 20) == -1);
+	CHECK(strstr(db_error(db), "cannot record a finding") != NULL);
+	struct db_source box = { .run_id = run, .path = "box.tar", .kind = "file", .size = -1,
+	                         .status = "scanning" };
+	CHECK(db_source_insert(db, &box) == -1);
+	CHECK(db_grouping(db, false) == 0);
+	CHECK(count(db_handle(db), "SELECT count(*) FROM sources WHERE path IN ('early.txt', 'broken.txt', 'box.tar')") == 0);
+	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
+	CHECK(count(db_handle(db), "SELECT count(*) FROM findings f WHERE NOT EXISTS"
+	                           " (SELECT 1 FROM sources s WHERE s.id = f.source_id)") == 0);
+	/* The next grouping writes again. */
+	CHECK(db_grouping(db, true) == 0);
+	make_batch(batch, 33, 703);
+	struct db_source after = { .run_id = run, .path = "after.txt", .kind = "file", .size = -1,
+	                           .status = "ok", .findings = 33 };
+	CHECK(db_source_commit(db, &after, batch, 33) == 0);
+	CHECK(db_grouping(db, false) == 0);
+	CHECK(check_rows(db_handle(db), after.id, batch, 33) == 0);
+	written += 33;
 	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
 	CHECK(count(db_handle(db), "SELECT count(*) FROM pragma_integrity_check() WHERE integrity_check != 'ok'") == 0);
 	CHECK(db_run_end(db, run, "ok") == 0);
