@@ -24,7 +24,7 @@ if [ ! -s "$C" ] || [ "$(cat "$DIR/mb" 2>/dev/null)" != "$MB" ]; then
 	python3 "$TOP/tests/bench/gen_bench.py" "$C" "$MB"
 	gzip -6 -c "$C" >"$C.gz"
 	zstd -q -3 -f "$C" -o "$C.zst"
-	rm -rf "$DIR/shards" "$DIR/long" "$DIR/corpus.json" && mkdir -p "$DIR/shards"
+	rm -rf "$DIR/shards" "$DIR/small" "$DIR/long" "$DIR/corpus.json" && mkdir -p "$DIR/shards"
 	split -n l/64 -d -a 3 "$C" "$DIR/shards/part-"
 	for f in "$DIR"/shards/part-*; do mv "$f" "$f.jsonl"; done
 	tar -C "$DIR" -czf "$DIR/shards.tar.gz" shards
@@ -41,6 +41,12 @@ PY
 	echo "$MB" >"$DIR/mb"
 fi
 BYTES=$(stat -c %s "$C")
+# Many small files (a crawl kept as one document a file): the corpus in
+# 20,000 pieces of about 10 KB, where what each file costs shows.
+if [ ! -d "$DIR/small" ]; then
+	mkdir -p "$DIR/small"
+	split -n l/20000 -d -a 5 "$C" "$DIR/small/doc-"
+fi
 
 # The ten regexes as a pack, for a like-for-like run against ripgrep.
 awk 'BEGIN { print "rules:" } { gsub(/'"'"'/, "'"''"'"); printf "  - id: other.ten_%02d\n    category: other\n    pattern: '"'"'%s'"'"'\n", NR, $0 }' \
@@ -96,6 +102,7 @@ scan pa_zst zst -j 2 "$C.zst"
 scan pa_tar1 tar1 -j 1 "$DIR/shards.tar.gz"
 scan pa_dir1 dir1 -j 1 "$DIR/shards"
 scan pa_dir2 dir2 -j 2 "$DIR/shards"
+scan pa_small2 small2 -j 2 "$DIR/small"
 # Field mode: only the text field of each JSON record, lines and one array.
 scan pa_field field -j 1 --field text "$C"
 [ -s "$DIR/corpus.json" ] || { printf '['; sed '$!s/$/,/' "$C"; printf ']\n'; } >"$DIR/corpus.json"
@@ -203,6 +210,7 @@ row "piiaudit, default packs, .zst, 2 jobs" pa_zst zstd
 row "piiaudit, 64 shards in a .tar.gz, 1 job" pa_tar1 igzip
 row "piiaudit, 64 shard files, 1 job" pa_dir1
 row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
+row "piiaudit, 20,000 small files, 2 jobs" pa_small2 pa_dir2
 row "piiaudit, raw, 1 job, into 1.1 M findings" pa_full pa_raw
 row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
 row "piiaudit, --field text, a JSON array, 1 job" pa_array pa_field
