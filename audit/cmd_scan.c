@@ -6,8 +6,9 @@
  * worker owns a reader (block stream, libarchive handles), a matcher and a
  * batch of findings; it takes the next source from a shared index.  The
  * store serialises writes, so SQLite sees one writer; a source's findings
- * and its final state commit together (a savepoint in a transaction that
- * groups the sources of a second: db_grouping()).  Windows
+ * and its final state commit together (in a transaction that groups the
+ * sources of a second: db_grouping(); WAL checkpoints run beside it on a
+ * thread of the store's, db/checkpointer.c).  Windows
  * go to a pool of matching threads (scanners/scan_pool.h), up to
  * pipeline_depth() per worker, and their findings are recorded in order.
  * A source's end waits in that ring behind its windows while the worker
