@@ -716,18 +716,14 @@ static int source_write(struct db_store *s, struct db_source *src)
 }
 
 static int group_refused(struct db_store *s);
-static void rollback_keeping_error(struct db_store *s, int statement);
+static void group_abort(struct db_store *s);
 
 int db_source_insert(struct db_store *s, struct db_source *src)
 {
 	pthread_mutex_lock(&s->lock);
 	int rc = s->grouping && group_refused(s) ? -1 : source_write(s, src);
-	if (rc && s->in_group) {
-		/* As group_source_commit() does: the group is rolled back. */
-		rollback_keeping_error(s, ST_ROLLBACK);
-		s->in_group = false;
-		s->group_failed = true;
-	}
+	if (rc && s->in_group)
+		group_abort(s);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -790,14 +786,23 @@ static void rollback_keeping_error(struct db_store *s, int statement)
 	memcpy(s->error, saved, sizeof(saved));
 }
 
+/* A write or the commit of the open group failed: all of the group is
+ * undone, and source writes are refused until grouping ends
+ * (group_refused(), which says why). */
+static void group_abort(struct db_store *s)
+{
+	rollback_keeping_error(s, ST_ROLLBACK);
+	s->in_group = false;
+	s->group_failed = true;
+}
+
 static int group_commit_locked(struct db_store *s)
 {
 	if (!s->in_group)
 		return 0;
 	s->in_group = false;
 	if (step_done(s, s->st[ST_COMMIT], "cannot commit")) {
-		rollback_keeping_error(s, ST_ROLLBACK);
-		s->group_failed = true;
+		group_abort(s);
 		return -1;
 	}
 	checkpointer_kick(s->checkpointer);
@@ -883,9 +888,7 @@ static int group_source_commit(struct db_store *s, struct db_source *src,
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &s->group_began);
 	}
 	if (source_write(s, src) || findings_write(s, src, batch, count)) {
-		rollback_keeping_error(s, ST_ROLLBACK);
-		s->in_group = false;
-		s->group_failed = true;
+		group_abort(s);
 		src->id = id_before;
 		return -1;
 	}
@@ -1041,13 +1044,8 @@ int db_source_commit(struct db_store *s, struct db_source *src, const struct db_
 	rc = 0;
 	goto out;
 rollback:
-	{
-		char saved[sizeof(s->error)];
-		memcpy(saved, s->error, sizeof(saved));
-		step_done(s, s->st[ST_ROLLBACK], "rollback");
-		memcpy(s->error, saved, sizeof(saved));
-		src->id = id_before;
-	}
+	rollback_keeping_error(s, ST_ROLLBACK);
+	src->id = id_before;
 out:
 	pthread_mutex_unlock(&s->lock);
 	return rc;

@@ -6,7 +6,8 @@
  * bad row past the first full statement leaves nothing of its source and
  * the store still writes the next one.  Grouped, a failing source takes
  * its group with it and the store refuses source writes until grouping
- * ends: no finding is left without its source.
+ * ends: no finding is left without its source.  So does a group whose
+ * commit fails.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,13 @@ static int check_rows(sqlite3 *db, int64_t source, const struct db_finding *f, s
 	if (i != n)
 		printf("  source %lld: %zu rows, %zu written\n", (long long)source, i, n);
 	return bad || i != n ? -1 : 0;
+}
+
+/* A commit hook that turns every COMMIT into a ROLLBACK. */
+static int refuse_commit(void *ctx)
+{
+	(void)ctx;
+	return 1;
 }
 
 static long long count(sqlite3 *db, const char *sql)
@@ -198,6 +206,38 @@ int main(void)
 	CHECK(check_rows(db_handle(db), after.id, batch, 33) == 0);
 	written += 33;
 	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
+
+	/* A group whose commit fails (here a commit hook refuses it, as a
+	 * full disk would) is gone, and the store refuses source writes
+	 * until grouping ends, as after a failed write. */
+	CHECK(db_grouping(db, true) == 0);
+	make_batch(batch, 40, 704);
+	struct db_source lost = { .run_id = run, .path = "lost.txt", .kind = "file", .size = -1,
+	                          .status = "ok", .findings = 40 };
+	CHECK(db_source_commit(db, &lost, batch, 40) == 0);
+	sqlite3_commit_hook(db_handle(db), refuse_commit, NULL);
+	CHECK(db_group_commit(db) == -1);
+	CHECK(strstr(db_error(db), "cannot commit") != NULL);
+	sqlite3_commit_hook(db_handle(db), NULL, NULL);
+	make_batch(batch, 5, 705);
+	struct db_source later = { .run_id = run, .path = "later.txt", .kind = "file", .size = -1,
+	                           .status = "ok", .findings = 5 };
+	CHECK(db_source_commit(db, &later, batch, 5) == -1);
+	CHECK(strstr(db_error(db), "cannot commit") != NULL);
+	struct db_source box2 = { .run_id = run, .path = "box2.tar", .kind = "file", .size = -1,
+	                          .status = "scanning" };
+	CHECK(db_source_insert(db, &box2) == -1);
+	CHECK(db_grouping(db, false) == 0);
+	CHECK(count(db_handle(db), "SELECT count(*) FROM sources WHERE path IN ('lost.txt', 'later.txt', 'box2.tar')") == 0);
+	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
+	CHECK(db_grouping(db, true) == 0);
+	make_batch(batch, 12, 706);
+	CHECK(db_source_commit(db, &later, batch, 12) == 0);
+	CHECK(db_grouping(db, false) == 0);
+	CHECK(check_rows(db_handle(db), later.id, batch, 12) == 0);
+	written += 12;
+	CHECK(count(db_handle(db), "SELECT count(*) FROM findings") == written);
+
 	CHECK(count(db_handle(db), "SELECT count(*) FROM pragma_integrity_check() WHERE integrity_check != 'ok'") == 0);
 	CHECK(db_run_end(db, run, "ok") == 0);
 	db_close(db);
