@@ -38,6 +38,7 @@
 #include "scanners/csv_fields.h"
 #include "rules/validators.h"
 #include "scanners/json_fields.h"
+#include "scanners/mem_budget.h"
 #include "scanners/reader.h"
 #include "scanners/scan_pool.h"
 #include "scanners/shard.h"
@@ -89,6 +90,7 @@ struct scan_options {
 	bool follow;
 	bool resume;                /* --resume: continue the unfinished run */
 	unsigned wait;              /* --wait: seconds to wait for a locked database */
+	uint64_t max_decoder_memory; /* --max-decoder-memory; 0: no limit */
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
 	const char *plan_path;      /* --plan */
@@ -1243,6 +1245,9 @@ static void scan_usage(FILE *out)
 	        "                          the bytes read from it, checked from 16 MiB on\n"
 	        "                          (default 200; 0: no limit)\n"
 	        "  --max-source-seconds N  stop an input after N seconds (default: no limit)\n"
+	        "  --max-decoder-memory N  memory the xz and lzma decoders of all jobs share;\n"
+	        "                          one needing more is not read (default 80M; xz -9\n"
+	        "                          needs 65M; 0: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  -a, --binary            scan content with NUL bytes as text too (skipped by\n"
 	        "                          default as binary)\n"
@@ -1269,7 +1274,7 @@ enum {
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
 	OPT_RESUME, OPT_FORMAT, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
-	OPT_BINARY,
+	OPT_BINARY, OPT_MAX_DECODER_MEMORY,
 };
 
 static const struct option scan_longopts[] = {
@@ -1289,6 +1294,7 @@ static const struct option scan_longopts[] = {
 	{ "max-source-bytes", required_argument, NULL, OPT_MAX_SOURCE_BYTES },
 	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 	{ "max-source-seconds", required_argument, NULL, OPT_MAX_SOURCE_SECONDS },
+	{ "max-decoder-memory", required_argument, NULL, OPT_MAX_DECODER_MEMORY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "binary", no_argument, NULL, 'a' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
@@ -1332,6 +1338,10 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 	o->limits.max_ratio = 200;
 	o->limits.max_source_bytes = 1ULL << 40;
 	o->limits.cancel = &got_signal;
+	/* An xz dictionary is up to 1.5 GiB, and libarchive would let each job
+	 * take what a file asks.  xz -9 asks 65 MiB: one such decoder at a
+	 * time (others wait), or several of the default -6 (9 MiB each). */
+	o->max_decoder_memory = 80ULL << 20;
 	o->wait = 30;
 	o->shard_index = -1;
 	optind = 1;
@@ -1390,6 +1400,10 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 			if (parse_size(optarg, &num) || num > 10000000)
 				return usage_error(cmd, "--max-source-seconds takes a number of seconds, or 0, not '%s'", optarg);
 			o->limits.max_source_seconds = (unsigned)num;
+			break;
+		case OPT_MAX_DECODER_MEMORY:
+			if (parse_size(optarg, &o->max_decoder_memory))
+				return usage_error(cmd, "--max-decoder-memory takes a size such as 256M, or 0, not '%s'", optarg);
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
 		case 'a':
@@ -1622,6 +1636,13 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		return -1;
 	/* Without a pool (out of threads) the workers match their windows. */
 	job->pool = scan_pool_new(job->rules, o->jobs);
+	struct scan_limits limits = o->limits;
+	if (o->max_decoder_memory && !(limits.decoder_budget = mem_budget_new(o->max_decoder_memory))) {
+		free(workers);
+		scan_pool_free(job->pool);
+		job->pool = NULL;
+		return -1;
+	}
 	bool index_deferred = false;
 	if (db_fingerprint_index_defer(job->db, job->run_id, &index_deferred))
 		db_failure(job);
@@ -1635,7 +1656,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		/* Until a window is matched its hits are not known: as if dense. */
 		w->last_hit_bytes = w->hit_budget / PIPELINE_MIN;
 		w->matcher = rule_matcher_new(job->rules);
-		w->reader = scan_reader_new(&o->limits);
+		w->reader = scan_reader_new(&limits);
 		w->batch = calloc(BATCH_FINDINGS, sizeof(*w->batch));
 		if (o->id_field && db_outrec_open(&w->outrec, o->db_path, NULL, 0))
 			w->outrec = NULL;
@@ -1694,6 +1715,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		db_outrec_close(w->outrec);
 	}
 	free(workers);
+	mem_budget_free(limits.decoder_budget);
 	scan_pool_free(job->pool);
 	job->pool = NULL;
 	if (db_grouping(job->db, false))

@@ -1,7 +1,7 @@
 /*
  * scanners/byte_src.h - where a unit's bytes come from, inside scanners/:
  * a file descriptor, an archive entry, a replay of peeked bytes in front of
- * another source, a gzip decoder or a UTF-16 decoder over another source.
+ * another source, a gzip, xz or UTF-16 decoder over another source.
  *
  * read() returns the bytes read, 0 at the end, -1 on error with the reason
  * in error[].  A source borrows the source it wraps.
@@ -42,6 +42,17 @@ struct gzip_src;
 struct gzip_src *gzip_src_new(struct byte_src *inner);
 struct byte_src *gzip_src_base(struct gzip_src *g);
 void gzip_src_free(struct gzip_src *g);
+
+/* An xz decoder (all streams of a concatenated file) or, with lzma_alone,
+ * a .lzma one (scanners/xz_src.c): the memory it needs is taken from
+ * budget (NULL: no limit), waiting for other decoders when may_wait.  As
+ * gzip_src, every byte decoded before damage or truncation comes first. */
+struct mem_budget;
+struct xz_src;
+struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_budget *budget,
+                          bool may_wait, const volatile int *cancel);
+struct byte_src *xz_src_base(struct xz_src *x);
+void xz_src_free(struct xz_src *x);
 
 /* UTF-16 text with a byte order mark (FF FE little-endian, FE FF
  * big-endian): 1 and the order when p[0, n) starts with one, else 0. */

@@ -3,8 +3,9 @@
  *
  * The input is written to a memfd and read with scan_reader_run() through
  * /proc/self/fd/N, as `piiaudit scan` reads a file: magic-byte sniffing,
- * libarchive (every filter; tar, zip, 7z, cpio, ar, raw), nested archives,
- * the block stream, and a rule matcher run over every window (an e-mail,
+ * gzip and xz decoded by the reader's own sources, libarchive (every other
+ * filter; tar, zip, 7z, cpio, ar, raw), nested archives, the block
+ * stream, and a rule matcher run over every window (an e-mail,
  * a card and an IPv4 rule with their validators), then rule_normalize()
  * and rule_mask() on every hit, as cmd_scan.c does.
  *
@@ -22,7 +23,9 @@
  *    scan_stream_line_at() agrees with a count of the newlines over the
  *    accepted regions;
  *  - an error has a reason; after the sink stops the source nothing else
- *    begins; the returned status is the worst status the sink was told.
+ *    begins; the returned status is the worst status the sink was told;
+ *  - the xz decoders (scanners/xz_src.c, a 16 MiB budget) have given back
+ *    all the memory they took.
  *
  * Record mode is on (limits.records, --field): a leaf starting with '{' or
  * '[' comes as JSON records, which go through json_walk_fields() with a
@@ -52,10 +55,12 @@
 #include "rules/rule.h"
 #include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
+#include "scanners/mem_budget.h"
 #include "scanners/reader.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define MAX_DEPTH 3
+#define DECODER_BUDGET_BYTES (16u << 20)
 #define MAX_MEMBER_BYTES (16u << 20)
 #define MAX_ENTRIES 10000
 #define MAX_HITS 4096
@@ -104,6 +109,7 @@ static struct json_paths fields;
 static const uint8_t *input;      /* the current input, for byte checks */
 static size_t input_size;
 static struct scan_reader *reader, *csv_reader;  /* csv_reader: --format csv */
+static struct mem_budget *decoder_budget;         /* the xz decoders' */
 static int input_fd = -1;
 static bool verbose;   /* FUZZ_VERBOSE=1: every unit on stderr */
 static char input_path[64];
@@ -468,9 +474,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < sizeof(field_paths) / sizeof(field_paths[0]); i++)
 		if (json_paths_add(&fields, field_paths[i]))
 			fuzz_die("json_paths_add", field_paths[i]);
+	/* A decoder budget as scan has (smaller: xz -6 fits, -9 is refused),
+	 * so its refusals are fuzzed too; and mutants of the xz seeds whose
+	 * headers ask for a big dictionary are refused before they allocate. */
+	if (!(decoder_budget = mem_budget_new(DECODER_BUDGET_BYTES)))
+		fuzz_die("mem_budget_new", NULL);
 	struct scan_limits limits = {
 		.max_depth = MAX_DEPTH, .max_member_bytes = MAX_MEMBER_BYTES, .max_entries = MAX_ENTRIES,
-		.records = true, .max_record_bytes = MAX_RECORD_BYTES,
+		.records = true, .max_record_bytes = MAX_RECORD_BYTES, .decoder_budget = decoder_budget,
 	};
 	if (!(reader = scan_reader_new(&limits)))
 		fuzz_die("scan_reader_new", NULL);
@@ -496,6 +507,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum scan_status rc = scan_reader_run(csv ? csv_reader : reader, input_path, &sink);
 	CHECK(st.depth == 0);
 	CHECK(st.begins >= 1 && st.begins == st.ends);
+	CHECK(mem_budget_used(decoder_budget) == 0);
 	CHECK(rc == st.worst);
 	CHECK((rc == SCAN_STOPPED) == st.stopped);
 	return 0;

@@ -1,0 +1,102 @@
+/*
+ * scanners/mem_budget.c - a byte budget that decoders on several threads
+ * share (mem_budget.h says what it is for).
+ *
+ * Owns its lock and condition variable.  A waiter wakes when something is
+ * given back, and at least every 100 ms to look at its cancel flag (a
+ * signal handler sets it; it cannot signal a condition variable).  Fails
+ * only by refusing: a need over the limit, or a cancelled wait.
+ */
+#include "scanners/mem_budget.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct mem_budget {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	uint64_t limit, used, peak;
+};
+
+struct mem_budget *mem_budget_new(uint64_t limit)
+{
+	struct mem_budget *b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->freed, &attr);
+	pthread_condattr_destroy(&attr);
+	b->limit = limit;
+	return b;
+}
+
+void mem_budget_free(struct mem_budget *b)
+{
+	if (!b)
+		return;
+	pthread_cond_destroy(&b->freed);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+uint64_t mem_budget_limit(const struct mem_budget *b)
+{
+	return b->limit;
+}
+
+int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel)
+{
+	if (n > b->limit)
+		return -1;
+	int rc = 0;
+	pthread_mutex_lock(&b->lock);
+	while (may_wait && b->used > b->limit - n) {
+		if (cancel && *cancel) {
+			rc = -1;
+			break;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000 * 1000 * 1000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&b->freed, &b->lock, &until);
+	}
+	if (!rc) {
+		b->used += n;
+		if (b->used > b->peak)
+			b->peak = b->used;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return rc;
+}
+
+void mem_budget_give(struct mem_budget *b, uint64_t n)
+{
+	pthread_mutex_lock(&b->lock);
+	b->used = n < b->used ? b->used - n : 0;
+	pthread_cond_broadcast(&b->freed);
+	pthread_mutex_unlock(&b->lock);
+}
+
+uint64_t mem_budget_used(struct mem_budget *b)
+{
+	pthread_mutex_lock(&b->lock);
+	uint64_t used = b->used;
+	pthread_mutex_unlock(&b->lock);
+	return used;
+}
+
+uint64_t mem_budget_peak(struct mem_budget *b)
+{
+	pthread_mutex_lock(&b->lock);
+	uint64_t peak = b->peak;
+	pthread_mutex_unlock(&b->lock);
+	return peak;
+}

@@ -1,0 +1,36 @@
+/*
+ * scanners/mem_budget.h - memory the decoders of one scan share (an xz
+ * dictionary is up to 1.5 GiB, and xz -9 asks 65 MiB of any file), so that
+ * what they hold together stays bounded however many jobs read at once.
+ *
+ * A counter of bytes under a limit, shared between threads.  A decoder
+ * takes what it needs before it allocates; a need over the whole limit is
+ * refused; a need that does not fit beside what others hold waits for
+ * them, unless the caller already holds some (a decoder inside another):
+ * then it is taken anyway, so that two holders never wait for each other.
+ * The caller owns the budget (mem_budget_new/free) and gives back each
+ * amount it took.
+ */
+#ifndef PIIAUDIT_MEM_BUDGET_H
+#define PIIAUDIT_MEM_BUDGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mem_budget;
+
+/* NULL without memory. */
+struct mem_budget *mem_budget_new(uint64_t limit);
+void mem_budget_free(struct mem_budget *b);
+uint64_t mem_budget_limit(const struct mem_budget *b);
+
+/* Takes n bytes: 0 when taken; -1 when n is over the limit itself, or
+ * when *cancel became non-zero while waiting (cancel may be NULL). */
+int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel);
+void mem_budget_give(struct mem_budget *b, uint64_t n);
+
+/* What all holders hold now, and the most they held at once. */
+uint64_t mem_budget_used(struct mem_budget *b);
+uint64_t mem_budget_peak(struct mem_budget *b);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * scanners/xz_src.c and scanners/mem_budget.c.  xz (one stream, two
+ * concatenated) and .lzma made here with liblzma decode to the bytes given,
+ * fed and read in pseudo-random sizes; the decoder holds what liblzma says
+ * it needs from the budget while open and gives it back when freed; a need
+ * over the budget is refused with a reason that names both sizes;
+ * truncated data delivers what it holds, damaged data the text before the
+ * damage (and what LZMA made of the rest until it noticed), then the error.
+ * The budget: a need over the limit is refused, a holder that may not
+ * wait takes beyond the limit, a waiter wakes when memory is given back or
+ * when its cancel flag is set.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lzma.h>
+
+#include "scanners/byte_src.h"
+#include "scanners/mem_budget.h"
+#include "tests/unit/unit.h"
+
+#define TEXT_BYTES (300u << 10)
+#define MIB (1ULL << 20)
+
+/* Bytes served in pseudo-random pieces. */
+struct mem_src {
+	struct byte_src base;
+	const unsigned char *data;
+	size_t len, pos;
+	unsigned seed;
+};
+
+static unsigned next_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 16;
+}
+
+static ssize_t mem_read(struct byte_src *src, void *buf, size_t n)
+{
+	struct mem_src *m = (struct mem_src *)src;
+	size_t take = 1 + next_rand(&m->seed) % 5000;
+	if (take > n)
+		take = n;
+	if (take > m->len - m->pos)
+		take = m->len - m->pos;
+	memcpy(buf, m->data + m->pos, take);
+	m->pos += take;
+	return (ssize_t)take;
+}
+
+static void mem_src_init(struct mem_src *m, const unsigned char *data, size_t len, unsigned seed)
+{
+	memset(m, 0, sizeof(*m));
+	m->base.read = mem_read;
+	m->data = data;
+	m->len = len;
+	m->seed = seed;
+}
+
+/* Decodes all it can: the bytes (in *out, *out_len) and the last read's
+ * return (0 at the end, -1 on error). */
+static ssize_t decode_all(struct byte_src *src, unsigned char **out, size_t *out_len, unsigned seed)
+{
+	size_t cap = 1 << 16, len = 0;
+	unsigned char *buf = malloc(cap);
+	ssize_t got = -1;
+	while (buf) {
+		if (cap - len < 70000) {
+			unsigned char *grown = realloc(buf, cap * 2);
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+		size_t ask = 1 + next_rand(&seed) % 65536;
+		got = byte_src_read(src, buf + len, ask);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	*out = buf;
+	*out_len = len;
+	return got;
+}
+
+static unsigned char *make_text(void)
+{
+	unsigned char *t = malloc(TEXT_BYTES);
+	unsigned seed = 7;
+	static const char *const words[] = { "alice ", "bob@example.org ", "4111 1111 1111 1111 ",
+	                                     "the ", "record ", "\n", "quick ", "2026-12-01 " };
+	size_t n = 0;
+	while (t && n < TEXT_BYTES) {
+		const char *w = words[next_rand(&seed) % 8];
+		size_t k = strlen(w);
+		if (k > TEXT_BYTES - n)
+			k = TEXT_BYTES - n;
+		memcpy(t + n, w, k);
+		n += k;
+	}
+	return t;
+}
+
+static unsigned char *encode_alone(const unsigned char *in, size_t len, size_t *out_len)
+{
+	lzma_options_lzma opt;
+	lzma_stream s = LZMA_STREAM_INIT;
+	size_t cap = len + 4096;
+	unsigned char *out = malloc(cap);
+	if (!out || lzma_lzma_preset(&opt, 6) || lzma_alone_encoder(&s, &opt) != LZMA_OK) {
+		free(out);
+		return NULL;
+	}
+	s.next_in = in;
+	s.avail_in = len;
+	s.next_out = out;
+	s.avail_out = cap;
+	lzma_ret ret;
+	while ((ret = lzma_code(&s, LZMA_FINISH)) == LZMA_OK)
+		;
+	*out_len = cap - s.avail_out;
+	lzma_end(&s);
+	if (ret != LZMA_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+struct waiter {
+	struct mem_budget *budget;
+	uint64_t n;
+	const volatile int *cancel;
+	int rc;
+};
+
+static void *wait_for_memory(void *arg)
+{
+	struct waiter *w = arg;
+	w->rc = mem_budget_take(w->budget, w->n, true, w->cancel);
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 }, NULL);
+}
+
+static void test_budget(void)
+{
+	struct mem_budget *b = mem_budget_new(100);
+	CHECK(b != NULL);
+	if (!b)
+		return;
+	CHECK(mem_budget_take(b, 101, true, NULL) == -1);
+	CHECK(mem_budget_take(b, 60, true, NULL) == 0);
+	/* A holder that may not wait takes beyond the limit. */
+	CHECK(mem_budget_take(b, 60, false, NULL) == 0);
+	CHECK(mem_budget_used(b) == 120 && mem_budget_peak(b) == 120);
+	mem_budget_give(b, 60);
+
+	/* A waiter wakes when enough is given back. */
+	struct waiter w = { b, 50, NULL, 99 };
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, wait_for_memory, &w) == 0);
+	sleep_ms(150);
+	CHECK(w.rc == 99);            /* still waiting: 60 + 50 > 100 */
+	mem_budget_give(b, 60);
+	pthread_join(t, NULL);
+	CHECK(w.rc == 0 && mem_budget_used(b) == 50);
+
+	/* ...or when cancelled. */
+	static volatile int cancel;
+	CHECK(mem_budget_take(b, 40, true, NULL) == 0);
+	struct waiter w2 = { b, 80, &cancel, 99 };
+	CHECK(pthread_create(&t, NULL, wait_for_memory, &w2) == 0);
+	sleep_ms(150);
+	CHECK(w2.rc == 99);
+	cancel = 1;
+	pthread_join(t, NULL);
+	CHECK(w2.rc == -1 && mem_budget_used(b) == 90);
+	mem_budget_give(b, 90);
+	CHECK(mem_budget_used(b) == 0);
+	mem_budget_free(b);
+}
+
+int main(void)
+{
+	test_budget();
+
+	unsigned char *text = make_text();
+	CHECK(text != NULL);
+	if (!text)
+		return unit_finish("xz_src");
+	size_t xz_cap = lzma_stream_buffer_bound(TEXT_BYTES) * 2, xz_len = 0;
+	unsigned char *xz = malloc(xz_cap);
+	CHECK(xz && lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, text, TEXT_BYTES, xz, &xz_len,
+	                                    xz_cap) == LZMA_OK);
+	size_t alone_len = 0;
+	unsigned char *alone = encode_alone(text, TEXT_BYTES, &alone_len);
+	CHECK(alone != NULL);
+
+	struct mem_budget *budget = mem_budget_new(16 * MIB);
+	for (unsigned seed = 1; seed <= 4; seed++) {
+		/* Whole, through the budget or without one; .lzma too. */
+		for (int kind = 0; kind < 3; kind++) {
+			struct mem_src m;
+			if (kind == 2)
+				mem_src_init(&m, alone, alone_len, seed);
+			else
+				mem_src_init(&m, xz, xz_len, seed);
+			struct xz_src *x = xz_src_new(&m.base, kind == 2, kind == 1 ? NULL : budget, true, NULL);
+			CHECK(x != NULL);
+			unsigned char *out;
+			size_t out_len;
+			ssize_t last = decode_all(xz_src_base(x), &out, &out_len, seed);
+			CHECK(last == 0 && out_len == TEXT_BYTES && !memcmp(out, text, TEXT_BYTES));
+			/* xz -6: an 8 MiB dictionary, about 9 MiB in all. */
+			if (kind != 1)
+				CHECK(mem_budget_used(budget) > 8 * MIB && mem_budget_used(budget) < 10 * MIB);
+			free(out);
+			xz_src_free(x);
+			CHECK(mem_budget_used(budget) == 0);
+		}
+	}
+
+	/* Two streams one after the other are one text. */
+	unsigned char *two = malloc(2 * xz_len);
+	if (two) {
+		memcpy(two, xz, xz_len);
+		memcpy(two + xz_len, xz, xz_len);
+		struct mem_src m;
+		mem_src_init(&m, two, 2 * xz_len, 9);
+		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		unsigned char *out;
+		size_t out_len;
+		CHECK(decode_all(xz_src_base(x), &out, &out_len, 9) == 0);
+		CHECK(out_len == 2 * TEXT_BYTES && !memcmp(out, text, TEXT_BYTES) &&
+		      !memcmp(out + TEXT_BYTES, text, TEXT_BYTES));
+		free(out);
+		xz_src_free(x);
+		free(two);
+	}
+
+	/* A need over the budget: refused, nothing held. */
+	struct mem_budget *small = mem_budget_new(4 * MIB);
+	for (int kind = 0; kind < 2; kind++) {
+		struct mem_src m;
+		if (kind)
+			mem_src_init(&m, alone, alone_len, 3);
+		else
+			mem_src_init(&m, xz, xz_len, 3);
+		struct xz_src *x = xz_src_new(&m.base, kind == 1, small, true, NULL);
+		unsigned char buf[4096];
+		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
+		CHECK(strstr(xz_src_base(x)->error, "limit: ") == xz_src_base(x)->error);
+		CHECK(strstr(xz_src_base(x)->error, "needs 9 MiB") != NULL);
+		CHECK(strstr(xz_src_base(x)->error, "(4 MiB)") != NULL);
+		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
+		xz_src_free(x);
+		CHECK(mem_budget_used(small) == 0);
+	}
+	mem_budget_free(small);
+
+	/* Truncated, then damaged in the middle: what comes first is the
+	 * text's beginning, then the error. */
+	for (int damaged = 0; damaged < 2; damaged++) {
+		unsigned char *bad = malloc(xz_len);
+		if (!bad)
+			break;
+		memcpy(bad, xz, xz_len);
+		size_t len = xz_len;
+		if (damaged)
+			bad[xz_len / 2] ^= 0x55;
+		else
+			len = xz_len / 2;
+		struct mem_src m;
+		mem_src_init(&m, bad, len, 5);
+		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		unsigned char *out;
+		size_t out_len;
+		CHECK(decode_all(xz_src_base(x), &out, &out_len, 5) == -1);
+		/* LZMA data carries no check of its own before the block's end:
+		 * after the damaged byte the output may be wrong, but all that
+		 * came before it is the text. */
+		size_t sure = damaged ? TEXT_BYTES / 4 : out_len;
+		CHECK(out_len >= sure && out_len > 0 && out_len < 2 * TEXT_BYTES && !memcmp(out, text, sure));
+		CHECK(strstr(xz_src_base(x)->error, damaged ? "xz: damaged" : "xz: truncated") != NULL);
+		if (!strstr(xz_src_base(x)->error, "xz: "))
+			printf("  error: %s\n", xz_src_base(x)->error);
+		free(out);
+		xz_src_free(x);
+		free(bad);
+		CHECK(mem_budget_used(budget) == 0);
+	}
+
+	/* Not xz at all. */
+	{
+		static const unsigned char junk[] = "\xfd" "7zXZ\0 this is no xz stream at all, only its magic";
+		struct mem_src m;
+		mem_src_init(&m, junk, sizeof(junk), 1);
+		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		unsigned char buf[64];
+		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
+		CHECK(strncmp(xz_src_base(x)->error, "xz: ", 4) == 0);
+		xz_src_free(x);
+	}
+	CHECK(mem_budget_peak(budget) < 10 * MIB);
+	mem_budget_free(budget);
+	free(alone);
+	free(xz);
+	free(text);
+	return unit_finish("xz_src");
+}
