@@ -143,11 +143,16 @@ def reader_seeds():
     if out:
         write(t, "records.jsonl.gz", out)
     for name, args in (("gz", ["gzip", "-9n"]), ("zst", ["zstd", "-19", "-q", "-c"]),
-                       ("xz", ["xz", "-9", "-c"]), ("lzma", ["lzma", "-9", "-c"]),
+                       ("xz", ["xz", "-6", "-c"]), ("lzma", ["lzma", "-6", "-c"]),
                        ("bz2", ["bzip2", "-9", "-c"]), ("lz4", ["lz4", "-9", "-q", "-c"])):
         out = tool(args, TEXT)
         if out:
             write(t, "text." + name, out)
+    # xz and lzma -6 need 9 MiB to decode, within fuzz_reader's decoder
+    # budget (16 MiB); -9 needs 65 MiB, over it: refused before decoding.
+    out = tool(["xz", "-9", "-c"], TEXT)
+    if out:
+        write(t, "text9.xz", out)
     gz_twice = tool(["gzip", "-9n"], tool(["gzip", "-9n"], TEXT) or b"")
     if gz_twice:
         write(t, "text.gz.gz", gz_twice)
@@ -158,7 +163,7 @@ def reader_seeds():
     write(t, "pax.tar", tar_bytes([("p\u00e9.txt", b"x@corp.io\n")], tarfile.PAX_FORMAT))
     write(t, "empty.tar", b"\0" * 1024)
     for name, args in (("tar.gz", ["gzip", "-9n"]), ("tar.bz2", ["bzip2", "-9", "-c"]),
-                       ("tar.xz", ["xz", "-9", "-c"]), ("tar.zst", ["zstd", "-19", "-q", "-c"])):
+                       ("tar.xz", ["xz", "-6", "-c"]), ("tar.zst", ["zstd", "-19", "-q", "-c"])):
         out = tool(args, tar)
         if out:
             write(t, "two." + name, out)
@@ -195,7 +200,7 @@ def reader_seeds():
     if out:
         write(t, "deep.tar.gz", out)
     # A small compression bomb: 16 MiB of one byte.
-    out = tool(["xz", "-9", "-c"], b"a" * (16 << 20))
+    out = tool(["xz", "-6", "-c"], b"a" * (16 << 20))
     if out:
         write(t, "bomb.xz", out)
 
