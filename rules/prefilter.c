@@ -15,6 +15,7 @@
 
 #include "rules/prefilter.h"
 #include "rules/prefilter_cache.h"
+#include "rules/regex_repeats.h"
 #include "rules/rule.h"
 
 #ifdef HAVE_HYPERSCAN
@@ -101,6 +102,21 @@ static unsigned pattern_flags(void)
 	return HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY;
 }
 
+/*
+ * Hyperscan builds counted repeats out when it compiles, and a compile
+ * cannot be stopped.  Alone, a user rule with [13][1-9A-HJ-NP-Za-km-z]{25234}
+ * (found by fuzz_engines) compiles in 1.3 s; in the database with the
+ * built-in packs, {1000} of that class added 1 s, {2000} 3.3 s, {3000}
+ * 7.7 s, and {25234} kept `piiaudit scan` there for more than ten minutes.
+ * So an expression whose counted repeats weigh more than this
+ * (rules/regex_repeats.h) is not taken: PCRE2 searches every window for
+ * that rule, with the same findings.  The heaviest expression of the
+ * built-in packs that goes to Hyperscan weighs 1200 (PEM header lines,
+ * [^\r\n\\]{0,200} six times, in secret.private_key_partial;
+ * tests/unit/test_regex_repeats.c checks them all).
+ */
+#define REPEAT_WEIGHT_MAX 1500
+
 /* Hyperscan wants the pattern alone; PCRE2's inline options it knows. */
 static bool try_expression(const char *pattern, unsigned *width)
 {
@@ -148,7 +164,9 @@ struct expr_info {
 	unsigned width;     /* UINT_MAX: unbounded, or the pattern not taken */
 };
 
-static const char EXPR_INFO_MAGIC[16] = "piiaudit hsinfo1";
+/* hsinfo2: expressions whose counted repeats weigh over REPEAT_WEIGHT_MAX
+ * are not taken (hsinfo1 took them). */
+static const char EXPR_INFO_MAGIC[16] = "piiaudit hsinfo2";
 
 static void expr_info_cache_path(const struct ruleset *set, char out[PREFILTER_CACHE_PATH])
 {
@@ -218,7 +236,9 @@ static void expr_info_all(const struct ruleset *set, struct expr_info *info)
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		unsigned ignored;
-		info[i].taken = try_expression(r->prefilter ? r->prefilter : r->pattern, &ignored);
+		const char *expr = r->prefilter ? r->prefilter : r->pattern;
+		info[i].taken = regex_repeat_weight(expr) <= REPEAT_WEIGHT_MAX &&
+		                try_expression(expr, &ignored);
 		if (!info[i].taken || !try_expression(r->pattern, &info[i].width))
 			info[i].width = UINT_MAX;
 	}

@@ -56,7 +56,7 @@ for damage in truncate garbage magic count; do
 	check "a damaged info file ($damage) is ignored: the same findings" \
 		test "$(sql a.db "$q" | md5sum)" = "$(sql c.db "$q" | md5sum)"
 	check "and replaced by a good one ($damage)" test "$(stat -c %s "$info")" = "$size" -a \
-		"$(head -c 16 "$info")" = "piiaudit hsinfo1"
+		"$(head -c 16 "$info")" = "piiaudit hsinfo2"
 done
 python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[24]=2; open(sys.argv[1],'wb').write(b)" "$info"
 rm -f c.db*
