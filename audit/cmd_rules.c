@@ -26,8 +26,9 @@ static void rules_usage(FILE *out)
 	        "test   run every rule's examples: each 'match' text must give a finding of\n"
 	        "       the rule, each 'no-match' text none\n"
 	        "lint   report rules without examples, description or tags, context-gated\n"
-	        "       rules without context words, rules a later pack overrides, and\n"
-	        "       rules that backtrack heavily on their 'match' texts run together\n"
+	        "       rules without context words, rules a later pack overrides, rules\n"
+	        "       that backtrack heavily on their 'match' texts run together, and\n"
+	        "       rules Hyperscan does not take (each block then gets a full PCRE2 scan)\n"
 	        "\n"
 	        "rule options:\n"
 	        "  --rules PATH            a pack file or folder (repeatable), after the built-in ones\n"
@@ -129,6 +130,7 @@ static int run_tests(const struct ruleset *set, bool verbose)
 }
 
 #include "rules/prefilter.h"
+#include "rules/regex_repeats.h"
 
 /* The lint's PCRE2 match limit, far below the scan's (10 million): a
  * rule that reaches it on text of its own examples backtracks through
@@ -219,8 +221,19 @@ static int run_lint(const struct ruleset *set)
 		LINT(strncmp(r->id, r->category, strlen(r->category)) || r->id[strlen(r->category)] != '.',
 		     "id does not start with its category");
 		if (set->prefilter) {
-			LINT(!rule_prefilter_covers(set->prefilter, i),
-			     "Hyperscan cannot take the pattern (or prefilter:): every block gets a full PCRE2 scan");
+			uint64_t weight = regex_repeat_weight(r->prefilter ? r->prefilter : r->pattern);
+			if (weight > PREFILTER_REPEAT_WEIGHT_MAX) {
+				char msg[300];
+				snprintf(msg, sizeof(msg),
+				         "its counted repeats weigh %llu (counts multiplied through groups), over %d: "
+				         "Hyperscan would take minutes to compile them and is not asked, so every block "
+				         "gets a full PCRE2 scan; a prefilter: without them avoids that",
+				         (unsigned long long)weight, PREFILTER_REPEAT_WEIGHT_MAX);
+				LINT(true, msg);
+			} else {
+				LINT(!rule_prefilter_covers(set->prefilter, i),
+				     "Hyperscan cannot take the pattern (or prefilter:): every block gets a full PCRE2 scan");
+			}
 			LINT(rule_prefilter_covers(set->prefilter, i) &&
 			     rule_prefilter_width(set->prefilter, i) == SIZE_MAX,
 			     "unbounded pattern (+, * or {n,}): bound its repeats so candidates are confirmed nearby");

@@ -108,15 +108,13 @@ static unsigned pattern_flags(void)
  * (found by fuzz_engines) compiles in 1.3 s; in the database with the
  * built-in packs, {1000} of that class added 1 s, {2000} 3.3 s, {3000}
  * 7.7 s, and {25234} kept `piiaudit scan` there for more than ten minutes.
- * So an expression whose counted repeats weigh more than this
- * (rules/regex_repeats.h) is not taken: PCRE2 searches every window for
+ * So an expression whose counted repeats weigh more than
+ * PREFILTER_REPEAT_WEIGHT_MAX (rules/regex_repeats.h) is not taken: PCRE2 searches every window for
  * that rule, with the same findings.  The heaviest expression of the
  * built-in packs that goes to Hyperscan weighs 1200 (PEM header lines,
  * [^\r\n\\]{0,200} six times, in secret.private_key_partial;
  * tests/unit/test_regex_repeats.c checks them all).
  */
-#define REPEAT_WEIGHT_MAX 1500
-
 /* Hyperscan wants the pattern alone; PCRE2's inline options it knows. */
 static bool try_expression(const char *pattern, unsigned *width)
 {
@@ -237,7 +235,7 @@ static void expr_info_all(const struct ruleset *set, struct expr_info *info)
 		const struct rule *r = &set->rules[i];
 		unsigned ignored;
 		const char *expr = r->prefilter ? r->prefilter : r->pattern;
-		info[i].taken = regex_repeat_weight(expr) <= REPEAT_WEIGHT_MAX &&
+		info[i].taken = regex_repeat_weight(expr) <= PREFILTER_REPEAT_WEIGHT_MAX &&
 		                try_expression(expr, &ignored);
 		if (!info[i].taken || !try_expression(r->pattern, &info[i].width))
 			info[i].width = UINT_MAX;

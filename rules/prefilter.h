@@ -27,6 +27,11 @@ struct ruleset;
 struct rule_prefilter;
 struct rule_prefilter_scratch;
 
+/* An expression for Hyperscan (a rule's prefilter, else its pattern)
+ * whose counted repeats weigh more (rules/regex_repeats.h) is not taken:
+ * its compile could take minutes (rules/prefilter.c). */
+#define PREFILTER_REPEAT_WEIGHT_MAX 1500
+
 /* Whether this build has Hyperscan. */
 bool rule_prefilter_available(void);
 

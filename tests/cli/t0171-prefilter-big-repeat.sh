@@ -34,4 +34,7 @@ check "the long value, the e-mail and the nested value found ($got)" \
 	test "$got" = "t.big_repeat email.address t.nested_repeat"
 run 0 "$PIIAUDIT" scan -q --engine pcre2 --rules big.yaml --db pcre2.db big.txt
 check "the same as PCRE2 alone" test "$(sqlite3 hs.db "$q")" = "$(sqlite3 pcre2.db "$q")"
+run 1 "$PIIAUDIT" rules lint --rules big.yaml
+check "rules lint names the weight of each" grep -q 't.big_repeat: its counted repeats weigh 25234' "$T/out"
+check "... nested groups multiplied" grep -q 't.nested_repeat: its counted repeats weigh 2400' "$T/out"
 finish

@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/prefilter.h"
 #include "rules/regex_repeats.h"
 #include "rules/rule.h"
 #include "tests/unit/unit.h"
 
-/* rules/prefilter.c's REPEAT_WEIGHT_MAX: above it Hyperscan is not asked. */
-#define PREFILTER_LIMIT 1500
+/* Above it Hyperscan is not asked. */
+#define PREFILTER_LIMIT PREFILTER_REPEAT_WEIGHT_MAX
 
 static void expect(const char *pattern, uint64_t want)
 {
