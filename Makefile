@@ -7,7 +7,7 @@ DESTDIR ?=
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libpcre2-8 libarchive liblzma sqlite3 yaml-0.1 libsodium zlib libcrypto
+PKGS    := libpcre2-8 libarchive liblzma libzstd sqlite3 yaml-0.1 libsodium zlib libcrypto
 # Hyperscan is the multi-pattern prefilter; without it (HYPERSCAN=no, or
 # not installed) the same findings come from PCRE2 alone, more slowly.
 HYPERSCAN ?= $(shell $(PKG_CONFIG) --exists libhs 2>/dev/null && echo yes)
@@ -32,7 +32,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # Debian packages the build, the tests and the demo need; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config libpcre2-dev zlib1g-dev libsqlite3-dev libssl-dev \
-            libarchive-dev liblzma-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
+            libarchive-dev liblzma-dev libzstd-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
             p7zip-full zip unzip mandoc ripgrep isal time nodejs chromium \
             slurm-wlm munge parallel openssh-server openssh-client libfuzzer-14-dev strace
 

@@ -54,6 +54,17 @@ struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_bu
 struct byte_src *xz_src_base(struct xz_src *x);
 void xz_src_free(struct xz_src *x);
 
+/* A zstd decoder (all frames of a concatenated file, skippable ones read
+ * through; scanners/zstd_src.c): before each frame, the memory its window
+ * needs is taken from budget (NULL: no limit), waiting for other decoders
+ * when may_wait.  As gzip_src, every byte decoded before damage or
+ * truncation comes first. */
+struct zstd_src;
+struct zstd_src *zstd_src_new(struct byte_src *inner, struct mem_budget *budget, bool may_wait,
+                              const volatile int *cancel);
+struct byte_src *zstd_src_base(struct zstd_src *z);
+void zstd_src_free(struct zstd_src *z);
+
 /* UTF-16 text with a byte order mark (FF FE little-endian, FE FF
  * big-endian): 1 and the order when p[0, n) starts with one, else 0. */
 static inline int utf16_bom(const unsigned char *p, size_t n, bool *big_endian)

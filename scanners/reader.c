@@ -174,9 +174,9 @@ struct scan_reader {
 	/* Record mode: the leaf whose record too long to hold is being read
 	 * as text, through the block stream (text_run_begin()). */
 	void *run_handle;
-	/* xz decoders open, one inside another: only the outermost may wait
-	 * for the decoder budget (mem_budget.h). */
-	unsigned xz_open;
+	/* xz and zstd decoders open, one inside another: only the outermost
+	 * may wait for the decoder budget (mem_budget.h). */
+	unsigned decoders_open;
 };
 
 static void format_size(char *out, size_t cap, uint64_t n)
@@ -1409,17 +1409,39 @@ static void open_xz(struct scan_reader *r, struct byte_src *src, const unsigned 
 	struct replay_src replay;
 	replay_src_init(&replay, peek, peek_len, src);
 	struct xz_src *xz = xz_src_new(&replay.base, lzma_alone, r->limits.decoder_budget,
-	                               r->xz_open == 0, r->limits.cancel);
+	                               r->decoders_open == 0, r->limits.cancel);
 	if (!xz) {
 		fail_unit(r, unit, parent, "out of memory");
 		return;
 	}
 	struct scan_unit self = *unit;
 	self.format = lzma_alone ? "lzma" : "xz";
-	r->xz_open++;
+	r->decoders_open++;
 	process(r, xz_src_base(xz), -1, &self, parent, layers + 1);
-	r->xz_open--;
+	r->decoders_open--;
 	xz_src_free(xz);
+}
+
+/* zstd: decoded here (scanners/zstd_src.c) within the decoder budget, not
+ * by libarchive's filter, which gives each job what a frame's window asks
+ * (up to 128 MiB); the content is a new unit body, as for gzip. */
+static void open_zstd(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
+                      size_t peek_len, const struct scan_unit *unit, void *parent, unsigned layers)
+{
+	struct replay_src replay;
+	replay_src_init(&replay, peek, peek_len, src);
+	struct zstd_src *z = zstd_src_new(&replay.base, r->limits.decoder_budget,
+	                                  r->decoders_open == 0, r->limits.cancel);
+	if (!z) {
+		fail_unit(r, unit, parent, "out of memory");
+		return;
+	}
+	struct scan_unit self = *unit;
+	self.format = "zstd";
+	r->decoders_open++;
+	process(r, zstd_src_base(z), -1, &self, parent, layers + 1);
+	r->decoders_open--;
+	zstd_src_free(z);
 }
 
 /* UTF-16 text with a byte order mark: decoded to UTF-8, its content a new
@@ -1473,6 +1495,8 @@ static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
 		open_gzip(r, src, peek, (size_t)got, unit, parent, layers);
 	else if (magic && (!strcmp(magic, "xz") || !strcmp(magic, "lzma")))
 		open_xz(r, src, peek, (size_t)got, magic[0] == 'l', unit, parent, layers);
+	else if (magic && !strcmp(magic, "zstd"))
+		open_zstd(r, src, peek, (size_t)got, unit, parent, layers);
 	else if (!magic && layers < MAX_LAYERS && utf16_bom(peek, got, &big_endian))
 		open_utf16(r, src, peek, got, big_endian, unit, parent, layers);
 	else if (magic)

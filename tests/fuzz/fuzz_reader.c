@@ -3,9 +3,9 @@
  *
  * The input is written to a memfd and read with scan_reader_run() through
  * /proc/self/fd/N, as `piiaudit scan` reads a file: magic-byte sniffing,
- * gzip and xz decoded by the reader's own sources, libarchive (every other
- * filter; tar, zip, 7z, cpio, ar, raw), nested archives, the block
- * stream, and a rule matcher run over every window (an e-mail,
+ * gzip, xz and zstd decoded by the reader's own sources, libarchive
+ * (every other filter; tar, zip, 7z, cpio, ar, raw), nested archives, the
+ * block stream, and a rule matcher run over every window (an e-mail,
  * a card and an IPv4 rule with their validators), then rule_normalize()
  * and rule_mask() on every hit, as cmd_scan.c does.
  *
@@ -24,8 +24,8 @@
  *    accepted regions;
  *  - an error has a reason; after the sink stops the source nothing else
  *    begins; the returned status is the worst status the sink was told;
- *  - the xz decoders (scanners/xz_src.c, a 16 MiB budget) have given back
- *    all the memory they took.
+ *  - the xz and zstd decoders (scanners/xz_src.c, zstd_src.c, a 16 MiB
+ *    budget) have given back all the memory they took.
  *
  * Record mode is on (limits.records, --field): a leaf starting with '{' or
  * '[' comes as JSON records, which go through json_walk_fields() with a
@@ -109,7 +109,7 @@ static struct json_paths fields;
 static const uint8_t *input;      /* the current input, for byte checks */
 static size_t input_size;
 static struct scan_reader *reader, *csv_reader;  /* csv_reader: --format csv */
-static struct mem_budget *decoder_budget;         /* the xz decoders' */
+static struct mem_budget *decoder_budget;         /* the xz and zstd decoders' */
 static int input_fd = -1;
 static bool verbose;   /* FUZZ_VERBOSE=1: every unit on stderr */
 static char input_path[64];
@@ -474,9 +474,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < sizeof(field_paths) / sizeof(field_paths[0]); i++)
 		if (json_paths_add(&fields, field_paths[i]))
 			fuzz_die("json_paths_add", field_paths[i]);
-	/* A decoder budget as scan has (smaller: xz -6 fits, -9 is refused),
-	 * so its refusals are fuzzed too; and mutants of the xz seeds whose
-	 * headers ask for a big dictionary are refused before they allocate. */
+	/* A decoder budget as scan has (smaller: xz -6 and zstd -19 fit, xz -9
+	 * and zstd --long are refused), so its refusals are fuzzed too; and
+	 * mutants of the xz and zstd seeds whose headers ask for a big
+	 * dictionary or window are refused before they allocate. */
 	if (!(decoder_budget = mem_budget_new(DECODER_BUDGET_BYTES)))
 		fuzz_die("mem_budget_new", NULL);
 	struct scan_limits limits = {

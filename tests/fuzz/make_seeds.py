@@ -153,6 +153,14 @@ def reader_seeds():
     out = tool(["xz", "-9", "-c"], TEXT)
     if out:
         write(t, "text9.xz", out)
+    # zstd --long on a pipe: a 128 MiB window, over the budget: refused.
+    # Two frames with a skippable frame between: read through.
+    out = tool(["zstd", "--long=27", "-q", "-c"], TEXT)
+    if out:
+        write(t, "textlong.zst", out)
+    out = tool(["zstd", "-3", "-q", "-c"], TEXT)
+    if out:
+        write(t, "frames.zst", out + b"\x50\x2a\x4d\x18" + struct.pack("<I", 3) + b"skp" + out)
     gz_twice = tool(["gzip", "-9n"], tool(["gzip", "-9n"], TEXT) or b"")
     if gz_twice:
         write(t, "text.gz.gz", gz_twice)
@@ -235,6 +243,8 @@ def rule_pack_seeds():
         if name.endswith(".yaml") and os.path.getsize(path) < MAX_SEED:
             with open(path, "rb") as f:
                 write(t, "pack-" + name, f.read())
+    # prefilter_token rules (rules/token_run.c), one of each kind.
+    write(t, "token.yaml", b"rules:\n  - id: t.code\n    category: national_id\n    pattern: '(?<![A-Za-z0-9])(?<v>(?i:[A-Z]{6}[0-9]{2}[A-Z][0-9]{2}[A-Z][0-9]{3}[A-Z]))(?![A-Za-z0-9])'\n    group: v\n    prefilter_token: '[A-Za-z0-9]{16}'\n    examples:\n      match: ['cf BNCGLI92E51F205S ok']\n      no-match: ['XBNCGLI92E51F205S']\n  - id: t.hex\n    category: secret\n    pattern: '(?<![0-9a-f])[0-9a-f]{8,12}(?![0-9a-f])'\n    prefilter_token: '[0-9a-f\\-\\x41]{8,12}'\n")
     write(t, "all-keys.yaml", b"""pack: all
 description: every key a rule may have
 rules:
@@ -423,6 +433,8 @@ def packs_seeds():
     t = "fuzz_packs"
     import re
     write(t, "sample.txt", TEXT + JSONL)
+    # Values whose rules' prefilters match inside them (IPv6, MAC, NINO).
+    write(t, "prefilter-inside-match.txt", b'ping 2a02:8071:b80:3c40:1d34:9a2b:5f11:70c4 and 2a00:1450:4001:82a::200e, remote_addr=::ffff:81.2.69.160\ninet6 fe80::1ce2:9bff:fe42:7d1a%en0; fe80:: ::1 a:: 2a02:8071:b80:3c40:1d34:9a2b:81.2.69.160 std::vector 12:34:56\nmac b8:27:eb:4f:1a:9c 3C-5A-B4-01-9E-77 0c29.4fa1.22b0 b8:27-eb:4f:1a:9c 2023.1122.0001\nNINO JG103772A ni_number=PZ987654D National Insurance number: JG 10 37 72 A; JG 10 37 72A 1234567B AB12C\n')
     packs = os.path.join(ROOT, "rules", "packs")
     for name in sorted(os.listdir(packs)):
         if not name.endswith(".yaml"):
