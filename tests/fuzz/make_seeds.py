@@ -103,18 +103,19 @@ def ar_bytes(members):
     return out
 
 
-def seven_zip(members):
+def seven_zip(members, options=("-mx=9",)):
     if not shutil.which("7z"):
         print("make_seeds: 7z not found, seed skipped", file=sys.stderr)
         return None
     with tempfile.TemporaryDirectory() as d:
         names = []
         for name, data in members:
+            os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
             os.utime(os.path.join(d, name), (MTIME, MTIME))
             names.append(name)
-        subprocess.run(["7z", "a", "-bd", "-y", "-mx=9", "out.7z"] + names, cwd=d,
+        subprocess.run(["7z", "a", "-bd", "-y"] + list(options) + ["out.7z"] + names, cwd=d,
                        stdout=subprocess.DEVNULL, check=True)
         with open(os.path.join(d, "out.7z"), "rb") as f:
             return f.read()
@@ -182,6 +183,14 @@ def reader_seeds():
     seven = seven_zip(members[:1])
     if seven:
         write(t, "one.7z", seven)
+    # Plain headers (scanners/sevenz_mem.c reads the coders' sizes there):
+    # LZMA, PPMd, and two folders.
+    for name, options in (("lzma-plainhdr.7z", ("-m0=LZMA", "-mhc=off")),
+                          ("ppmd-plainhdr.7z", ("-m0=PPMd", "-mhc=off")),
+                          ("two-folders.7z", ("-ms=off", "-mhc=off"))):
+        seven = seven_zip(members if name == "two-folders.7z" else members[:1], options)
+        if seven:
+            write(t, name, seven)
     write(t, "newc.cpio", cpio_newc(members))
     write(t, "odc.cpio", cpio_odc(members[:1]))
     # Found by fuzz_reader: libarchive's cpio reader asks for a 4 GiB
@@ -461,9 +470,29 @@ def packs_seeds():
             write(t, "%s.%d" % (name[:-5], n), chunk)
 
 
+def sevenz_seeds():
+    """fuzz_sevenz: 7z archives with packed and plain headers, each method."""
+    t = "fuzz_sevenz"
+    members = [("a.txt", TEXT), ("dir/b.csv", b"name,email\nann,ann@corp.io\n")]
+    for name, options in (("lzma2-packedhdr.7z", ("-mx=9",)),
+                          ("lzma-plainhdr.7z", ("-m0=LZMA", "-mhc=off")),
+                          ("ppmd-plainhdr.7z", ("-m0=PPMd", "-mhc=off")),
+                          ("bzip2.7z", ("-m0=BZip2",)),
+                          ("copy.7z", ("-mx=0",)),
+                          ("two-folders.7z", ("-ms=off", "-mhc=off")),
+                          ("bcj-lzma2.7z", ("-mf=BCJ", "-mhc=off")),
+                          ("encrypted-header.7z", ("-mhe=on", "-psecret"))):
+        seven = seven_zip(members, options)
+        if seven:
+            write(t, name, seven)
+    empty = seven_zip([("empty.txt", b"")], ("-mhc=off",))
+    if empty:
+        write(t, "empty-file.7z", empty)
+
+
 def main():
     for target in ("fuzz_reader", "fuzz_block_stream", "fuzz_rule_pack", "fuzz_validators",
-                   "fuzz_json", "fuzz_gzip", "fuzz_packs", "fuzz_csv"):
+                   "fuzz_json", "fuzz_gzip", "fuzz_packs", "fuzz_csv", "fuzz_sevenz"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     reader_seeds()
     block_stream_seeds()
@@ -473,6 +502,7 @@ def main():
     csv_seeds()
     gzip_seeds()
     packs_seeds()
+    sevenz_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")
