@@ -2,7 +2,7 @@
  * scanners/mem_budget.h - memory the decoders of one scan share (an xz
  * dictionary is up to 1.5 GiB, and xz -9 asks 65 MiB of any file; a zstd
  * window up to 2 GiB, and `zstd --long` asks 128 MiB; a 7z folder's LZMA
- * dictionary or PPMd model), so that what they hold together stays
+ * dictionary or PPMd model, a zip entry's LZMA or xz dictionary), so that what they hold together stays
  * bounded however many jobs read at once.
  *
  * A counter of bytes under a limit, shared between threads.  A decoder

@@ -31,6 +31,7 @@
 #include "scanners/mem_budget.h"
 #include "scanners/reader.h"
 #include "scanners/sevenz_mem.h"
+#include "scanners/zip_mem.h"
 
 #define PEEK_BYTES (64u << 10)
 #define BINARY_PROBE_BYTES 8192u
@@ -176,8 +177,8 @@ struct scan_reader {
 	/* Record mode: the leaf whose record too long to hold is being read
 	 * as text, through the block stream (text_run_begin()). */
 	void *run_handle;
-	/* xz and zstd decoders open, and 7z archives holding memory for
-	 * theirs, one inside another: only the outermost may wait for the
+	/* xz and zstd decoders open, and 7z and zip archives holding memory
+	 * for theirs, one inside another: only the outermost may wait for the
 	 * decoder budget (mem_budget.h). */
 	unsigned decoders_open;
 };
@@ -1309,22 +1310,29 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 	note_status(r, status);
 }
 
-/* A 7z archive read through its descriptor: libarchive gives each folder's
- * decoder what the header asks (an LZMA dictionary up to 1.5 GiB, a PPMd
- * model up to 4 GiB), so that much is taken from the decoder budget first
- * (scanners/sevenz_mem.c reads it from the header).  0, with what was taken
- * in *held; -1 when refused (the unit failed).  A header not read there
- * (encrypted, damaged) is left to libarchive, which reports its own error
+/* A 7z or zip archive read through its descriptor: libarchive gives each
+ * 7z folder's decoder what the header asks (an LZMA dictionary up to
+ * 1.5 GiB, a PPMd model up to 4 GiB), and each zip entry compressed with
+ * LZMA or xz the dictionary its data asks, so that much is taken from the
+ * decoder budget first (scanners/sevenz_mem.c and zip_mem.c read it from
+ * the archive).  0, with what was taken in *held; -1 when refused (the
+ * unit failed).  An archive not read there (an encrypted 7z header, a
+ * damaged directory) is left to libarchive, which reports its own error
  * for a damaged one. */
-static int take_7z_memory(struct scan_reader *r, int fd, uint64_t *held,
-                          const struct scan_unit *unit, void *parent)
+static int take_archive_memory(struct scan_reader *r, int fd, const char *magic, uint64_t *held,
+                               const struct scan_unit *unit, void *parent)
 {
 	struct mem_budget *budget = r->limits.decoder_budget;
 	uint64_t need;
 	char why[160];
 	*held = 0;
-	if (!budget || sevenz_decoder_need(fd, mem_budget_limit(budget), &need, why, sizeof(why)) ||
-	    !need)
+	if (!budget)
+		return 0;
+	if (!strcmp(magic, "7z") ? sevenz_decoder_need(fd, mem_budget_limit(budget), &need, why,
+	                                               sizeof(why))
+	                         : zip_decoder_need(fd, &need, why, sizeof(why)))
+		return 0;
+	if (!need)
 		return 0;
 	if (mem_budget_take(budget, need, r->decoders_open == 0, r->limits.cancel)) {
 		char reason[200];
@@ -1332,9 +1340,9 @@ static int take_7z_memory(struct scan_reader *r, int fd, uint64_t *held,
 			snprintf(reason, sizeof(reason), "interrupted");
 		else
 			snprintf(reason, sizeof(reason),
-			         "limit: 7z data that needs %llu MiB of memory to decode, more than"
+			         "limit: %s data that needs %llu MiB of memory to decode, more than"
 			         " --max-decoder-memory (%llu MiB)",
-			         (unsigned long long)((need + (1u << 20) - 1) >> 20),
+			         magic, (unsigned long long)((need + (1u << 20) - 1) >> 20),
 			         (unsigned long long)(mem_budget_limit(budget) >> 20));
 		fail_unit(r, unit, parent, reason);
 		return -1;
@@ -1352,7 +1360,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 	struct fd_client *fdc = NULL;
 	struct archive_entry *entry;
 	struct scan_unit self = *unit;
-	uint64_t held = 0;   /* taken from the decoder budget for a 7z */
+	uint64_t held = 0;   /* taken from the decoder budget for a 7z or zip */
 	self.format = magic;
 	if (!a) {
 		fail_unit(r, &self, parent, "out of memory");
@@ -1387,8 +1395,8 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		fail_unit(r, &self, parent, "out of memory");
 		goto out;
 	}
-	if (fdc && !strcmp(magic, "7z")) {
-		if (take_7z_memory(r, seek_fd, &held, &self, parent))
+	if (fdc && (!strcmp(magic, "7z") || !strcmp(magic, "zip"))) {
+		if (take_archive_memory(r, seek_fd, magic, &held, &self, parent))
 			goto out;
 		r->decoders_open += held != 0;
 	}

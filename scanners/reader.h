@@ -57,7 +57,7 @@ struct scan_limits {
 	unsigned max_ratio;          /* those bytes over the bytes read from the
 	                              * input, checked from SCAN_RATIO_MIN_BYTES */
 	unsigned max_source_seconds; /* wall clock */
-	/* Memory the xz, .lzma, zstd and 7z decoders of all readers share
+	/* Memory the xz, .lzma, zstd, 7z and zip decoders of all readers share
 	 * (scanners/mem_budget.h; the caller owns it); NULL: no limit. */
 	struct mem_budget *decoder_budget;
 };

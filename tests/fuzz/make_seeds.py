@@ -16,6 +16,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -179,6 +180,11 @@ def reader_seeds():
     write(t, "deflate.zip", zip_bytes(members))
     write(t, "stored.zip", zip_bytes(members, zipfile.ZIP_STORED))
     write(t, "bzip2.zip", zip_bytes(members[:1], zipfile.ZIP_BZIP2))
+    # LZMA and xz entries: scanners/zip_mem.c reads their dictionaries.
+    write(t, "lzma.zip", zip_bytes(members[:1], zipfile.ZIP_LZMA))
+    xz = tool(["xz", "-6", "-c"], TEXT)
+    if xz:
+        write(t, "xz-zip64.zip", xz_zip("a.txt", xz, TEXT, zip64=True))
     write(t, "empty.zip", zip_bytes([]))
     seven = seven_zip(members[:1])
     if seven:
@@ -470,9 +476,31 @@ def packs_seeds():
             write(t, "%s.%d" % (name[:-5], n), chunk)
 
 
-def sevenz_seeds():
-    """fuzz_sevenz: 7z archives with packed and plain headers, each method."""
-    t = "fuzz_sevenz"
+def xz_zip(entry_name, xz_data, plain, zip64=False):
+    """A zip of one entry compressed with xz (method 95; zipfile writes
+    none), its directory zip32 or zip64 (the entry's offset then in the
+    extra field)."""
+    name, crc = entry_name.encode(), zlib.crc32(plain)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, 95, 0, 0, crc, len(xz_data),
+                        len(plain), len(name), 0) + name
+    extra = struct.pack("<HHQ", 1, 8, 0) if zip64 else b""
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, 95, 0, 0, crc,
+                          len(xz_data), len(plain), len(name), len(extra), 0, 0, 0, 0,
+                          0xffffffff if zip64 else 0) + name + extra
+    body = local + xz_data
+    if not zip64:
+        return body + central + struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, len(central),
+                                            len(body), 0)
+    end = struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 63, 63, 0, 0, 1, 1, len(central), len(body))
+    end += struct.pack("<IIQI", 0x07064b50, 0, len(body) + len(central), 1)
+    end += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 0xffff, 0xffff, 0xffffffff, 0xffffffff, 0)
+    return body + central + end
+
+
+def archive_mem_seeds():
+    """fuzz_archive_mem: 7z archives with packed and plain headers, each
+    method; zips with LZMA and xz entries, zip32 and zip64."""
+    t = "fuzz_archive_mem"
     members = [("a.txt", TEXT), ("dir/b.csv", b"name,email\nann,ann@corp.io\n")]
     for name, options in (("lzma2-packedhdr.7z", ("-mx=9",)),
                           ("lzma-plainhdr.7z", ("-m0=LZMA", "-mhc=off")),
@@ -488,11 +516,17 @@ def sevenz_seeds():
     empty = seven_zip([("empty.txt", b"")], ("-mhc=off",))
     if empty:
         write(t, "empty-file.7z", empty)
+    write(t, "lzma.zip", zip_bytes(members, zipfile.ZIP_LZMA))
+    write(t, "deflate.zip", zip_bytes(members))
+    xz = tool(["xz", "-6", "-c"], TEXT)
+    if xz:
+        write(t, "xz.zip", xz_zip("a.txt", xz, TEXT))
+        write(t, "xz-zip64.zip", xz_zip("a.txt", xz, TEXT, zip64=True))
 
 
 def main():
     for target in ("fuzz_reader", "fuzz_block_stream", "fuzz_rule_pack", "fuzz_validators",
-                   "fuzz_json", "fuzz_gzip", "fuzz_packs", "fuzz_csv", "fuzz_sevenz"):
+                   "fuzz_json", "fuzz_gzip", "fuzz_packs", "fuzz_csv", "fuzz_archive_mem"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     reader_seeds()
     block_stream_seeds()
@@ -502,7 +536,7 @@ def main():
     csv_seeds()
     gzip_seeds()
     packs_seeds()
-    sevenz_seeds()
+    archive_mem_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")

@@ -1,0 +1,26 @@
+/*
+ * scanners/zip_mem.h - how much memory reading a zip archive's entries
+ * compressed with LZMA or xz (methods 14 and 95) will take, read from the
+ * archive before libarchive opens it.
+ *
+ * libarchive gives each such entry's decoder the dictionary its data asks
+ * (up to 1.5 GiB); the reader takes this much from the decoder budget
+ * first (mem_budget.h).  Deflate, bzip2, zstd and stored entries need
+ * little whatever the archive says, and are not counted.
+ *
+ * Reads the central directory (zip64 too) and, for each LZMA or xz entry,
+ * its local header and first bytes, with pread() (the offset is left
+ * alone).  The caller owns the descriptor.
+ */
+#ifndef PIIAUDIT_ZIP_MEM_H
+#define PIIAUDIT_ZIP_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The most memory one entry's decoder takes (the entries are read one
+ * after another): 0 with *need set (0 without such entries); -1 when the
+ * central directory cannot be read here, with the reason in why. */
+int zip_decoder_need(int fd, uint64_t *need, char *why, size_t why_cap);
+
+#endif
