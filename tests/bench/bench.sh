@@ -13,7 +13,7 @@ MB=${1:-${BENCH_MB:-1024}}
 DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/piiaudit-bench.XXXXXX")}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$DIR"' EXIT
 export PIIAUDIT_KEY_FILE="$DIR/key" PIIAUDIT_RULES_DIR="$TOP/rules/packs"
-for tool in rg igzip zstd /usr/bin/time; do
+for tool in rg igzip zstd xz 7z /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps installs it)" >&2; exit 2; }
 done
 
@@ -24,7 +24,7 @@ if [ ! -s "$C" ] || [ "$(cat "$DIR/mb" 2>/dev/null)" != "$MB" ]; then
 	python3 "$TOP/tests/bench/gen_bench.py" "$C" "$MB"
 	gzip -6 -c "$C" >"$C.gz"
 	zstd -q -3 -f "$C" -o "$C.zst"
-	rm -rf "$DIR/shards" "$DIR/small" "$DIR/long" "$DIR/corpus.json" && mkdir -p "$DIR/shards"
+	rm -rf "$DIR/shards" "$DIR/small" "$DIR/long" "$DIR/dict" "$DIR/corpus.json" && mkdir -p "$DIR/shards"
 	split -n l/64 -d -a 3 "$C" "$DIR/shards/part-"
 	for f in "$DIR"/shards/part-*; do mv "$f" "$f.jsonl"; done
 	tar -C "$DIR" -czf "$DIR/shards.tar.gz" shards
@@ -129,6 +129,22 @@ for name, part in (("a", text[:half]), ("b", text[half:])):
 PY
 fi
 scan pa_long_text long-text -j 2 "$DIR/long/a.txt" "$DIR/long/b.txt"
+# Memory of decoders with big dictionaries: two copies of the corpus's
+# first 80 MB as xz -9 (a 64 MiB dictionary) and as 7z with a 64 MiB LZMA2
+# dictionary, 2 jobs: with the default --max-decoder-memory one decoder
+# waits for the other's memory.  Made once (minutes).
+if [ ! -s "$DIR/dict/b.7z" ]; then
+	echo "compressing $DIR/dict (xz -9, 7z -md=64m) ..." >&2
+	rm -rf "$DIR/dict" && mkdir -p "$DIR/dict"
+	head -c 80000000 "$C" >"$DIR/dict/part.jsonl"
+	xz -9 -c "$DIR/dict/part.jsonl" >"$DIR/dict/a.jsonl.xz"
+	cp "$DIR/dict/a.jsonl.xz" "$DIR/dict/b.jsonl.xz"
+	(cd "$DIR/dict" && 7z a -bd -mx5 -md=64m a.7z part.jsonl >/dev/null && cp a.7z b.7z)
+	rm "$DIR/dict/part.jsonl"
+fi
+DICT_BYTES=$((2 * $(head -c 80000000 "$C" | wc -c)))
+scan pa_xz9 xz9 -j 2 "$DIR/dict/a.jsonl.xz" "$DIR/dict/b.jsonl.xz"
+scan pa_7z64 7z64 -j 2 "$DIR/dict/a.7z" "$DIR/dict/b.7z"
 scan pa_long_field long-field -j 2 --field text "$DIR/long/a.json" "$DIR/long/b.json"
 # The same scan into a database that already holds a million more findings
 # (tests/cluster/synth.sh, in SQL): the findings index is by run first, so
@@ -216,6 +232,8 @@ row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
 row "piiaudit, --field text, a JSON array, 1 job" pa_array pa_field
 row "piiaudit, two one-line files, 2 jobs" pa_long_text pa_raw
 row "piiaudit, --field, 15 MiB records, 2 jobs" pa_long_field pa_field
+row "piiaudit, two xz -9 files, 2 jobs" pa_xz9 "" "$DICT_BYTES"
+row "piiaudit, two 7z, 64 MiB dictionary, 2 jobs" pa_7z64 "" "$DICT_BYTES"
 row "piiaudit, dense: a contact a line, 2 jobs" pa_dense "" "$DENSE_BYTES"
 row "piiaudit, dense, --store-values, 2 jobs" pa_dense_values pa_dense "$DENSE_BYTES"
 # redact (issue #9): the ratio is scan's time over redact's.
