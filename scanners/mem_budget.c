@@ -2,10 +2,14 @@
  * scanners/mem_budget.c - a byte budget that decoders on several threads
  * share (mem_budget.h says what it is for).
  *
- * Owns its lock and condition variable.  A waiter wakes when something is
- * given back, and at least every 100 ms to look at its cancel flag (a
- * signal handler sets it; it cannot signal a condition variable).  Fails
- * only by refusing: a need over the limit, or a cancelled wait.
+ * Owns its lock and condition variable.  Waiters are served in the order
+ * they came: each waits in a queue (a node on its own stack) until it is
+ * first and its need fits, and a newcomer does not pass them even when
+ * its own need would fit, so that many small decoders cannot starve a
+ * large one.  A waiter wakes when something is given back or the queue
+ * moves, and at least every 100 ms to look at its cancel flag (a signal
+ * handler sets it; it cannot signal a condition variable).  Fails only by
+ * refusing: a need over the limit, or a cancelled wait.
  */
 #include "scanners/mem_budget.h"
 
@@ -13,10 +17,16 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* A waiter in the queue. */
+struct waiter {
+	struct waiter *next;
+};
+
 struct mem_budget {
 	pthread_mutex_t lock;
-	pthread_cond_t freed;
+	pthread_cond_t freed;    /* memory given back, or the queue moved */
 	uint64_t limit, used, peak;
+	struct waiter *first, *last;
 };
 
 struct mem_budget *mem_budget_new(uint64_t limit)
@@ -48,25 +58,51 @@ uint64_t mem_budget_limit(const struct mem_budget *b)
 	return b->limit;
 }
 
+/* Removes w from the queue (anywhere in it: a cancelled waiter leaves
+ * from its place); the lock is held. */
+static void leave_queue(struct mem_budget *b, struct waiter *w)
+{
+	struct waiter **at = &b->first, *before = NULL;
+	while (*at && *at != w) {
+		before = *at;
+		at = &(*at)->next;
+	}
+	if (!*at)
+		return;
+	*at = w->next;
+	if (b->last == w)
+		b->last = before;
+	pthread_cond_broadcast(&b->freed);
+}
+
 int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel)
 {
 	if (n > b->limit)
 		return -1;
 	int rc = 0;
 	pthread_mutex_lock(&b->lock);
-	while (may_wait && b->used > b->limit - n) {
-		if (cancel && *cancel) {
-			rc = -1;
-			break;
+	if (may_wait && (b->first || b->used > b->limit - n)) {
+		struct waiter self = { NULL };
+		if (b->last)
+			b->last->next = &self;
+		else
+			b->first = &self;
+		b->last = &self;
+		while (b->first != &self || b->used > b->limit - n) {
+			if (cancel && *cancel) {
+				rc = -1;
+				break;
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += 100 * 1000 * 1000;
+			if (until.tv_nsec >= 1000 * 1000 * 1000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000 * 1000 * 1000;
+			}
+			pthread_cond_timedwait(&b->freed, &b->lock, &until);
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000 * 1000 * 1000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000 * 1000 * 1000;
-		}
-		pthread_cond_timedwait(&b->freed, &b->lock, &until);
+		leave_queue(b, &self);
 	}
 	if (!rc) {
 		b->used += n;

@@ -10,6 +10,8 @@
  * refused; a need that does not fit beside what others hold waits for
  * them, unless the caller already holds some (a decoder inside another):
  * then it is taken anyway, so that two holders never wait for each other.
+ * Waiters are served first come, first served: a need that would fit is
+ * not taken past one waiting for more.
  * The caller owns the budget (mem_budget_new/free) and gives back each
  * amount it took.
  */

@@ -8,9 +8,12 @@
  * damage (and what LZMA made of the rest until it noticed), then the error.
  * The budget: a need over the limit is refused, a holder that may not
  * wait takes beyond the limit, a waiter wakes when memory is given back or
- * when its cancel flag is set.
+ * when its cancel flag is set; waiters are served in the order they came
+ * (a need that would fit waits behind a larger one; a cancelled waiter
+ * leaves from the middle of the queue).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,16 +62,34 @@ struct waiter {
 	int rc;
 };
 
-static void *wait_for_memory(void *arg)
-{
-	struct waiter *w = arg;
-	w->rc = mem_budget_take(w->budget, w->n, true, w->cancel);
-	return NULL;
-}
-
 static void sleep_ms(long ms)
 {
 	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 }, NULL);
+}
+
+static void *wait_for_memory(void *arg)
+{
+	struct waiter *w = arg;
+	__atomic_store_n(&w->rc, mem_budget_take(w->budget, w->n, true, w->cancel), __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static int rc_of(struct waiter *w)
+{
+	return __atomic_load_n(&w->rc, __ATOMIC_SEQ_CST);
+}
+
+/* Joins a waiter that should get its memory within 2 s: true when it
+ * did; else its wait is cancelled (so a broken budget fails the test
+ * instead of hanging it) and false. */
+static bool joined(pthread_t t, struct waiter *w, volatile int *cancel)
+{
+	for (int i = 0; i < 200 && rc_of(w) == 99; i++)
+		sleep_ms(10);
+	bool got = rc_of(w) == 0;
+	*cancel = 1;
+	pthread_join(t, NULL);
+	return got;
 }
 
 static void test_budget(void)
@@ -89,10 +110,10 @@ static void test_budget(void)
 	pthread_t t;
 	CHECK(pthread_create(&t, NULL, wait_for_memory, &w) == 0);
 	sleep_ms(150);
-	CHECK(w.rc == 99);            /* still waiting: 60 + 50 > 100 */
+	CHECK(rc_of(&w) == 99);            /* still waiting: 60 + 50 > 100 */
 	mem_budget_give(b, 60);
 	pthread_join(t, NULL);
-	CHECK(w.rc == 0 && mem_budget_used(b) == 50);
+	CHECK(rc_of(&w) == 0 && mem_budget_used(b) == 50);
 
 	/* ...or when cancelled. */
 	static volatile int cancel;
@@ -100,11 +121,48 @@ static void test_budget(void)
 	struct waiter w2 = { b, 80, &cancel, 99 };
 	CHECK(pthread_create(&t, NULL, wait_for_memory, &w2) == 0);
 	sleep_ms(150);
-	CHECK(w2.rc == 99);
+	CHECK(rc_of(&w2) == 99);
 	cancel = 1;
 	pthread_join(t, NULL);
-	CHECK(w2.rc == -1 && mem_budget_used(b) == 90);
+	CHECK(rc_of(&w2) == -1 && mem_budget_used(b) == 90);
 	mem_budget_give(b, 90);
+	CHECK(mem_budget_used(b) == 0);
+
+	/* First come, first served: with 60 held, A waits for 80; B asks 30,
+	 * which would fit, but waits behind A; C behind B gives up (cancelled)
+	 * and leaves from the middle.  60 given back: A takes 80, B still
+	 * waits (80 + 30 > 100); A's 80 back: B takes its 30. */
+	CHECK(mem_budget_take(b, 60, true, NULL) == 0);
+	static volatile int cancel_a, cancel_b, cancel_c, cancel_d;
+	struct waiter wa = { b, 80, &cancel_a, 99 }, wb = { b, 30, &cancel_b, 99 },
+	              wc = { b, 5, &cancel_c, 99 };
+	pthread_t ta, tb, tc;
+	CHECK(pthread_create(&ta, NULL, wait_for_memory, &wa) == 0);
+	sleep_ms(100);
+	CHECK(pthread_create(&tb, NULL, wait_for_memory, &wb) == 0);
+	sleep_ms(100);
+	CHECK(pthread_create(&tc, NULL, wait_for_memory, &wc) == 0);
+	sleep_ms(150);
+	CHECK(rc_of(&wa) == 99 && rc_of(&wb) == 99 && rc_of(&wc) == 99);
+	cancel_c = 1;
+	pthread_join(tc, NULL);
+	CHECK(rc_of(&wc) == -1 && rc_of(&wb) == 99);
+	mem_budget_give(b, 60);
+	CHECK(joined(ta, &wa, &cancel_a));
+	sleep_ms(150);
+	CHECK(rc_of(&wb) == 99);
+	mem_budget_give(b, 80);
+	CHECK(joined(tb, &wb, &cancel_b));
+	mem_budget_give(b, mem_budget_used(b));
+	/* A holder that may not wait still passes the queue. */
+	CHECK(mem_budget_take(b, 90, true, NULL) == 0);
+	struct waiter wd = { b, 50, &cancel_d, 99 };
+	CHECK(pthread_create(&ta, NULL, wait_for_memory, &wd) == 0);
+	sleep_ms(100);
+	CHECK(mem_budget_take(b, 20, false, NULL) == 0 && mem_budget_used(b) == 110);
+	mem_budget_give(b, 110);
+	CHECK(joined(ta, &wd, &cancel_d) && mem_budget_used(b) == 50);
+	mem_budget_give(b, mem_budget_used(b));
 	CHECK(mem_budget_used(b) == 0);
 	mem_budget_free(b);
 }
