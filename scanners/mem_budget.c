@@ -14,6 +14,7 @@
 #include "scanners/mem_budget.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -135,4 +136,21 @@ uint64_t mem_budget_peak(struct mem_budget *b)
 	uint64_t peak = b->peak;
 	pthread_mutex_unlock(&b->lock);
 	return peak;
+}
+
+int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
+                           const volatile int *cancel, const char *what, uint64_t need,
+                           const char *detail, char *why, size_t why_cap)
+{
+	if (!mem_budget_take(b, n, may_wait, cancel))
+		return 0;
+	if (cancel && *cancel)
+		snprintf(why, why_cap, "interrupted");
+	else
+		snprintf(why, why_cap,
+		         "limit: %s data that needs %llu MiB of memory to decode%s, more than"
+		         " --max-decoder-memory (%llu MiB)",
+		         what, (unsigned long long)((need + (1u << 20) - 1) >> 20), detail,
+		         (unsigned long long)(mem_budget_limit(b) >> 20));
+	return -1;
 }

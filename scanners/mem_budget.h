@@ -2,8 +2,9 @@
  * scanners/mem_budget.h - memory the decoders of one scan share (an xz
  * dictionary is up to 1.5 GiB, and xz -9 asks 65 MiB of any file; a zstd
  * window up to 2 GiB, and `zstd --long` asks 128 MiB; a 7z folder's LZMA
- * dictionary or PPMd model, a zip entry's LZMA or xz dictionary), so that what they hold together stays
- * bounded however many jobs read at once.
+ * dictionary or PPMd model, a zip entry's LZMA or xz dictionary), so
+ * that what they hold together stays bounded however many jobs read at
+ * once.
  *
  * A counter of bytes under a limit, shared between threads.  A decoder
  * takes what it needs before it allocates; a need over the whole limit is
@@ -19,6 +20,7 @@
 #define PIIAUDIT_MEM_BUDGET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mem_budget;
@@ -32,6 +34,16 @@ uint64_t mem_budget_limit(const struct mem_budget *b);
  * when *cancel became non-zero while waiting (cancel may be NULL). */
 int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel);
 void mem_budget_give(struct mem_budget *b, uint64_t n);
+
+/* mem_budget_take(), saying in why (why_cap bytes) why n was refused:
+ * "interrupted" when *cancel was set, else the limit, as
+ *   limit: xz data that needs 65 MiB of memory to decode, more than
+ *   --max-decoder-memory (80 MiB)
+ * with `what` naming the data, need what it needs in all (rounded up to
+ * MiB; n may be part of it) and detail (may be "") after the size. */
+int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
+                           const volatile int *cancel, const char *what, uint64_t need,
+                           const char *detail, char *why, size_t why_cap);
 
 /* What all holders hold now, and the most they held at once. */
 uint64_t mem_budget_used(struct mem_budget *b);

@@ -1317,8 +1317,9 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
  * decoder budget first (scanners/sevenz_mem.c and zip_mem.c read it from
  * the archive).  0, with what was taken in *held; -1 when refused (the
  * unit failed).  An archive not read there (an encrypted 7z header, a
- * damaged directory) is left to libarchive, which reports its own error
- * for a damaged one. */
+ * damaged zip directory) is left to libarchive, which reports its own
+ * error for a damaged one; a 7z header read whole and found damaged is
+ * refused here (libarchive would allocate for its counts first). */
 static int take_archive_memory(struct scan_reader *r, int fd, const char *magic, uint64_t *held,
                                const struct scan_unit *unit, void *parent)
 {
@@ -1326,24 +1327,23 @@ static int take_archive_memory(struct scan_reader *r, int fd, const char *magic,
 	uint64_t need;
 	char why[160];
 	*held = 0;
-	if (!budget)
+	bool sevenz = !strcmp(magic, "7z");
+	if (!budget && !sevenz)
 		return 0;
-	if (!strcmp(magic, "7z") ? sevenz_decoder_need(fd, mem_budget_limit(budget), &need, why,
-	                                               sizeof(why))
-	                         : zip_decoder_need(fd, &need, why, sizeof(why)))
-		return 0;
-	if (!need)
-		return 0;
-	if (mem_budget_take(budget, need, r->decoders_open == 0, r->limits.cancel)) {
+	int rc = sevenz ? sevenz_decoder_need(fd, budget ? mem_budget_limit(budget) : UINT64_MAX,
+	                                      &need, why, sizeof(why))
+	                : zip_decoder_need(fd, &need, why, sizeof(why));
+	if (rc == SEVENZ_DAMAGED) {   /* with or without a budget */
 		char reason[200];
-		if (r->limits.cancel && *r->limits.cancel)
-			snprintf(reason, sizeof(reason), "interrupted");
-		else
-			snprintf(reason, sizeof(reason),
-			         "limit: %s data that needs %llu MiB of memory to decode, more than"
-			         " --max-decoder-memory (%llu MiB)",
-			         magic, (unsigned long long)((need + (1u << 20) - 1) >> 20),
-			         (unsigned long long)(mem_budget_limit(budget) >> 20));
+		snprintf(reason, sizeof(reason), "damaged 7z archive: %s", why);
+		fail_unit(r, unit, parent, reason);
+		return -1;
+	}
+	if (rc || !need || !budget)
+		return 0;
+	char reason[200];
+	if (mem_budget_take_or_say(budget, need, r->decoders_open == 0, r->limits.cancel, magic, need,
+	                           "", reason, sizeof(reason))) {
 		fail_unit(r, unit, parent, reason);
 		return -1;
 	}

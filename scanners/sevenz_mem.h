@@ -4,7 +4,8 @@
  *
  * libarchive's 7z reader gives each folder's decoder what the archive
  * asks: an LZMA or LZMA2 dictionary (up to 1.5 GiB; 7z -mx9 asks
- * 64 MiB), a PPMd model (up to 4 GiB).  The reader takes this much from
+ * 64 MiB), a PPMd model (up to 4 GiB); and tables for each count the
+ * header gives.  The reader takes this much from
  * the decoder budget before libarchive reads the archive (mem_budget.h).
  *
  * Reads the file through the descriptor with pread() (the offset is left
@@ -17,11 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The most memory one folder's coders take at once (the folders are read
- * one after another): 0 with *need set; -1 when the header cannot be read
- * here (damaged, encrypted, an unknown header coder, or a compressed
- * header whose decoder would need more than header_memory_max bytes),
- * with the reason in why. */
+/* A header read whole that is damaged: a count it has no room for, a
+ * value no archive has.  libarchive would allocate for such counts
+ * (gigabytes for a few hundred bytes), so the caller refuses the archive
+ * itself. */
+#define SEVENZ_DAMAGED (-2)
+
+/* The most memory reading the archive takes at once: the largest
+ * folder's coders (the folders are read one after another) and the
+ * tables libarchive keeps for the header.  0 with *need set;
+ * SEVENZ_DAMAGED with the reason in why; -1 when the header cannot be
+ * read here (encrypted, an unknown header coder, a compressed header
+ * whose decoder would need more than header_memory_max bytes, or one
+ * over 256 MiB), with the reason in why. */
 int sevenz_decoder_need(int fd, uint64_t header_memory_max, uint64_t *need, char *why,
                         size_t why_cap);
 

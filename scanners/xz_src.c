@@ -71,17 +71,9 @@ static int grow(struct xz_src *x)
 	uint64_t more = need - x->held;
 	/* A decoder that holds memory never waits for more (two that did
 	 * could wait for each other); nor does one inside another's. */
-	if (mem_budget_take(x->budget, more, x->may_wait && !x->held, x->cancel)) {
-		if (x->cancel && *x->cancel)
-			snprintf(x->base.error, sizeof(x->base.error), "interrupted");
-		else
-			snprintf(x->base.error, sizeof(x->base.error),
-			         "limit: %s data that needs %llu MiB of memory to decode, more than"
-			         " --max-decoder-memory (%llu MiB)",
-			         x->name, (unsigned long long)((need + (1u << 20) - 1) >> 20),
-			         (unsigned long long)(mem_budget_limit(x->budget) >> 20));
+	if (mem_budget_take_or_say(x->budget, more, x->may_wait && !x->held, x->cancel, x->name, need,
+	                           "", x->base.error, sizeof(x->base.error)))
 		return -1;
-	}
 	x->held = need;
 	if (lzma_memlimit_set(&x->strm, need) != LZMA_OK) {
 		snprintf(x->base.error, sizeof(x->base.error), "%s: cannot raise the decoder's memory limit",

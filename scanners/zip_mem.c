@@ -27,6 +27,8 @@
 
 #include <lzma.h>
 
+#include "scanners/file_bytes.h"
+
 #define EOCD_SIG 0x06054b50u
 #define EOCD_BYTES 22u
 #define Z64_LOCATOR_SIG 0x07064b50u
@@ -43,53 +45,29 @@
 #define XZ_BLOCK_HEADER_MAX 1024u
 #define DIR_BUF_BYTES (256u << 10)   /* more than one entry's 46 + 3 * 65535 */
 
-static uint64_t le(const unsigned char *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* Up to n bytes at `at`: how many were read, -1 on a read error. */
-static ssize_t read_at(int fd, uint64_t at, unsigned char *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(at + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* What the decoder of the entry whose local header is at `at` needs: an
  * LZMA entry's dictionary, an xz entry's first block's filters, as
  * liblzma counts them; 0 when its data says nothing readable. */
 static uint64_t entry_need(int fd, uint64_t at, unsigned method)
 {
 	unsigned char head[LOCAL_BYTES];
-	if (read_at(fd, at, head, sizeof(head)) != (ssize_t)sizeof(head) || le(head, 4) != LOCAL_SIG)
+	if (pread_at(fd, at, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    le_uint(head, 4) != LOCAL_SIG)
 		return 0;
-	uint64_t data_at = at + LOCAL_BYTES + le(head + 26, 2) + le(head + 28, 2);
+	uint64_t data_at = at + LOCAL_BYTES + le_uint(head + 26, 2) + le_uint(head + 28, 2);
 	unsigned char data[XZ_STREAM_HEADER_BYTES + XZ_BLOCK_HEADER_MAX];
-	ssize_t got = read_at(fd, data_at, data, sizeof(data));
+	ssize_t got = pread_at(fd, data_at, data, sizeof(data));
 	if (got < 0)
 		return 0;
 	lzma_filter filters[LZMA_FILTERS_MAX + 1] = { { .id = LZMA_VLI_UNKNOWN } };
 	if (method == METHOD_LZMA) {
 		/* Two bytes of version, two of properties' size (5), then the
 		 * properties: lc/lp/pb, and the dictionary size. */
-		if (got < 9 || le(data + 2, 2) != 5)
+		if (got < 9 || le_uint(data + 2, 2) != 5)
 			return 0;
 		filters[0].id = LZMA_FILTER_LZMA1;
 		if (lzma_properties_decode(&filters[0], NULL, data + 4, 5) != LZMA_OK)
-			return le(data + 5, 4);
+			return le_uint(data + 5, 4);
 		filters[1].id = LZMA_VLI_UNKNOWN;
 	} else {
 		lzma_stream_flags flags;
@@ -125,34 +103,35 @@ static int find_directory(int fd, uint64_t size, uint64_t *dir_at, uint64_t *dir
 	}
 	uint64_t tail_at = size - tail_len;
 	int rc = -1;
-	if (read_at(fd, tail_at, tail, tail_len) != (ssize_t)tail_len) {
+	if (pread_at(fd, tail_at, tail, tail_len) != (ssize_t)tail_len) {
 		snprintf(why, why_cap, "cannot read its end");
 		goto out;
 	}
 	size_t i = tail_len >= EOCD_BYTES ? tail_len - EOCD_BYTES + 1 : 0;
 	while (i-- > 0)
-		if (le(tail + i, 4) == EOCD_SIG && i + EOCD_BYTES + le(tail + i + 20, 2) <= tail_len)
+		if (le_uint(tail + i, 4) == EOCD_SIG &&
+		    i + EOCD_BYTES + le_uint(tail + i + 20, 2) <= tail_len)
 			break;
 	if (i == (size_t)-1) {
 		snprintf(why, why_cap, "no end of central directory");
 		goto out;
 	}
 	uint64_t eocd_at = tail_at + i, end_at = eocd_at;
-	*dir_size = le(tail + i + 12, 4);
-	*dir_at = le(tail + i + 16, 4);
-	if (*dir_size == 0xffffffffu || *dir_at == 0xffffffffu || le(tail + i + 10, 2) == 0xffffu) {
+	*dir_size = le_uint(tail + i + 12, 4);
+	*dir_at = le_uint(tail + i + 16, 4);
+	if (*dir_size == 0xffffffffu || *dir_at == 0xffffffffu || le_uint(tail + i + 10, 2) == 0xffffu) {
 		unsigned char loc[Z64_LOCATOR_BYTES], z64[Z64_EOCD_BYTES];
 		if (eocd_at >= Z64_LOCATOR_BYTES &&
-		    read_at(fd, eocd_at - Z64_LOCATOR_BYTES, loc, sizeof(loc)) == (ssize_t)sizeof(loc) &&
-		    le(loc, 4) == Z64_LOCATOR_SIG) {
-			uint64_t z64_at = le(loc + 8, 8);
-			if (read_at(fd, z64_at, z64, sizeof(z64)) != (ssize_t)sizeof(z64) ||
-			    le(z64, 4) != Z64_EOCD_SIG) {
+		    pread_at(fd, eocd_at - Z64_LOCATOR_BYTES, loc, sizeof(loc)) == (ssize_t)sizeof(loc) &&
+		    le_uint(loc, 4) == Z64_LOCATOR_SIG) {
+			uint64_t z64_at = le_uint(loc + 8, 8);
+			if (pread_at(fd, z64_at, z64, sizeof(z64)) != (ssize_t)sizeof(z64) ||
+			    le_uint(z64, 4) != Z64_EOCD_SIG) {
 				snprintf(why, why_cap, "a damaged zip64 end of central directory");
 				goto out;
 			}
-			*dir_size = le(z64 + 40, 8);
-			*dir_at = le(z64 + 48, 8);
+			*dir_size = le_uint(z64 + 40, 8);
+			*dir_at = le_uint(z64 + 48, 8);
 			end_at = z64_at;
 		}
 	}
@@ -197,7 +176,7 @@ int zip_decoder_need(int fd, uint64_t *need, char *why, size_t why_cap)
 			pos = 0;
 			uint64_t left = dir_size - at - len;
 			size_t want = DIR_BUF_BYTES - len < left ? DIR_BUF_BYTES - len : (size_t)left;
-			ssize_t got = read_at(fd, dir_at + at + len, buf + len, want);
+			ssize_t got = pread_at(fd, dir_at + at + len, buf + len, want);
 			if (got != (ssize_t)want) {
 				snprintf(why, why_cap, "cannot read its central directory");
 				rc = -1;
@@ -206,26 +185,26 @@ int zip_decoder_need(int fd, uint64_t *need, char *why, size_t why_cap)
 			len += want;
 		}
 		const unsigned char *e = buf + pos;
-		if (le(e, 4) != CENTRAL_SIG)
+		if (le_uint(e, 4) != CENTRAL_SIG)
 			break;   /* the directory's end, or damage: libarchive's to say */
-		size_t name_len = le(e + 28, 2), extra_len = le(e + 30, 2), entry_len;
-		entry_len = CENTRAL_BYTES + name_len + extra_len + le(e + 32, 2);
+		size_t name_len = le_uint(e + 28, 2), extra_len = le_uint(e + 30, 2), entry_len;
+		entry_len = CENTRAL_BYTES + name_len + extra_len + le_uint(e + 32, 2);
 		if (entry_len > len - pos)
 			break;
-		unsigned method = (unsigned)le(e + 10, 2);
+		unsigned method = (unsigned)le_uint(e + 10, 2);
 		if (method == METHOD_LZMA || method == METHOD_XZ) {
-			uint64_t local_at = le(e + 42, 4);
+			uint64_t local_at = le_uint(e + 42, 4);
 			if (local_at == 0xffffffffu) {
 				/* zip64: the extra field 1 holds, in order, the sizes
 				 * and offset whose fixed fields are saturated. */
 				const unsigned char *x = e + CENTRAL_BYTES + name_len, *x_end = x + extra_len;
-				while (x + 4 <= x_end && x + 4 + le(x + 2, 2) <= x_end) {
-					size_t skip = 0, field_len = le(x + 2, 2);
-					if (le(x, 2) == 1) {
-						skip += 8 * (le(e + 24, 4) == 0xffffffffu);
-						skip += 8 * (le(e + 20, 4) == 0xffffffffu);
+				while (x + 4 <= x_end && x + 4 + le_uint(x + 2, 2) <= x_end) {
+					size_t skip = 0, field_len = le_uint(x + 2, 2);
+					if (le_uint(x, 2) == 1) {
+						skip += 8 * (le_uint(e + 24, 4) == 0xffffffffu);
+						skip += 8 * (le_uint(e + 20, 4) == 0xffffffffu);
 						if (skip + 8 <= field_len)
-							local_at = le(x + 4 + skip, 8);
+							local_at = le_uint(x + 4 + skip, 8);
 						break;
 					}
 					x += 4 + field_len;

@@ -122,18 +122,12 @@ static int start_frame(struct zstd_src *z)
 		return 0;
 	/* A decoder that holds memory never waits for more (two that did
 	 * could wait for each other); nor does one inside another's. */
-	if (mem_budget_take(z->budget, need - z->held, z->may_wait && !z->held, z->cancel)) {
-		if (z->cancel && *z->cancel)
-			snprintf(z->base.error, sizeof(z->base.error), "interrupted");
-		else
-			snprintf(z->base.error, sizeof(z->base.error),
-			         "limit: zstd data that needs %llu MiB of memory to decode (a %llu MiB"
-			         " window), more than --max-decoder-memory (%llu MiB)",
-			         (unsigned long long)((need + (1u << 20) - 1) >> 20),
-			         (unsigned long long)((header.windowSize + (1u << 20) - 1) >> 20),
-			         (unsigned long long)(mem_budget_limit(z->budget) >> 20));
+	char window[40];
+	snprintf(window, sizeof(window), " (a %llu MiB window)",
+	         (unsigned long long)((header.windowSize + (1u << 20) - 1) >> 20));
+	if (mem_budget_take_or_say(z->budget, need - z->held, z->may_wait && !z->held, z->cancel,
+	                           "zstd", need, window, z->base.error, sizeof(z->base.error)))
 		return -1;
-	}
 	z->held = need;
 	return 0;
 }
