@@ -21,34 +21,10 @@
 #include <lzma.h>
 
 #include "scanners/sevenz_mem.h"
+#include "tests/unit/bytes_fixture.h"
 #include "tests/unit/unit.h"
 
 #define MIB (1ULL << 20)
-
-struct bytes {
-	unsigned char b[4096];
-	size_t n;
-};
-
-static void put(struct bytes *o, const void *p, size_t n)
-{
-	if (o->n + n <= sizeof(o->b)) {
-		memcpy(o->b + o->n, p, n);
-		o->n += n;
-	}
-}
-
-static void put_byte(struct bytes *o, unsigned v)
-{
-	unsigned char c = (unsigned char)v;
-	put(o, &c, 1);
-}
-
-static void put_le(struct bytes *o, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		put_byte(o, (unsigned)(v >> (8 * i)) & 0xff);
-}
 
 /* 7z's number: a first byte of 1 bits saying how many follow. */
 static void put_number(struct bytes *o, uint64_t v)

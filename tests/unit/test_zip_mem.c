@@ -14,30 +14,10 @@
 #include <unistd.h>
 
 #include "scanners/zip_mem.h"
+#include "tests/unit/bytes_fixture.h"
 #include "tests/unit/unit.h"
 
 #define MIB (1ULL << 20)
-
-struct bytes {
-	unsigned char b[4096];
-	size_t n;
-};
-
-static void put(struct bytes *o, const void *p, size_t n)
-{
-	if (o->n + n <= sizeof(o->b)) {
-		memcpy(o->b + o->n, p, n);
-		o->n += n;
-	}
-}
-
-static void put_le(struct bytes *o, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++) {
-		unsigned char c = i < 8 ? (unsigned char)(v >> (8 * i)) : 0;
-		put(o, &c, 1);
-	}
-}
 
 struct entry {
 	unsigned method;
