@@ -296,18 +296,18 @@ static void parse_substreams(struct cursor *c, uint64_t folders, const struct fo
 		c->bad = true;
 		return;
 	}
+	/* A CRC for each stream but those alone in a folder whose CRC the
+	 * unpack info gave (counted once: the CRCs may be given again). */
+	uint64_t unknown = 0;
+	for (uint64_t f = 0; f < folders && type == K_CRC; f++) {
+		uint64_t n = counts.p ? get_number(&counts) : 1;
+		if (n != 1 || !folder_crc_defined(crcs, f))
+			unknown += n;
+	}
 	while (type != K_END && !c->short_read && !c->bad) {
 		if (type != K_CRC) {
 			c->bad = true;
 			return;
-		}
-		/* A CRC for each stream but those alone in a folder whose CRC
-		 * the unpack info gave. */
-		uint64_t unknown = 0;
-		for (uint64_t f = 0; f < folders; f++) {
-			uint64_t n = counts.p ? get_number(&counts) : 1;
-			if (n != 1 || !folder_crc_defined(crcs, f))
-				unknown += n;
 		}
 		skip_digests(c, unknown);
 		type = get_byte(c);
@@ -360,6 +360,7 @@ static void parse_streams_info(struct cursor *c, struct header_tally *t, struct 
 			}
 			uint64_t outs = 0;
 			folders = get_count(c, 2);
+			crcs = (struct folder_crcs){ 0 };
 			t->folders += folders;
 			if (get_byte(c) != 0) {   /* "external": folders elsewhere */
 				c->bad = c->bad || !c->short_read;

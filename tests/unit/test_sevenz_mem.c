@@ -414,6 +414,21 @@ int main(void)
 	CHECK(need_of(&file, &coders_need, why) == 0);
 	CHECK(need > coders_need + 3000 * 100 && need < coders_need + 1 * MIB);
 
+	/* Two streams whose CRCs are given twice: each time skipped (the
+	 * streams are counted once, not once a time). */
+	sub.n = 0;
+	put(&sub, "\x0d\x02\x09\x05", 4);
+	for (unsigned k = 0; k < 2; k++) {
+		put(&sub, "\x0a\x01", 2);
+		put_le(&sub, 0x11111111, 4);
+		put_le(&sub, 0x22222222, 4);
+	}
+	put_byte(&sub, 0x00);
+	header.n = 0;
+	put_counted(&header, 1, &sub, 2);
+	put_file(&file, &header, 10);
+	CHECK(need_of(&file, &need, why) == 0 && need > 64 * MIB && need < 66 * MIB);
+
 	/* A packed header whose plain header is damaged: read whole, so
 	 * damaged too. */
 	header.n = 0;
