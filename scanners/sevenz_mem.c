@@ -321,10 +321,18 @@ static void parse_streams_info(struct cursor *c, struct header_tally *t, struct 
 {
 	uint64_t folders = 0;
 	struct folder_crcs crcs = { 0 };
+	unsigned last_id = 0;
 	for (;;) {
 		unsigned id = get_byte(c);
 		if (c->short_read || c->bad || id == K_END)
 			return;
+		/* Each part once, in order (as 7-Zip reads them): a part
+		 * given again could make the folders be walked again. */
+		if (id <= last_id) {
+			c->bad = true;
+			return;
+		}
+		last_id = id;
 		if (id == K_PACK_INFO) {
 			uint64_t pos = get_number(c), streams = get_count(c, 1);
 			bool sized = false;
@@ -408,6 +416,7 @@ static void parse_streams_info(struct cursor *c, struct header_tally *t, struct 
 static int parse_header(const unsigned char *p, size_t n, struct header_tally *t)
 {
 	struct cursor c = { .p = p, .n = n };
+	unsigned last_id = 0;
 	memset(t, 0, sizeof(*t));
 	if (get_byte(&c) != K_HEADER)
 		return c.short_read ? 1 : -1;
@@ -415,6 +424,9 @@ static int parse_header(const unsigned char *p, size_t n, struct header_tally *t
 		unsigned id = get_byte(&c);
 		if (c.short_read)
 			return 1;
+		if (id != K_END && id <= last_id)   /* each part once, in order */
+			return -1;
+		last_id = id;
 		if (id == K_ARCHIVE_PROPERTIES) {
 			for (unsigned type = get_byte(&c); type && !c.short_read; type = get_byte(&c))
 				skip(&c, get_number(&c));

@@ -429,6 +429,14 @@ int main(void)
 	put_file(&file, &header, 10);
 	CHECK(need_of(&file, &need, why) == 0 && need > 64 * MIB && need < 66 * MIB);
 
+	/* A part given twice (a substreams info each time walking the
+	 * folders): damaged, as for 7-Zip. */
+	sub.n = 0;
+	put(&sub, "\x00\x08\x00", 3);
+	header.n = 0;
+	put_counted(&header, 1, &sub, 1);
+	check_damaged(&header, "substreams twice");
+
 	/* A packed header whose plain header is damaged: read whole, so
 	 * damaged too. */
 	header.n = 0;
