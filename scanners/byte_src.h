@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct byte_src {
 	ssize_t (*read)(struct byte_src *src, void *buf, size_t n);
@@ -51,6 +52,9 @@ struct mem_budget;
 struct xz_src;
 struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_budget *budget,
                           bool may_wait, const volatile int *cancel);
+/* A wait for memory gives up at *deadline (CLOCK_MONOTONIC; the caller
+ * keeps it alive; NULL, the default: never), failing with a "limit:". */
+void xz_src_set_deadline(struct xz_src *x, const struct timespec *deadline);
 struct byte_src *xz_src_base(struct xz_src *x);
 void xz_src_free(struct xz_src *x);
 
@@ -62,6 +66,7 @@ void xz_src_free(struct xz_src *x);
 struct zstd_src;
 struct zstd_src *zstd_src_new(struct byte_src *inner, struct mem_budget *budget, bool may_wait,
                               const volatile int *cancel);
+void zstd_src_set_deadline(struct zstd_src *z, const struct timespec *deadline);   /* as xz's */
 struct byte_src *zstd_src_base(struct zstd_src *z);
 void zstd_src_free(struct zstd_src *z);
 

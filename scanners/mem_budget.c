@@ -7,9 +7,10 @@
  * first and its need fits, and a newcomer does not pass them even when
  * its own need would fit, so that many small decoders cannot starve a
  * large one.  A waiter wakes when something is given back or the queue
- * moves, and at least every 100 ms to look at its cancel flag (a signal
- * handler sets it; it cannot signal a condition variable).  Fails only by
- * refusing: a need over the limit, or a cancelled wait.
+ * moves, at its deadline, and at least every 100 ms to look at its cancel
+ * flag (a signal handler sets it; it cannot signal a condition variable).
+ * Fails only by refusing: a need over the limit, a cancelled wait, or one
+ * that reached its deadline.
  */
 #include "scanners/mem_budget.h"
 
@@ -76,7 +77,13 @@ static void leave_queue(struct mem_budget *b, struct waiter *w)
 	pthread_cond_broadcast(&b->freed);
 }
 
-int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel)
+static bool passed(const struct timespec *t, const struct timespec *now)
+{
+	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+int mem_budget_take_until(struct mem_budget *b, uint64_t n, bool may_wait,
+                          const volatile int *cancel, const struct timespec *deadline)
 {
 	if (n > b->limit)
 		return -1;
@@ -94,13 +101,20 @@ int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volat
 				rc = -1;
 				break;
 			}
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
+			struct timespec now, until;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (deadline && passed(deadline, &now)) {
+				rc = MEM_BUDGET_LATE;
+				break;
+			}
+			until = now;
 			until.tv_nsec += 100 * 1000 * 1000;
 			if (until.tv_nsec >= 1000 * 1000 * 1000) {
 				until.tv_sec++;
 				until.tv_nsec -= 1000 * 1000 * 1000;
 			}
+			if (deadline && passed(deadline, &until))
+				until = *deadline;
 			pthread_cond_timedwait(&b->freed, &b->lock, &until);
 		}
 		leave_queue(b, &self);
@@ -112,6 +126,11 @@ int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volat
 	}
 	pthread_mutex_unlock(&b->lock);
 	return rc;
+}
+
+int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel)
+{
+	return mem_budget_take_until(b, n, may_wait, cancel, NULL);
 }
 
 void mem_budget_give(struct mem_budget *b, uint64_t n)
@@ -139,13 +158,19 @@ uint64_t mem_budget_peak(struct mem_budget *b)
 }
 
 int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
-                           const volatile int *cancel, const char *what, uint64_t need,
-                           const char *detail, char *why, size_t why_cap)
+                           const volatile int *cancel, const struct timespec *deadline,
+                           const char *what, uint64_t need, const char *detail, char *why,
+                           size_t why_cap)
 {
-	if (!mem_budget_take(b, n, may_wait, cancel))
+	int rc = mem_budget_take_until(b, n, may_wait, cancel, deadline);
+	if (!rc)
 		return 0;
 	if (cancel && *cancel)
 		snprintf(why, why_cap, "interrupted");
+	else if (rc == MEM_BUDGET_LATE)
+		snprintf(why, why_cap,
+		         "limit: --max-source-seconds ran out waiting for decoder memory; the rest not"
+		         " scanned");
 	else
 		snprintf(why, why_cap,
 		         "limit: %s data that needs %llu MiB of memory to decode%s, more than"

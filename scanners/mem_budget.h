@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct mem_budget;
 
@@ -33,17 +34,28 @@ uint64_t mem_budget_limit(const struct mem_budget *b);
 /* Takes n bytes: 0 when taken; -1 when n is over the limit itself, or
  * when *cancel became non-zero while waiting (cancel may be NULL). */
 int mem_budget_take(struct mem_budget *b, uint64_t n, bool may_wait, const volatile int *cancel);
+
+/* mem_budget_take() that also stops waiting at *deadline (CLOCK_MONOTONIC;
+ * NULL: never), returning MEM_BUDGET_LATE then: a source's time limit
+ * ends its wait too. */
+#define MEM_BUDGET_LATE (-2)
+int mem_budget_take_until(struct mem_budget *b, uint64_t n, bool may_wait,
+                          const volatile int *cancel, const struct timespec *deadline);
 void mem_budget_give(struct mem_budget *b, uint64_t n);
 
-/* mem_budget_take(), saying in why (why_cap bytes) why n was refused:
- * "interrupted" when *cancel was set, else the limit, as
+/* mem_budget_take_until(), saying in why (why_cap bytes) why n was
+ * refused: "interrupted" when *cancel was set; when the deadline passed,
+ *   limit: --max-source-seconds ran out waiting for decoder memory; the
+ *   rest not scanned
+ * else the limit, as
  *   limit: xz data that needs 65 MiB of memory to decode, more than
  *   --max-decoder-memory (80 MiB)
  * with `what` naming the data, need what it needs in all (rounded up to
  * MiB; n may be part of it) and detail (may be "") after the size. */
 int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
-                           const volatile int *cancel, const char *what, uint64_t need,
-                           const char *detail, char *why, size_t why_cap);
+                           const volatile int *cancel, const struct timespec *deadline,
+                           const char *what, uint64_t need, const char *detail, char *why,
+                           size_t why_cap);
 
 /* What all holders hold now, and the most they held at once. */
 uint64_t mem_budget_used(struct mem_budget *b);

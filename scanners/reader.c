@@ -222,6 +222,13 @@ static bool out_of_time(struct scan_reader *r, int *ms_left)
 	return true;
 }
 
+/* When a wait for decoder memory must end: this input's deadline
+ * (--max-source-seconds), or NULL without one. */
+static const struct timespec *wait_deadline(const struct scan_reader *r)
+{
+	return r->limits.max_source_seconds ? &r->deadline : NULL;
+}
+
 /* Counts `got` bytes handed out and checks the input's limits; true when
  * one is hit (the reason in r->limit). */
 static bool account(struct scan_reader *r, size_t got)
@@ -1342,8 +1349,8 @@ static int take_archive_memory(struct scan_reader *r, int fd, const char *magic,
 	if (rc || !need || !budget)
 		return 0;
 	char reason[200];
-	if (mem_budget_take_or_say(budget, need, r->decoders_open == 0, r->limits.cancel, magic, need,
-	                           "", reason, sizeof(reason))) {
+	if (mem_budget_take_or_say(budget, need, r->decoders_open == 0, r->limits.cancel,
+	                           wait_deadline(r), magic, need, "", reason, sizeof(reason))) {
 		fail_unit(r, unit, parent, reason);
 		return -1;
 	}
@@ -1470,6 +1477,7 @@ static void open_xz(struct scan_reader *r, struct byte_src *src, const unsigned 
 		return;
 	}
 	struct scan_unit self = *unit;
+	xz_src_set_deadline(xz, wait_deadline(r));
 	self.format = lzma_alone ? "lzma" : "xz";
 	r->decoders_open++;
 	process(r, xz_src_base(xz), -1, &self, parent, layers + 1);
@@ -1492,6 +1500,7 @@ static void open_zstd(struct scan_reader *r, struct byte_src *src, const unsigne
 		return;
 	}
 	struct scan_unit self = *unit;
+	zstd_src_set_deadline(z, wait_deadline(r));
 	self.format = "zstd";
 	r->decoders_open++;
 	process(r, zstd_src_base(z), -1, &self, parent, layers + 1);

@@ -37,6 +37,7 @@ struct xz_src {
 	struct mem_budget *budget;  /* NULL: no limit */
 	bool may_wait;              /* for the budget: holds none through another */
 	const volatile int *cancel;
+	const struct timespec *deadline;   /* of a wait for memory; NULL: none */
 	uint64_t held;              /* taken from the budget */
 	bool in_eof;                /* the inner source ended */
 	bool done;                  /* the end of the data was decoded */
@@ -71,8 +72,8 @@ static int grow(struct xz_src *x)
 	uint64_t more = need - x->held;
 	/* A decoder that holds memory never waits for more (two that did
 	 * could wait for each other); nor does one inside another's. */
-	if (mem_budget_take_or_say(x->budget, more, x->may_wait && !x->held, x->cancel, x->name, need,
-	                           "", x->base.error, sizeof(x->base.error)))
+	if (mem_budget_take_or_say(x->budget, more, x->may_wait && !x->held, x->cancel, x->deadline,
+	                           x->name, need, "", x->base.error, sizeof(x->base.error)))
 		return -1;
 	x->held = need;
 	if (lzma_memlimit_set(&x->strm, need) != LZMA_OK) {
@@ -150,6 +151,11 @@ struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_bu
 		return NULL;
 	}
 	return x;
+}
+
+void xz_src_set_deadline(struct xz_src *x, const struct timespec *deadline)
+{
+	x->deadline = deadline;
 }
 
 struct byte_src *xz_src_base(struct xz_src *x)

@@ -42,6 +42,7 @@ struct zstd_src {
 	struct mem_budget *budget;  /* NULL: no limit */
 	bool may_wait;              /* for the budget: holds none through another */
 	const volatile int *cancel;
+	const struct timespec *deadline;   /* of a wait for memory; NULL: none */
 	uint64_t held;              /* taken from the budget */
 	size_t in_pos, in_len;      /* in[in_pos, in_len) not yet decoded */
 	bool in_eof;                /* the inner source ended */
@@ -126,7 +127,8 @@ static int start_frame(struct zstd_src *z)
 	snprintf(window, sizeof(window), " (a %llu MiB window)",
 	         (unsigned long long)((header.windowSize + (1u << 20) - 1) >> 20));
 	if (mem_budget_take_or_say(z->budget, need - z->held, z->may_wait && !z->held, z->cancel,
-	                           "zstd", need, window, z->base.error, sizeof(z->base.error)))
+	                           z->deadline, "zstd", need, window, z->base.error,
+	                           sizeof(z->base.error)))
 		return -1;
 	z->held = need;
 	return 0;
@@ -207,6 +209,11 @@ struct zstd_src *zstd_src_new(struct byte_src *inner, struct mem_budget *budget,
 		return NULL;
 	}
 	return z;
+}
+
+void zstd_src_set_deadline(struct zstd_src *z, const struct timespec *deadline)
+{
+	z->deadline = deadline;
 }
 
 struct byte_src *zstd_src_base(struct zstd_src *z)

@@ -164,6 +164,34 @@ static void test_budget(void)
 	CHECK(joined(ta, &wd, &cancel_d) && mem_budget_used(b) == 50);
 	mem_budget_give(b, mem_budget_used(b));
 	CHECK(mem_budget_used(b) == 0);
+
+	/* A wait with a deadline (a source's --max-source-seconds) ends at
+	 * it, nothing taken, and leaves the queue: a newcomer whose need
+	 * fits then takes it without waiting (its own deadline is past, so
+	 * a wait would fail it at once rather than hang the test). */
+	CHECK(mem_budget_take(b, 60, true, NULL) == 0);
+	struct timespec deadline, past;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	past = deadline;
+	deadline.tv_nsec += 200 * 1000 * 1000;
+	if (deadline.tv_nsec >= 1000 * 1000 * 1000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	CHECK(mem_budget_take_until(b, 80, true, NULL, &deadline) == MEM_BUDGET_LATE);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	CHECK(now.tv_sec > deadline.tv_sec ||
+	      (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec));
+	CHECK(mem_budget_used(b) == 60);
+	CHECK(mem_budget_take_until(b, 40, true, NULL, &past) == 0 && mem_budget_used(b) == 100);
+	char why[200];
+	CHECK(mem_budget_take_or_say(b, 10, true, NULL, &past, "xz", 10, "", why, sizeof(why)) == -1);
+	CHECK(strstr(why, "limit: --max-source-seconds ran out waiting for decoder memory") == why);
+	CHECK(mem_budget_take_or_say(b, 200, true, NULL, &past, "xz", 200 << 20, "", why,
+	                             sizeof(why)) == -1);
+	CHECK(strstr(why, "limit: xz data that needs 200 MiB of memory to decode") == why);
+	mem_budget_give(b, 100);
 	mem_budget_free(b);
 }
 
@@ -244,6 +272,26 @@ int main(void)
 		CHECK(mem_budget_used(small) == 0);
 	}
 	mem_budget_free(small);
+
+	/* A decoder whose input's time ran out while it waited for memory
+	 * (all of a 16 MiB budget held by another): a limit, nothing held. */
+	struct mem_budget *busy = mem_budget_new(16 * MIB);
+	CHECK(mem_budget_take(busy, 16 * MIB, true, NULL) == 0);
+	{
+		struct mem_src m;
+		mem_src_init(&m, xz, xz_len, 5);
+		struct xz_src *x = xz_src_new(&m.base, false, busy, true, NULL);
+		struct timespec past;
+		clock_gettime(CLOCK_MONOTONIC, &past);
+		xz_src_set_deadline(x, &past);
+		unsigned char buf[4096];
+		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
+		CHECK(strstr(xz_src_base(x)->error, "limit: --max-source-seconds ran out") ==
+		      xz_src_base(x)->error);
+		xz_src_free(x);
+		CHECK(mem_budget_used(busy) == 16 * MIB);
+	}
+	mem_budget_free(busy);
 
 	/* Truncated, then damaged in the middle: what comes first is the
 	 * text's beginning, then the error. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zstd.h>
 
@@ -167,6 +168,18 @@ int main(void)
 		CHECK(byte_src_read(zstd_src_base(z), buf, sizeof(buf)) == -1);
 		CHECK(!strcmp(zstd_src_base(z)->error, "interrupted"));
 		zstd_src_free(z);
+		/* ...or, its input's time run out (--max-source-seconds), a
+		 * limit. */
+		struct timespec past;
+		clock_gettime(CLOCK_MONOTONIC, &past);
+		mem_src_init(&m, small, small_len, 6);
+		z = zstd_src_new(&m.base, tight, true, NULL);
+		zstd_src_set_deadline(z, &past);
+		CHECK(byte_src_read(zstd_src_base(z), buf, sizeof(buf)) == -1);
+		CHECK(strstr(zstd_src_base(z)->error, "limit: --max-source-seconds ran out") ==
+		      zstd_src_base(z)->error);
+		zstd_src_free(z);
+		CHECK(mem_budget_used(tight) == 3 * MIB);
 		mem_budget_give(tight, 3 * MIB);
 		CHECK(mem_budget_used(tight) == 0);
 		mem_budget_free(tight);
