@@ -32,6 +32,7 @@
 #include "scanners/reader.h"
 #include "scanners/sevenz_mem.h"
 #include "scanners/zip_mem.h"
+#include "scanners/zip_stream_mem.h"
 
 #define PEEK_BYTES (64u << 10)
 #define BINARY_PROBE_BYTES 8192u
@@ -347,30 +348,80 @@ static bool looks_binary(const unsigned char *p, size_t n)
 
 /* ---- libarchive clients ---- */
 
+/* A zip read as a stream takes from the decoder budget what its LZMA and
+ * xz entries ask (scanners/zip_stream_mem.h) as their first bytes go to
+ * libarchive, which decodes nothing before it is asked for an entry's
+ * data: the most any entry so far needs is held until the archive is
+ * closed (libarchive keeps an entry's decoder until the next).  A need
+ * refused is kept with where that entry's data starts; the walk stops
+ * before it (zip_stream_refused()). */
+struct zip_stream_budget {
+	struct scan_reader *reader;
+	struct zip_watch watch;
+	uint64_t held;
+	char refusal[200];           /* why, or "" */
+	uint64_t refused_at;         /* where the refused entry's data starts */
+};
+
 struct replay_client {
 	const unsigned char *peek;
 	size_t peek_len;
 	bool peek_done;
 	struct byte_src *src;
+	struct zip_stream_budget *zip;   /* NULL: not a zip, or no budget */
 	unsigned char buf[CLIENT_BUF_BYTES];
 };
+
+/* Watches p[0, n), the next bytes of the zip, taking what a new entry
+ * needs; after a refusal, watches no more. */
+static void zip_stream_take(struct zip_stream_budget *z, const unsigned char *p, size_t n)
+{
+	struct scan_reader *r = z->reader;
+	size_t seen = 0;
+	while (seen < n && !z->refusal[0]) {
+		seen += zip_watch_feed(&z->watch, p + seen, n - seen);
+		uint64_t need = z->watch.need;
+		if (need <= z->held)
+			continue;
+		if (mem_budget_take_or_say(r->limits.decoder_budget, need - z->held, r->decoders_open == 0,
+		                           r->limits.cancel, wait_deadline(r), "zip", need, "",
+		                           z->refusal, sizeof(z->refusal))) {
+			z->refused_at = z->watch.need_at;
+			return;
+		}
+		r->decoders_open += z->held == 0;
+		z->held = need;
+	}
+}
+
+/* Whether the entry libarchive just read the header of is the one whose
+ * need was refused, or after it: its data starts where libarchive now
+ * stands in the stream. */
+static bool zip_stream_refused(const struct zip_stream_budget *z, struct archive *a)
+{
+	return z && z->refusal[0] && (uint64_t)archive_filter_bytes(a, 0) >= z->refused_at;
+}
 
 static la_ssize_t replay_read(struct archive *a, void *data, const void **out)
 {
 	struct replay_client *c = data;
-	if (!c->peek_done) {
+	const unsigned char *p = c->buf;
+	ssize_t got;
+	if (!c->peek_done && c->peek_len) {
 		c->peek_done = true;
-		if (c->peek_len) {
-			*out = c->peek;
-			return (la_ssize_t)c->peek_len;
+		p = c->peek;
+		got = (ssize_t)c->peek_len;
+	} else {
+		c->peek_done = true;
+		got = src_read(c->src, c->buf, sizeof(c->buf));
+		if (got < 0) {
+			archive_set_error(a, EIO, "%s", c->src->error);
+			return -1;
 		}
 	}
-	ssize_t got = src_read(c->src, c->buf, sizeof(c->buf));
-	if (got < 0) {
-		archive_set_error(a, EIO, "%s", c->src->error);
-		return -1;
-	}
-	*out = c->buf;
+	if (c->zip)
+		zip_stream_take(c->zip, p, (size_t)got);
+	*out = p;
 	return got;
 }
 
@@ -1247,7 +1298,8 @@ static void drain_entry(struct scan_reader *r, struct archive *a, bool seekable)
 }
 
 static void walk_archive(struct scan_reader *r, struct archive *a, struct archive_entry *entry,
-                         const struct scan_unit *unit, void *parent, bool seekable)
+                         const struct scan_unit *unit, void *parent, bool seekable,
+                         const struct zip_stream_budget *zip)
 {
 	char format[64];
 	const char *filter = archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(a, 0)
@@ -1272,6 +1324,13 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			status = SCAN_ERROR;
 			snprintf(reason, sizeof(reason), "limit: more than %llu entries (--max-entries)",
 			         (unsigned long long)r->limits.max_entries);
+			break;
+		}
+		if (zip_stream_refused(zip, a)) {
+			/* Its data not read: libarchive would decode it with
+			 * what it asks. */
+			status = SCAN_ERROR;
+			snprintf(reason, sizeof(reason), "%s", zip->refusal);
 			break;
 		}
 		if (archive_entry_filetype(entry) == AE_IFREG) {
@@ -1364,6 +1423,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 {
 	struct archive *a = archive_read_new();
 	struct replay_client *replay = NULL;
+	struct zip_stream_budget *zip = NULL;   /* a zip read as a stream */
 	struct fd_client *fdc = NULL;
 	struct archive_entry *entry;
 	struct scan_unit self = *unit;
@@ -1396,6 +1456,16 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		replay->peek_len = peek_len;
 		replay->peek_done = false;
 		replay->src = src;
+		replay->zip = NULL;
+		if (!strcmp(magic, "zip") && r->limits.decoder_budget) {
+			if (!(zip = calloc(1, sizeof(*zip)))) {
+				fail_unit(r, &self, parent, "out of memory");
+				goto out;
+			}
+			zip->reader = r;
+			zip_watch_init(&zip->watch);
+			replay->zip = zip;
+		}
 		archive_read_set_read_callback(a, replay_read);
 		archive_read_set_callback_data(a, replay);
 	} else {
@@ -1431,7 +1501,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		struct archive_src inner = { .base.read = archive_src_read, .archive = a };
 		process(r, &inner.base, -1, &self, parent, MAX_LAYERS);
 	} else {
-		walk_archive(r, a, entry, unit, parent, fdc != NULL);
+		walk_archive(r, a, entry, unit, parent, fdc != NULL, zip);
 	}
 out:
 	archive_read_free(a);
@@ -1439,6 +1509,11 @@ out:
 		r->decoders_open--;
 		mem_budget_give(r->limits.decoder_budget, held);
 	}
+	if (zip && zip->held) {
+		r->decoders_open--;
+		mem_budget_give(r->limits.decoder_budget, zip->held);
+	}
+	free(zip);
 	free(replay);
 	free(fdc);
 }

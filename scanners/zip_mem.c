@@ -39,39 +39,24 @@
 #define CENTRAL_BYTES 46u
 #define LOCAL_SIG 0x04034b50u
 #define LOCAL_BYTES 30u
-#define METHOD_LZMA 14
-#define METHOD_XZ 95
 #define XZ_STREAM_HEADER_BYTES 12u
-#define XZ_BLOCK_HEADER_MAX 1024u
 #define DIR_BUF_BYTES (256u << 10)   /* more than one entry's 46 + 3 * 65535 */
 
-/* What the decoder of the entry whose local header is at `at` needs: an
- * LZMA entry's dictionary, an xz entry's first block's filters, as
- * liblzma counts them; 0 when its data says nothing readable. */
-static uint64_t entry_need(int fd, uint64_t at, unsigned method)
+uint64_t zip_entry_data_need(unsigned method, const unsigned char *data, size_t len)
 {
-	unsigned char head[LOCAL_BYTES];
-	if (pread_at(fd, at, head, sizeof(head)) != (ssize_t)sizeof(head) ||
-	    le_uint(head, 4) != LOCAL_SIG)
-		return 0;
-	uint64_t data_at = at + LOCAL_BYTES + le_uint(head + 26, 2) + le_uint(head + 28, 2);
-	unsigned char data[XZ_STREAM_HEADER_BYTES + XZ_BLOCK_HEADER_MAX];
-	ssize_t got = pread_at(fd, data_at, data, sizeof(data));
-	if (got < 0)
-		return 0;
 	lzma_filter filters[LZMA_FILTERS_MAX + 1] = { { .id = LZMA_VLI_UNKNOWN } };
-	if (method == METHOD_LZMA) {
+	if (method == ZIP_METHOD_LZMA) {
 		/* Two bytes of version, two of properties' size (5), then the
 		 * properties: lc/lp/pb, and the dictionary size. */
-		if (got < 9 || le_uint(data + 2, 2) != 5)
+		if (len < 9 || le_uint(data + 2, 2) != 5)
 			return 0;
 		filters[0].id = LZMA_FILTER_LZMA1;
 		if (lzma_properties_decode(&filters[0], NULL, data + 4, 5) != LZMA_OK)
 			return le_uint(data + 5, 4);
 		filters[1].id = LZMA_VLI_UNKNOWN;
-	} else {
+	} else if (method == ZIP_METHOD_XZ) {
 		lzma_stream_flags flags;
-		if (got < (ssize_t)XZ_STREAM_HEADER_BYTES + 1 ||
+		if (len < XZ_STREAM_HEADER_BYTES + 1 ||
 		    lzma_stream_header_decode(&flags, data) != LZMA_OK ||
 		    data[XZ_STREAM_HEADER_BYTES] == 0)   /* no block: an index */
 			return 0;
@@ -81,13 +66,28 @@ static uint64_t entry_need(int fd, uint64_t at, unsigned method)
 			.header_size = lzma_block_header_size_decode(data[XZ_STREAM_HEADER_BYTES]),
 			.filters = filters,
 		};
-		if (got < (ssize_t)(XZ_STREAM_HEADER_BYTES + block.header_size) ||
+		if (len < XZ_STREAM_HEADER_BYTES + block.header_size ||
 		    lzma_block_header_decode(&block, NULL, data + XZ_STREAM_HEADER_BYTES) != LZMA_OK)
 			return 0;
+	} else {
+		return 0;
 	}
 	uint64_t need = lzma_raw_decoder_memusage(filters);
 	lzma_filters_free(filters, NULL);
 	return need == UINT64_MAX ? 0 : need;
+}
+
+/* What the decoder of the entry whose local header is at `at` needs. */
+static uint64_t entry_need(int fd, uint64_t at, unsigned method)
+{
+	unsigned char head[LOCAL_BYTES];
+	if (pread_at(fd, at, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    le_uint(head, 4) != LOCAL_SIG)
+		return 0;
+	uint64_t data_at = at + LOCAL_BYTES + le_uint(head + 26, 2) + le_uint(head + 28, 2);
+	unsigned char data[ZIP_ENTRY_PROBE_BYTES];
+	ssize_t got = pread_at(fd, data_at, data, sizeof(data));
+	return got < 0 ? 0 : zip_entry_data_need(method, data, (size_t)got);
 }
 
 /* The end of central directory record: the directory's offset and size
@@ -192,7 +192,7 @@ int zip_decoder_need(int fd, uint64_t *need, char *why, size_t why_cap)
 		if (entry_len > len - pos)
 			break;
 		unsigned method = (unsigned)le_uint(e + 10, 2);
-		if (method == METHOD_LZMA || method == METHOD_XZ) {
+		if (method == ZIP_METHOD_LZMA || method == ZIP_METHOD_XZ) {
 			uint64_t local_at = le_uint(e + 42, 4);
 			if (local_at == 0xffffffffu) {
 				/* zip64: the extra field 1 holds, in order, the sizes

@@ -10,13 +10,27 @@
  *
  * Reads the central directory (zip64 too) and, for each LZMA or xz entry,
  * its local header and first bytes, with pread() (the offset is left
- * alone).  The caller owns the descriptor.
+ * alone).  The caller owns the descriptor.  (A zip read as a stream is
+ * followed by zip_stream_mem.h instead.)
  */
 #ifndef PIIAUDIT_ZIP_MEM_H
 #define PIIAUDIT_ZIP_MEM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define ZIP_METHOD_LZMA 14
+#define ZIP_METHOD_XZ 95
+
+/* How many bytes of an entry's data zip_entry_data_need() reads at most:
+ * an xz stream header and its first block header. */
+#define ZIP_ENTRY_PROBE_BYTES (12u + 1024u)
+
+/* What the decoder of an entry of this method needs, as liblzma counts
+ * it, from the first len bytes of its data: an LZMA entry's properties
+ * (its dictionary), an xz entry's first block header (its filter chain).
+ * 0 for other methods, and when these bytes say nothing readable. */
+uint64_t zip_entry_data_need(unsigned method, const unsigned char *data, size_t len);
 
 /* The most memory one entry's decoder takes (the entries are read one
  * after another): 0 with *need set (0 without such entries); -1 when the

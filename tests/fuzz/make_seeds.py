@@ -71,6 +71,26 @@ def zip_bytes(members, method=zipfile.ZIP_DEFLATED):
     return buf.getvalue()
 
 
+def streamed_zip_bytes(members, method=zipfile.ZIP_LZMA):
+    """A zip written as to a pipe: each entry's sizes in a data descriptor
+    after its data (flag bit 3), as a reader of a stream meets them."""
+    class Pipe(io.RawIOBase):
+        def __init__(self):
+            self.buf = io.BytesIO()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            return self.buf.write(b)
+    pipe = Pipe()
+    with zipfile.ZipFile(pipe, "w") as z:
+        for name, data in members:
+            zi = zipfile.ZipInfo(name, date_time=(2024, 1, 2, 3, 4, 6))
+            z.writestr(zi, data, method)
+    return pipe.buf.getvalue()
+
+
 def cpio_newc(members):
     out = b""
     ino = 1
@@ -186,6 +206,10 @@ def reader_seeds():
     if xz:
         write(t, "xz-zip64.zip", xz_zip("a.txt", xz, TEXT, zip64=True))
     write(t, "empty.zip", zip_bytes([]))
+    # Zips in a tar are read as streams (scanners/zip_stream_mem.c watches
+    # their LZMA entries go by), one with its sizes after each entry.
+    write(t, "zips.tar", tar_bytes([("lzma.zip", zip_bytes(members[:1], zipfile.ZIP_LZMA)),
+                                    ("streamed.zip", streamed_zip_bytes(members))]))
     seven = seven_zip(members[:1])
     if seven:
         write(t, "one.7z", seven)
@@ -518,6 +542,7 @@ def archive_mem_seeds():
         write(t, "empty-file.7z", empty)
     write(t, "lzma.zip", zip_bytes(members, zipfile.ZIP_LZMA))
     write(t, "deflate.zip", zip_bytes(members))
+    write(t, "streamed-lzma.zip", streamed_zip_bytes(members))
     xz = tool(["xz", "-6", "-c"], TEXT)
     if xz:
         write(t, "xz.zip", xz_zip("a.txt", xz, TEXT))
