@@ -5,61 +5,17 @@
 # reads the central directory and each such entry's first bytes before
 # libarchive opens the archive (scanners/zip_mem.c), and an archive whose
 # entry needs more than the budget is recorded as not read, with the size.
-# Archives made here: LZMA by Python's zipfile (its dictionary then raised
-# in the entry's properties), xz written entry by entry (plain zip32, a
-# zip64 directory whose offset is in the extra field, and one behind 1000
-# bytes of junk, its offsets all shifted, found as libarchive finds them).
+# Archives made by zip_fixtures.py: LZMA by Python's zipfile (its
+# dictionary then raised in the entry's properties), xz written entry by
+# entry (plain zip32, a zip64 directory whose offset is in the extra field,
+# and one behind 1000 bytes of junk, its offsets all shifted, found as
+# libarchive finds them).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 sql() { sqlite3 "$1" "$2"; }
 
 printf 'contact: jane.roe@zipmail.io\nand more text\n' >plain.txt
-python3 - <<'EOF'
-import struct, subprocess, zipfile, zlib
-plain = open("plain.txt", "rb").read()
-with zipfile.ZipFile("lz.zip", "w", zipfile.ZIP_LZMA) as z:
-    z.writestr("plain.txt", plain)
-d = bytearray(open("lz.zip", "rb").read())
-n, m = struct.unpack_from("<HH", d, 26)
-at = 30 + n + m + 5                    # the dictionary size in the properties
-d[at:at + 4] = struct.pack("<I", 1 << 30)
-open("lz1g.zip", "wb").write(d)
-
-def xz_zip(out, xz_args, zip64=False, stub=b"", sizes64=False):
-    xz = subprocess.run(["xz"] + xz_args + ["-c"], input=plain, stdout=subprocess.PIPE,
-                        check=True).stdout
-    name, crc = b"plain.txt", zlib.crc32(plain)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, 95, 0, 0, crc, len(xz), len(plain),
-                        len(name), 0) + name
-    extra = struct.pack("<HHQ", 1, 8, 0) if zip64 else b""
-    csize, usize = len(xz), len(plain)
-    if sizes64:   # the sizes saturated too: in the extra field before the offset
-        extra = struct.pack("<HHQQQ", 1, 24, usize, csize, 0)
-        csize = usize = 0xffffffff
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, 95, 0, 0, crc, csize,
-                          usize, len(name), len(extra), 0, 0, 0, 0,
-                          0xffffffff if zip64 else 0) + name + extra
-    body = local + xz
-    end = b""
-    if zip64:
-        z64_at = len(body) + len(central)
-        end = struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 63, 63, 0, 0, 1, 1, len(central),
-                          len(body))
-        end += struct.pack("<IIQI", 0x07064b50, 0, z64_at, 1)
-        end += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 0xffff, 0xffff, 0xffffffff,
-                           0xffffffff, 0)
-    else:
-        end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, len(central), len(body), 0)
-    open(out, "wb").write(stub + body + central + end)
-
-xz_zip("xz6.zip", ["-6"])
-xz_zip("xz9.zip", ["-9"])
-xz_zip("xzhuge.zip", ["--lzma2=dict=1536MiB"])
-xz_zip("xzhuge64.zip", ["--lzma2=dict=1536MiB"], zip64=True)
-xz_zip("xzhuge-sfx.zip", ["--lzma2=dict=1536MiB"], stub=b"PK\x03\x04" + b"\0" * 996)
-xz_zip("xz9-64.zip", ["-9"], zip64=True)
-xz_zip("xz9-64s.zip", ["-9"], zip64=True, sizes64=True)
-EOF
+python3 "$TOP/tests/cli/zip_fixtures.py" || exit 1
 check "7z reads the archives" sh -c 'for z in lz1g xzhuge xzhuge64 xz9-64 xz9-64s; do 7z t $z.zip >/dev/null || exit 1; done'
 
 run 3 timeout 120 "$PIIAUDIT" scan -q -j 2 --db d.db lz.zip lz1g.zip xz6.zip xz9.zip xz9-64.zip \

@@ -6,64 +6,16 @@
 # first, as t0817's zips are.  An entry asking more than the budget stops
 # that zip before libarchive decodes it, with the sizes; what came before
 # it in the zip is kept, and the rest of the tar is read.
-# Zips made here: t0817's (LZMA by Python's zipfile, its dictionary raised;
-# xz entries written by hand), and one written to a pipe by zipfile, so
-# that every size comes after its entry's data (flag bit 3), whose LZMA
-# entry between two deflated ones asks 1 GiB.
+# Zips made by zip_fixtures.py: t0817's (LZMA by Python's zipfile, its
+# dictionary raised; xz entries written by hand), and one written to a pipe
+# by zipfile, so that every size comes after its entry's data (flag bit 3),
+# whose LZMA entry between two deflated ones asks 1 GiB.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 sql() { sqlite3 "$1" "$2"; }
 
 printf 'contact: jane.roe@zipmail.io\nand more text\n' >plain.txt
-python3 - <<'EOF'
-import io, struct, subprocess, zipfile, zlib
-plain = open("plain.txt", "rb").read()
-with zipfile.ZipFile("lz.zip", "w", zipfile.ZIP_LZMA) as z:
-    z.writestr("plain.txt", plain)
-d = bytearray(open("lz.zip", "rb").read())
-n, m = struct.unpack_from("<HH", d, 26)
-at = 30 + n + m + 5                    # the dictionary size in the properties
-d[at:at + 4] = struct.pack("<I", 1 << 30)
-open("lz1g.zip", "wb").write(d)
-
-def xz_zip(out, xz_args):
-    xz = subprocess.run(["xz"] + xz_args + ["-c"], input=plain, stdout=subprocess.PIPE,
-                        check=True).stdout
-    name, crc = b"plain.txt", zlib.crc32(plain)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, 95, 0, 0, crc, len(xz), len(plain),
-                        len(name), 0) + name
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, 95, 0, 0, crc, len(xz),
-                          len(plain), len(name), 0, 0, 0, 0, 0, 0) + name
-    body = local + xz
-    end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, len(central), len(body), 0)
-    open(out, "wb").write(body + central + end)
-
-xz_zip("xz6.zip", ["-6"])
-xz_zip("xz9.zip", ["-9"])
-xz_zip("xzhuge.zip", ["--lzma2=dict=1536MiB"])
-
-class Pipe(io.RawIOBase):   # not seekable: zipfile writes data descriptors
-    def __init__(self, f): self.f = f
-    def writable(self): return True
-    def write(self, b): return self.f.write(b)
-with open("streamed.zip", "wb") as f:
-    with zipfile.ZipFile(Pipe(f), "w") as z:
-        z.writestr(zipfile.ZipInfo("first.txt"), b"first: ann.lee@zipmail.io\n", zipfile.ZIP_DEFLATED)
-        z.writestr(zipfile.ZipInfo("second.txt"), plain, zipfile.ZIP_LZMA)
-        z.writestr(zipfile.ZipInfo("third.txt"), b"third: bo.kim@zipmail.io\n", zipfile.ZIP_DEFLATED)
-d = bytearray(open("streamed.zip", "rb").read())
-i = d.index(b"PK\x03\x04", d.index(b"second.txt") - 40)
-flags, method = struct.unpack_from("<HH", d, i + 6)
-assert flags & 8 and method == 14, (flags, method)
-n, m = struct.unpack_from("<HH", d, i + 26)
-d[i + 30 + n + m + 5:i + 30 + n + m + 9] = struct.pack("<I", 1 << 30)
-open("streamed1g.zip", "wb").write(d)
-
-with zipfile.ZipFile("outer.zip", "w", zipfile.ZIP_STORED) as z:
-    z.write("plain.txt")
-    z.write("xzhuge.zip")
-    z.write("xz6.zip")
-EOF
+python3 "$TOP/tests/cli/zip_fixtures.py" || exit 1
 tar cf t.tar plain.txt lz.zip lz1g.zip xz6.zip xz9.zip xzhuge.zip streamed1g.zip
 gzip -c t.tar >t.tar.gz
 check "7z reads the zips" sh -c 'for z in lz1g xzhuge streamed1g outer; do 7z t $z.zip >/dev/null || exit 1; done'
