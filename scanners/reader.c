@@ -348,8 +348,8 @@ static bool looks_binary(const unsigned char *p, size_t n)
 
 /* ---- libarchive clients ---- */
 
-/* A zip read as a stream takes from the decoder budget what its LZMA and
- * xz entries ask (scanners/zip_stream_mem.h) as their first bytes go to
+/* A zip read as a stream takes from the decoder budget what its LZMA, xz
+ * and zstd entries ask (scanners/zip_stream_mem.h) as their first bytes go to
  * libarchive, which decodes nothing before it is asked for an entry's
  * data: the most any entry so far needs is held until the archive is
  * closed (libarchive keeps an entry's decoder until the next).  A need
@@ -1379,7 +1379,7 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 /* A 7z or zip archive read through its descriptor: libarchive gives each
  * 7z folder's decoder what the header asks (an LZMA dictionary up to
  * 1.5 GiB, a PPMd model up to 4 GiB), and each zip entry compressed with
- * LZMA or xz the dictionary its data asks, so that much is taken from the
+ * LZMA, xz or zstd the dictionary or window its data asks, so that much is taken from the
  * decoder budget first (scanners/sevenz_mem.c and zip_mem.c read it from
  * the archive).  0, with what was taken in *held; -1 when refused (the
  * unit failed).  An archive not read there (an encrypted 7z header, a

@@ -1,13 +1,14 @@
 /*
- * scanners/zip_mem.c - the memory a zip archive's LZMA and xz entries need
- * to be decoded (see zip_mem.h).
+ * scanners/zip_mem.c - the memory a zip archive's LZMA, xz and zstd
+ * entries need to be decoded (see zip_mem.h).
  *
  * Owns nothing past a call.  The layout followed is PKWARE's APPNOTE: the
  * end of central directory record (within the last 64 KiB + 22 bytes),
  * its zip64 form when a field is saturated, then the central directory's
- * entries; for an entry of method 14 (LZMA) or 95 (xz), its local header
- * and the start of its data: LZMA's 5-byte properties (the dictionary
- * size), or the xz stream's first block header (its filter chain).  Bytes
+ * entries; for an entry of method 14 (LZMA), 95 (xz) or 93 (zstd), its
+ * local header and the start of its data: LZMA's 5-byte properties (the
+ * dictionary size), the xz stream's first block header (its filter
+ * chain), or the zstd frame header (its window size).  Bytes
  * before the archive (a self-extractor's stub) shift every offset; that
  * shift is found as libarchive finds it, from where the directory ends.
  *
@@ -26,6 +27,10 @@
 #include <unistd.h>
 
 #include <lzma.h>
+/* ZSTD_getFrameHeader() and ZSTD_estimateDStreamSize(): libzstd's
+ * "static linking only" API, exported by Debian's shared libzstd. */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 
 #include "scanners/file_bytes.h"
 
@@ -69,6 +74,14 @@ uint64_t zip_entry_data_need(unsigned method, const unsigned char *data, size_t 
 		if (len < XZ_STREAM_HEADER_BYTES + block.header_size ||
 		    lzma_block_header_decode(&block, NULL, data + XZ_STREAM_HEADER_BYTES) != LZMA_OK)
 			return 0;
+	} else if (method == ZIP_METHOD_ZSTD) {
+		/* libarchive's decoder keeps libzstd's default window limit. */
+		ZSTD_frameHeader header;
+		if (ZSTD_getFrameHeader(&header, data, len) != 0 ||
+		    header.frameType == ZSTD_skippableFrame ||
+		    header.windowSize > (1ull << ZSTD_WINDOWLOG_LIMIT_DEFAULT))
+			return 0;
+		return ZSTD_estimateDStreamSize((size_t)header.windowSize);
 	} else {
 		return 0;
 	}
@@ -192,7 +205,7 @@ int zip_decoder_need(int fd, uint64_t *need, char *why, size_t why_cap)
 		if (entry_len > len - pos)
 			break;
 		unsigned method = (unsigned)le_uint(e + 10, 2);
-		if (method == ZIP_METHOD_LZMA || method == ZIP_METHOD_XZ) {
+		if (ZIP_METHOD_COUNTED(method)) {
 			uint64_t local_at = le_uint(e + 42, 4);
 			if (local_at == 0xffffffffu) {
 				/* zip64: the extra field 1 holds, in order, the sizes

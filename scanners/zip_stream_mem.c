@@ -4,9 +4,10 @@
  *
  * A byte-driven state machine over PKWARE's APPNOTE layout: a signature;
  * a local header (30 bytes), its name and extra field; the entry's data,
- * of which an LZMA or xz entry's first bytes are kept (LZMA's 9 bytes of
- * version and properties, or xz's stream header and first block header)
- * and given to zip_entry_data_need(); then the next signature, or, when
+ * of which an LZMA, xz or zstd entry's first bytes are kept (LZMA's 9
+ * bytes of version and properties, xz's stream header and first block
+ * header, zstd's frame header) and given to zip_entry_data_need(); then
+ * the next signature, or, when
  * the local header does not give the size, a search for one.  Bytes are
  * only counted and compared: no state grows with the stream.
  */
@@ -22,6 +23,7 @@
 #define LOCAL_BYTES 30u
 #define LZMA_PROBE_BYTES 9u      /* version (2), properties' size (2), properties (5) */
 #define XZ_HEAD_BYTES 13u        /* the stream header and a block header's size byte */
+#define ZSTD_HEAD_BYTES 18u      /* the longest frame header (ZSTD_FRAMEHEADERSIZE_MAX) */
 #define FLAG_ENCRYPTED 0x1u
 #define FLAG_SIZE_AFTER 0x8u     /* sizes in a data descriptor after the data */
 
@@ -29,7 +31,7 @@ enum watch_state {
 	W_SIGNATURE,   /* collecting 4 bytes */
 	W_LOCAL,       /* collecting the rest of a local header */
 	W_EXTRA,       /* collecting the extra field (want 0: passed over) */
-	W_PROBE,       /* collecting the first bytes of an LZMA or xz entry */
+	W_PROBE,       /* collecting the first bytes of an entry that is counted */
 	W_SKIP,        /* passing `skip` bytes, then after_skip */
 	W_SEARCH,      /* looking for a local header's signature */
 	W_DONE,        /* a central directory: nothing more is read */
@@ -116,12 +118,13 @@ static void after_data(struct zip_watch *w, uint64_t read)
 static void start_data(struct zip_watch *w)
 {
 	w->data_at = w->at;
-	bool counted = w->method == ZIP_METHOD_LZMA || w->method == ZIP_METHOD_XZ;
-	if (!counted || (w->flags & FLAG_ENCRYPTED)) {
+	if (!ZIP_METHOD_COUNTED(w->method) || (w->flags & FLAG_ENCRYPTED)) {
 		after_data(w, 0);
 		return;
 	}
-	size_t want = w->method == ZIP_METHOD_LZMA ? LZMA_PROBE_BYTES : XZ_HEAD_BYTES;
+	size_t want = w->method == ZIP_METHOD_LZMA  ? LZMA_PROBE_BYTES
+	              : w->method == ZIP_METHOD_XZ ? XZ_HEAD_BYTES
+	                                           : ZSTD_HEAD_BYTES;
 	if (w->csize < want)
 		want = (size_t)w->csize;
 	expect(w, W_PROBE, want);

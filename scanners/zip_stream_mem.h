@@ -1,12 +1,13 @@
 /*
  * scanners/zip_stream_mem.h - the memory a zip read as a stream will need
- * for its LZMA and xz entries, found in its bytes as they go by.
+ * for its LZMA, xz and zstd entries, found in its bytes as they go by.
  *
  * A zip inside a tar, a compressed stream or another archive cannot be
  * read from its central directory first (zip_mem.h does that for a zip
  * file); libarchive reads it from the front, local header after local
  * header, and gives each LZMA or xz entry's decoder the dictionary its
- * data asks (up to 1.5 GiB).  The reader shows this watcher every byte it
+ * data asks (up to 1.5 GiB), each zstd entry's the window its frame asks
+ * (up to 128 MiB).  The reader shows this watcher every byte it
  * hands libarchive, before libarchive sees it, and takes from the decoder
  * budget what a new entry asks before handing over that entry's data.
  *

@@ -40,4 +40,14 @@ got=$(sql s.db "select status from sources where path = 'xz6.zip' and member is 
 check "... the xz -6 one read ($got)" test "$got" = ok
 run 0 "$PIIAUDIT" scan -q --max-decoder-memory 0 --db z.db lz1g.zip xzhuge.zip xz9-64s.zip
 check "read without a limit" test "$(sql z.db "select count(*) from findings")" = 3
+
+# zstd entries (method 93): libarchive gives each the window its frame asks
+# (libzstd allows up to 128 MiB).
+run 3 "$PIIAUDIT" scan -q --db zs.db zst.zip zst27.zip
+check "a zstd entry with a 128 MiB window refused, with the sizes" \
+	grep -q '^piiaudit: zst27.zip: limit: zip data that needs 129 MiB of memory to decode, more than --max-decoder-memory (80 MiB)$' "$T/err"
+got=$(sql zs.db "select status || ':' || findings from sources where path = 'zst.zip' and member = 'plain.txt'")
+check "... a zstd -19 one read ($got)" test "$got" = ok:1
+run 0 "$PIIAUDIT" scan -q --max-decoder-memory 200M --db zb.db zst27.zip
+check "... and the 128 MiB one with 200M" test "$(sql zb.db "select count(*) from findings")" = 1
 finish

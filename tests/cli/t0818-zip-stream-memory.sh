@@ -16,7 +16,7 @@ sql() { sqlite3 "$1" "$2"; }
 
 printf 'contact: jane.roe@zipmail.io\nand more text\n' >plain.txt
 python3 "$TOP/tests/cli/zip_fixtures.py" || exit 1
-tar cf t.tar plain.txt lz.zip lz1g.zip xz6.zip xz9.zip xzhuge.zip streamed1g.zip
+tar cf t.tar plain.txt lz.zip lz1g.zip xz6.zip xz9.zip xzhuge.zip streamed1g.zip zst27.zip
 gzip -c t.tar >t.tar.gz
 check "7z reads the zips" sh -c 'for z in lz1g xzhuge streamed1g outer; do 7z t $z.zip >/dev/null || exit 1; done'
 
@@ -28,9 +28,11 @@ for top in t.tar t.tar.gz; do
 		grep -q "^piiaudit: $top!xzhuge.zip: limit: zip data that needs 1537 MiB" "$T/err"
 	check "$top: ... and an entry whose size comes after its data" \
 		grep -q "^piiaudit: $top!streamed1g.zip: limit: zip data that needs 1025 MiB" "$T/err"
+	check "$top: ... and a zstd entry with a 128 MiB window" \
+		grep -q "^piiaudit: $top!zst27.zip: limit: zip data that needs 129 MiB" "$T/err"
 	got=$(sql d.db "select group_concat(member || ':' || status || ':' || findings, ' ') from (select member, status, findings from sources where path = '$top' and member is not null order by member)")
 	check "$top: the others read, what came before the refusal kept ($got)" test "$got" = \
-		"lz.zip:ok:0 lz.zip!plain.txt:ok:1 lz1g.zip:error:0 plain.txt:ok:1 streamed1g.zip:error:0 streamed1g.zip!first.txt:ok:1 xz6.zip:ok:0 xz6.zip!plain.txt:ok:1 xz9.zip:ok:0 xz9.zip!plain.txt:ok:1 xzhuge.zip:error:0"
+		"lz.zip:ok:0 lz.zip!plain.txt:ok:1 lz1g.zip:error:0 plain.txt:ok:1 streamed1g.zip:error:0 streamed1g.zip!first.txt:ok:1 xz6.zip:ok:0 xz6.zip!plain.txt:ok:1 xz9.zip:ok:0 xz9.zip!plain.txt:ok:1 xzhuge.zip:error:0 zst27.zip:error:0"
 done
 check "a zip stored in a zip: the inner one refused" \
 	grep -q '^piiaudit: outer.zip!xzhuge.zip: limit: zip data that needs 1537 MiB' "$T/err"
@@ -60,6 +62,6 @@ check "without a limit nothing is refused: only libarchive's own error ($got)" \
 	test "$got" = "streamed1g.zip!second.txt"
 check "... (it cannot read LZMA sizes after the data from a stream)" \
 	grep -q 'streamed1g.zip!second.txt: Truncated lzma data' "$T/err"
-got=$(sql z.db "select count(*) from sources where path = 't.tar' and member in ('lz1g.zip!plain.txt', 'xzhuge.zip!plain.txt', 'streamed1g.zip!third.txt') and findings = 1")
-check "... and what was refused is read ($got)" test "$got" = 3
+got=$(sql z.db "select count(*) from sources where path = 't.tar' and member in ('lz1g.zip!plain.txt', 'xzhuge.zip!plain.txt', 'streamed1g.zip!third.txt', 'zst27.zip!plain.txt') and findings = 1")
+check "... and what was refused is read ($got)" test "$got" = 4
 finish

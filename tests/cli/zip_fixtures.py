@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Zips whose LZMA and xz entries ask for memory, for the CLI tests of
+"""Zips whose LZMA, xz and zstd entries ask for memory, for the CLI tests of
 --max-decoder-memory (t0817 reads them as files, t0818 as streams).
 
     zip_fixtures.py        writes them all into the current folder, beside
@@ -12,6 +12,8 @@ xz6.zip ...     one xz entry written by hand (`xz -6`, `-9`, a 1.5 GiB
 xzhuge64.zip    ... with a zip64 directory (the offset in the extra field)
 xzhuge-sfx.zip  ... behind 1000 bytes of junk, every offset shifted
 xz9-64.zip      `xz -9`, zip64; xz9-64s.zip: its sizes saturated too
+zst.zip ...     one zstd entry written by hand (`zstd -19`: an 8 MiB
+                window; zst27.zip: `--long=27`, 128 MiB)
 streamed1g.zip  written to a pipe, so every size comes after its entry's
                 data (flag bit 3): deflated, LZMA asking 1 GiB, deflated
 outer.zip       stored: plain.txt, xzhuge.zip, xz6.zip
@@ -32,18 +34,18 @@ def raise_lzma_dictionary(d, at, size):
     d[prop:prop + 4] = struct.pack("<I", size)
 
 
-def xz_zip(out, xz_args, zip64=False, stub=b"", sizes64=False):
-    xz = subprocess.run(["xz"] + xz_args + ["-c"], input=plain, stdout=subprocess.PIPE,
+def xz_zip(out, xz_args, zip64=False, stub=b"", sizes64=False, tool="xz", method=95):
+    xz = subprocess.run([tool] + xz_args + ["-c"], input=plain, stdout=subprocess.PIPE,
                         check=True).stdout
     name, crc = b"plain.txt", zlib.crc32(plain)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, 95, 0, 0, crc, len(xz), len(plain),
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, method, 0, 0, crc, len(xz), len(plain),
                         len(name), 0) + name
     extra = struct.pack("<HHQ", 1, 8, 0) if zip64 else b""
     csize, usize = len(xz), len(plain)
     if sizes64:   # the sizes saturated too: in the extra field before the offset
         extra = struct.pack("<HHQQQ", 1, 24, usize, csize, 0)
         csize = usize = 0xffffffff
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, 95, 0, 0, crc, csize,
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, method, 0, 0, crc, csize,
                           usize, len(name), len(extra), 0, 0, 0, 0,
                           0xffffffff if zip64 else 0) + name + extra
     body = local + xz
@@ -84,6 +86,9 @@ xz_zip("xzhuge64.zip", ["--lzma2=dict=1536MiB"], zip64=True)
 xz_zip("xzhuge-sfx.zip", ["--lzma2=dict=1536MiB"], stub=b"PK\x03\x04" + b"\0" * 996)
 xz_zip("xz9-64.zip", ["-9"], zip64=True)
 xz_zip("xz9-64s.zip", ["-9"], zip64=True, sizes64=True)
+# zstd from a pipe keeps the window it is told (the input's size unknown).
+xz_zip("zst.zip", ["-19", "-q"], tool="zstd", method=93)
+xz_zip("zst27.zip", ["--long=27", "-19", "-q"], tool="zstd", method=93)
 
 with open("streamed.zip", "wb") as f:
     with zipfile.ZipFile(Pipe(f), "w") as z:

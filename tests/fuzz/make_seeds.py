@@ -500,15 +500,15 @@ def packs_seeds():
             write(t, "%s.%d" % (name[:-5], n), chunk)
 
 
-def xz_zip(entry_name, xz_data, plain, zip64=False):
+def xz_zip(entry_name, xz_data, plain, zip64=False, method=95):
     """A zip of one entry compressed with xz (method 95; zipfile writes
-    none), its directory zip32 or zip64 (the entry's offset then in the
-    extra field)."""
+    none), or zstd (93), its directory zip32 or zip64 (the entry's offset
+    then in the extra field)."""
     name, crc = entry_name.encode(), zlib.crc32(plain)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, 95, 0, 0, crc, len(xz_data),
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 63, 0, method, 0, 0, crc, len(xz_data),
                         len(plain), len(name), 0) + name
     extra = struct.pack("<HHQ", 1, 8, 0) if zip64 else b""
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, 95, 0, 0, crc,
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 63, 63, 0, method, 0, 0, crc,
                           len(xz_data), len(plain), len(name), len(extra), 0, 0, 0, 0,
                           0xffffffff if zip64 else 0) + name + extra
     body = local + xz_data
@@ -543,6 +543,9 @@ def archive_mem_seeds():
     write(t, "lzma.zip", zip_bytes(members, zipfile.ZIP_LZMA))
     write(t, "deflate.zip", zip_bytes(members))
     write(t, "streamed-lzma.zip", streamed_zip_bytes(members))
+    zst = tool(["zstd", "--long=24", "-19", "-q", "-c"], TEXT)
+    if zst:
+        write(t, "zstd.zip", xz_zip("a.txt", zst, TEXT, method=93))
     xz = tool(["xz", "-6", "-c"], TEXT)
     if xz:
         write(t, "xz.zip", xz_zip("a.txt", xz, TEXT))

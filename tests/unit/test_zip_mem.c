@@ -1,8 +1,9 @@
 /*
  * scanners/zip_mem.c.  Zip archives built here byte by byte (local
  * header, data, central directory, end record) give what their entries'
- * decoders need: an LZMA entry asking 64 MiB, liblzma's count; a stored
- * one, nothing; the larger of two.  A file without an end record, and a
+ * decoders need: an LZMA entry asking 64 MiB, liblzma's count; a zstd
+ * entry's window, libzstd's count (nothing past the 128 MiB libzstd
+ * allows); a stored one, nothing; the larger of two.  A file without an end record, and a
  * descriptor that cannot be read (a folder's), are refused with a reason.
  * (The CLI test t0817 reads archives made by Python's zipfile, zip64 and
  * xz entries among them.)
@@ -12,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 
 #include "scanners/zip_mem.h"
 #include "tests/unit/bytes_fixture.h"
@@ -108,6 +112,16 @@ int main(void)
 	struct entry three[3] = { small, lzma, stored };
 	put_zip(&zip, three, 3);
 	CHECK(need_of(&zip, &need, why) == 0 && need > 64 * MIB && need < 66 * MIB);
+
+	/* zstd: a frame header (magic, no flags, the window's exponent). */
+	struct entry zstd = { .method = 93, .data = { 0x28, 0xb5, 0x2f, 0xfd, 0, 16 << 3, 'x' },
+	                      .data_len = 7 };   /* 2^26: 64 MiB */
+	put_zip(&zip, &zstd, 1);
+	CHECK(need_of(&zip, &need, why) == 0 && need == ZSTD_estimateDStreamSize(64 * MIB));
+	CHECK(need > 64 * MIB && need < 66 * MIB);
+	zstd.data[5] = 18 << 3;                     /* 256 MiB: libzstd refuses it */
+	put_zip(&zip, &zstd, 1);
+	CHECK(need_of(&zip, &need, why) == 0 && need == 0);
 
 	/* Not a zip: no end record. */
 	zip.n = 0;

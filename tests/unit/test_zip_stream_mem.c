@@ -5,10 +5,13 @@
  * a stored entry's bytes that look like an LZMA local header passed over
  * by its size (zip32 and zip64); entries whose size comes after their
  * data (flag bit 3) passed by finding the next local header, also across
- * piece boundaries; an xz entry's block header; encrypted entries, a
+ * piece boundaries; an xz entry's block header; a zstd entry's frame
+ * header; encrypted entries, a
  * central directory, a split marker, a truncated stream and junk.
  */
 #include <lzma.h>
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -266,6 +269,24 @@ int main(void)
 	put_entry(&o, &deflated, &at);
 	put_entry(&o, &xz, &at2);
 	CHECK(watch(&o, &need_at, &raises, &same) == xz_need && need_at == at2 && same);
+
+	/* A zstd entry: its frame header's window (2^26), its size after its
+	 * data too; a window over libzstd's limit counts nothing. */
+	struct entry zst = { .method = ZIP_METHOD_ZSTD, .flags = FLAG_SIZE_AFTER };
+	put_le(&zst.data, 0xfd2fb528, 4);
+	put_byte(&zst.data, 0);
+	put_byte(&zst.data, 16 << 3);
+	put(&zst.data, "compressed blocks", 17);
+	o.n = 0;
+	put_entry(&o, &deflated, &at);
+	put_entry(&o, &zst, &at2);
+	CHECK(watch(&o, &need_at, &raises, &same) == ZSTD_estimateDStreamSize(64 * MIB));
+	CHECK(need_at == at2 && raises == 1 && same);
+	zst.data.b[5] = 18 << 3;
+	o.n = 0;
+	put_entry(&o, &zst, &at);
+	put_entry(&o, &small, &at2);
+	CHECK(watch(&o, &need_at, &raises, &same) == lzma_need(8 * MIB) && need_at == at2 && same);
 
 	/* An entry shorter than its properties counts what it has (nothing
 	 * readable), and the next is found. */
