@@ -28,6 +28,7 @@
 #include "scanners/byte_src.h"
 #include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
+#include "scanners/magic.h"
 #include "scanners/mem_budget.h"
 #include "scanners/reader.h"
 #include "scanners/sevenz_mem.h"
@@ -291,55 +292,7 @@ static void note_status(struct scan_reader *r, enum scan_status st)
 		r->worst = st;
 }
 
-/* ---- magic bytes ---- */
-
-struct magic {
-	const char *name;
-	size_t at;
-	const char *bytes;
-	size_t len;
-};
-
-static const struct magic magics[] = {
-	{ "gzip", 0, "\x1f\x8b", 2 },
-	{ "zstd", 0, "\x28\xb5\x2f\xfd", 4 },
-	{ "xz", 0, "\xfd\x37\x7a\x58\x5a\x00", 6 },
-	{ "bzip2", 0, "BZh", 3 },
-	{ "lz4", 0, "\x04\x22\x4d\x18", 4 },
-	{ "lzma", 0, "\x5d\x00\x00", 3 },
-	{ "zip", 0, "PK\x03\x04", 4 },
-	{ "zip", 0, "PK\x05\x06", 4 },
-	{ "zip", 0, "PK\x07\x08", 4 },
-	{ "7z", 0, "7z\xbc\xaf\x27\x1c", 6 },
-	{ "tar", 257, "ustar", 5 },
-	{ "cpio", 0, "070701", 6 },
-	{ "cpio", 0, "070702", 6 },
-	{ "cpio", 0, "070707", 6 },
-	{ "ar", 0, "!<arch>\n", 8 },
-};
-
-static const char *sniff(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
-		const struct magic *m = &magics[i];
-		if (n >= m->at + m->len && !memcmp(p + m->at, m->bytes, m->len)) {
-			/* "BZh" must be followed by a block size digit. */
-			if (!strcmp(m->name, "bzip2") && (n < 4 || p[3] < '1' || p[3] > '9'))
-				continue;
-			/* lzma-alone is a weak magic: the uncompressed size is unknown
-			 * (all ff, as xz-utils writes it) or below 2^56. */
-			if (!strcmp(m->name, "lzma")) {
-				bool unknown = n >= 13;
-				for (size_t k = 5; unknown && k < 13; k++)
-					unknown = p[k] == 0xff;
-				if (n < 13 || (!unknown && p[12] != 0))
-					continue;
-			}
-			return m->name;
-		}
-	}
-	return NULL;
-}
+/* ---- binary or text (the format: magic.h) ---- */
 
 static bool looks_binary(const unsigned char *p, size_t n)
 {
@@ -1616,7 +1569,7 @@ static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
 		fail_unit(r, unit, parent, src->error);
 		goto out;
 	}
-	const char *magic = sniff(peek, (size_t)got);
+	const char *magic = magic_sniff(peek, (size_t)got);
 	if (magic && layers >= MAX_LAYERS) {
 		/* libarchive already peeled every compression layer it knows (or
 		 * this is gzip in gzip in ...): what is left is not read further. */

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "scanners/redact_io.h"
+#include "scanners/magic.h"
 
 #ifdef HAVE_ISAL
 #include <isa-l/igzip_lib.h>
@@ -329,39 +330,6 @@ static size_t read_full(struct byte_src *src, unsigned char *buf, size_t n, bool
 	return have;
 }
 
-/* ---- magic bytes ---- */
-
-static const char *sniff(const unsigned char *p, size_t n)
-{
-	static const struct { const char *name; size_t at; const char *bytes; size_t len; } magics[] = {
-		{ "gzip", 0, "\x1f\x8b", 2 },
-		{ "zstd", 0, "\x28\xb5\x2f\xfd", 4 },
-		{ "xz", 0, "\xfd\x37\x7a\x58\x5a\x00", 6 },
-		{ "bzip2", 0, "BZh", 3 },
-		{ "lz4", 0, "\x04\x22\x4d\x18", 4 },
-		{ "lzma", 0, "\x5d\x00\x00", 3 },
-		{ "zip", 0, "PK\x03\x04", 4 },
-		{ "zip", 0, "PK\x05\x06", 4 },
-		{ "zip", 0, "PK\x07\x08", 4 },
-		{ "7z", 0, "7z\xbc\xaf\x27\x1c", 6 },
-		{ "tar", 257, "ustar", 5 },
-		{ "cpio", 0, "070701", 6 },
-		{ "cpio", 0, "070702", 6 },
-		{ "cpio", 0, "070707", 6 },
-		{ "ar", 0, "!<arch>\n", 8 },
-	};
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
-		if (n < magics[i].at + magics[i].len || memcmp(p + magics[i].at, magics[i].bytes, magics[i].len))
-			continue;
-		if (!strcmp(magics[i].name, "bzip2") && (n < 4 || p[3] < '1' || p[3] > '9'))
-			continue;
-		if (!strcmp(magics[i].name, "lzma") && (n < 13 || p[12] != 0))
-			continue;
-		return magics[i].name;
-	}
-	return NULL;
-}
-
 static bool looks_binary(const unsigned char *p, size_t n)
 {
 	return memchr(p, '\0', n < BINARY_PROBE_BYTES ? n : BINARY_PROBE_BYTES) != NULL;
@@ -422,7 +390,7 @@ static int unit(struct job *j, const char *member, struct byte_src *src, struct 
 		return fail(j, member, "%s", src->error);
 	/* Before the binary test: a compressed text is binary too, and must
 	 * not be copied unredacted. */
-	const char *magic = sniff(j->peek, got);
+	const char *magic = magic_sniff(j->peek, got);
 	if (magic && nested_is_error)
 		return fail(j, member, "a nested %s is not redacted (unpack it first)", magic);
 	/* scan reads UTF-16 text; copied as binary, its values would reach
@@ -781,7 +749,7 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 		fail(&j, NULL, "%s", strerror(errno));
 		goto out;
 	}
-	const char *magic = sniff(peek, (size_t)got);
+	const char *magic = magic_sniff(peek, (size_t)got);
 	if (!magic) {
 		struct plain_out po = { .base.write = plain_write, .file = of };
 		snprintf(res->format, sizeof(res->format), "text");
