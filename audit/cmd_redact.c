@@ -30,7 +30,10 @@
  * except the plan's locations, which a file claims under the run's lock
  * and then alone sets.  The lock also serialises the database writes and
  * the run's totals.  What a value becomes depends only on the value and
- * the key, so the outputs are the same byte for byte whatever N.
+ * the key, so the outputs are the same byte for byte whatever N.  The
+ * workers' decoders and encoders share one memory budget
+ * (--max-codec-memory; redact_io.h says how a file takes from it), which
+ * --verify's reader uses too.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,6 +56,7 @@
 #include "db/store.h"
 #include "rules/pseudonym.h"
 #include "scanners/json_fields.h"
+#include "scanners/mem_budget.h"
 #include "scanners/reader.h"
 #include "scanners/redact_io.h"
 #include "scanners/rewrite.h"
@@ -80,6 +84,8 @@ struct redact_options {
 	bool force, verify, quiet, follow;
 	unsigned jobs;              /* --jobs: workers */
 	int gzip_level;             /* --gzip-level, 0: redact_io's default */
+	int xz_level;               /* --xz-level */
+	uint64_t max_codec_memory;  /* --max-codec-memory; 0: no limit */
 	const char *plan_path;      /* --plan: an erasure */
 };
 
@@ -119,6 +125,7 @@ struct redact_job {
 	pthread_mutex_t lock;       /* the database, the claims, the totals below */
 	uint64_t failed, left, replaced, dropped, done;
 	struct scan_pool *pool;     /* matches stream windows; NULL: workers do */
+	struct mem_budget *codec_budget;   /* --max-codec-memory; NULL: no limit */
 };
 
 /* Windows of a stream a worker may have in the pool at once (see
@@ -185,14 +192,14 @@ struct redactor {
 	char text[REPL_MAX], esc[REPL_MAX];   /* a replacement, and escaped */
 };
 
-/* Set by the handler, read by every worker: a lock-free atomic, which a
- * signal handler may store to. */
-static atomic_int got_signal;
+/* Set by the handler, read by every worker (and by a wait for codec
+ * memory: mem_budget takes an int). */
+static volatile int got_signal;   /* sig_atomic_t is int here */
 
 static void on_signal(int signo)
 {
 	int saved = errno;
-	atomic_store(&got_signal, signo);
+	got_signal = signo;
 	errno = saved;
 }
 
@@ -1314,6 +1321,7 @@ static int64_t verify_output(struct redactor *r, const char *out)
 	struct scan_limits limits = {
 		.max_depth = 4, .records = r->opt->fields.count > 0,
 		.max_record_bytes = r->opt->max_record_bytes,
+		.decoder_budget = r->job->codec_budget, .cancel = &got_signal,
 	};
 	const struct scan_sink sink = {
 		.ctx = r, .begin = v_begin, .window = v_window, .end = v_end,
@@ -1460,6 +1468,11 @@ static void redact_usage(FILE *out)
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
 	        "                          is 1), 4 to 9 by zlib as gzip -N (several times slower)\n"
+	        "  --xz-level N            xz and .lzma outputs, 0 to 9, as xz -N (default 6)\n"
+	        "  --max-codec-memory N    memory the decoders of xz, lzma, zstd and zip inputs\n"
+	        "                          and the encoders of xz, lzma and zstd outputs of all\n"
+	        "                          jobs share (default 256M; 0: no limit); an input that\n"
+	        "                          needs more fails, exit 3\n"
 	        "  -j, --jobs N            files redacted at once, and threads matching their\n"
 	        "                          text (default: the number of cores); the outputs\n"
 	        "                          are the same whatever N\n"
@@ -1475,7 +1488,7 @@ static void redact_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
 	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
-	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL,
+	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL, OPT_XZ_LEVEL, OPT_MAX_CODEC_MEMORY,
 };
 
 static const struct option redact_longopts[] = {
@@ -1498,6 +1511,8 @@ static const struct option redact_longopts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
+	{ "xz-level", required_argument, NULL, OPT_XZ_LEVEL },
+	{ "max-codec-memory", required_argument, NULL, OPT_MAX_CODEC_MEMORY },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -1531,6 +1546,8 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 	o->db_path = "piiaudit.db";
 	o->max_record_bytes = 64ULL << 20;
 	o->jobs = cores > 0 ? (unsigned)cores : 1;
+	o->xz_level = REDACT_XZ_LEVEL_DEFAULT;
+	o->max_codec_memory = 256ULL << 20;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:j:qh", redact_longopts, NULL)) != -1) {
@@ -1544,6 +1561,16 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 			if (parse_count(optarg, &num) || num < 1 || num > 9)
 				return usage_error("redact", "--gzip-level takes a number from 1 to 9, not '%s'", optarg);
 			o->gzip_level = (int)num;
+			break;
+		case OPT_XZ_LEVEL:
+			if (parse_count(optarg, &num) || num > 9)
+				return usage_error("redact", "--xz-level takes a number from 0 to 9, not '%s'", optarg);
+			o->xz_level = (int)num;
+			break;
+		case OPT_MAX_CODEC_MEMORY:
+			if (parse_count(optarg, &o->max_codec_memory))
+				return usage_error("redact", "--max-codec-memory takes a size such as 256M, or 0, not '%s'",
+				                   optarg);
 			break;
 		case 'o': o->out_file = optarg; break;
 		case OPT_OUT: o->out_dir = optarg; break;
@@ -1960,7 +1987,10 @@ static void redact_pair(struct redactor *r, const struct pair *p)
 {
 	struct redact_job *job = r->job;
 	const struct redact_options *o = r->opt;
-	const struct redact_io_hooks hooks = { .ctx = r, .text = on_text, .stop = on_stop, .gzip_level = o->gzip_level };
+	const struct redact_io_hooks hooks = {
+		.ctx = r, .text = on_text, .stop = on_stop, .gzip_level = o->gzip_level,
+		.xz_level = o->xz_level, .budget = job->codec_budget, .cancel = &got_signal,
+	};
 	struct redact_io_result res;
 	struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
 	char err[1024];
@@ -2181,6 +2211,13 @@ int cmd_redact(int argc, char **argv)
 		goto out;
 	}
 	locked = true;
+	if (o.max_codec_memory) {
+		if (!(job.codec_budget = mem_budget_new(o.max_codec_memory))) {
+			diag("out of memory");
+			goto out;
+		}
+		mem_budget_set_option(job.codec_budget, "--max-codec-memory");
+	}
 	if (db_open(&job.db, o.db_path, true, err, sizeof(err))) {
 		diag("%s", err);
 		goto out;
@@ -2258,6 +2295,7 @@ out:
 	db_close(job.db);
 	if (locked)
 		pthread_mutex_destroy(&job.lock);
+	mem_budget_free(job.codec_budget);
 	db_key_wipe(&key);
 	free(job.claimed);
 	redact_plan_release(&plan);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -55,6 +56,11 @@ struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_bu
 /* A wait for memory gives up at *deadline (CLOCK_MONOTONIC; the caller
  * keeps it alive; NULL, the default: never), failing with a "limit:". */
 void xz_src_set_deadline(struct xz_src *x, const struct timespec *deadline);
+/* n bytes the caller took from the budget for this decoder (before its
+ * first read): it holds them from then on, decodes within them, and
+ * gives them back when freed.  A block needing more takes the rest as
+ * above. */
+void xz_src_hold(struct xz_src *x, uint64_t n);
 struct byte_src *xz_src_base(struct xz_src *x);
 void xz_src_free(struct xz_src *x);
 
@@ -67,6 +73,7 @@ struct zstd_src;
 struct zstd_src *zstd_src_new(struct byte_src *inner, struct mem_budget *budget, bool may_wait,
                               const volatile int *cancel);
 void zstd_src_set_deadline(struct zstd_src *z, const struct timespec *deadline);   /* as xz's */
+void zstd_src_hold(struct zstd_src *z, uint64_t n);   /* as xz_src_hold() */
 struct byte_src *zstd_src_base(struct zstd_src *z);
 void zstd_src_free(struct zstd_src *z);
 

@@ -29,6 +29,7 @@ struct mem_budget {
 	pthread_cond_t freed;    /* memory given back, or the queue moved */
 	uint64_t limit, used, peak;
 	struct waiter *first, *last;
+	const char *option;      /* that sets the limit, for refusals */
 };
 
 struct mem_budget *mem_budget_new(uint64_t limit)
@@ -43,7 +44,13 @@ struct mem_budget *mem_budget_new(uint64_t limit)
 	pthread_cond_init(&b->freed, &attr);
 	pthread_condattr_destroy(&attr);
 	b->limit = limit;
+	b->option = "--max-decoder-memory";
 	return b;
+}
+
+void mem_budget_set_option(struct mem_budget *b, const char *option)
+{
+	b->option = option;
 }
 
 void mem_budget_free(struct mem_budget *b)
@@ -174,8 +181,8 @@ int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
 	else
 		snprintf(why, why_cap,
 		         "limit: %s data that needs %llu MiB of memory to decode%s, more than"
-		         " --max-decoder-memory (%llu MiB)",
-		         what, (unsigned long long)((need + (1u << 20) - 1) >> 20), detail,
+		         " %s (%llu MiB)",
+		         what, (unsigned long long)((need + (1u << 20) - 1) >> 20), detail, b->option,
 		         (unsigned long long)(mem_budget_limit(b) >> 20));
 	return -1;
 }

@@ -4,7 +4,7 @@
  * window up to 2 GiB, and `zstd --long` asks 128 MiB; a 7z folder's LZMA
  * dictionary or PPMd model, a zip entry's LZMA or xz dictionary), so
  * that what they hold together stays bounded however many jobs read at
- * once.
+ * once; redact's budget counts its xz and zstd encoders too.
  *
  * A counter of bytes under a limit, shared between threads.  A decoder
  * takes what it needs before it allocates; a need over the whole limit is
@@ -28,6 +28,9 @@ struct mem_budget;
 
 /* NULL without memory. */
 struct mem_budget *mem_budget_new(uint64_t limit);
+/* The option refusals name (a static string; "--max-decoder-memory"
+ * unless set). */
+void mem_budget_set_option(struct mem_budget *b, const char *option);
 void mem_budget_free(struct mem_budget *b);
 uint64_t mem_budget_limit(const struct mem_budget *b);
 
@@ -51,7 +54,8 @@ void mem_budget_give(struct mem_budget *b, uint64_t n);
  *   limit: xz data that needs 65 MiB of memory to decode, more than
  *   --max-decoder-memory (80 MiB)
  * with `what` naming the data, need what it needs in all (rounded up to
- * MiB; n may be part of it) and detail (may be "") after the size. */
+ * MiB; n may be part of it), detail (may be "") after "to decode", and
+ * the budget's option (mem_budget_set_option()). */
 int mem_budget_take_or_say(struct mem_budget *b, uint64_t n, bool may_wait,
                            const volatile int *cancel, const struct timespec *deadline,
                            const char *what, uint64_t need, const char *detail, char *why,

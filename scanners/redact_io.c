@@ -24,7 +24,10 @@
 #include <sodium.h>
 
 #include "scanners/redact_io.h"
+#include "scanners/codec_mem.h"
 #include "scanners/magic.h"
+#include "scanners/mem_budget.h"
+#include "scanners/zip_mem.h"
 
 #ifdef HAVE_ISAL
 #include <isa-l/igzip_lib.h>
@@ -41,6 +44,7 @@ struct in_file {
 	int fd;
 	bool hashing;
 	crypto_hash_sha256_state sha;
+	struct byte_src *feed;             /* what libarchive reads: base, or its decoder */
 	unsigned char buf[IO_BUF_BYTES];   /* for libarchive's read callback */
 };
 
@@ -63,9 +67,9 @@ static ssize_t in_read(struct byte_src *src, void *buf, size_t n)
 static la_ssize_t in_archive_read(struct archive *a, void *data, const void **out)
 {
 	struct in_file *f = data;
-	ssize_t got = in_read(&f->base, f->buf, sizeof(f->buf));
+	ssize_t got = byte_src_read(f->feed, f->buf, sizeof(f->buf));
 	if (got < 0) {
-		archive_set_error(a, EIO, "%s", f->base.error);
+		archive_set_error(a, EIO, "%s", f->feed->error);
 		return -1;
 	}
 	*out = f->buf;
@@ -346,6 +350,11 @@ struct job {
 	unsigned char *peek;
 	char *err;
 	size_t errlen;
+	/* The input's compression when piiaudit decodes it (xz_src,
+	 * zstd_src) below libarchive; CODEC_OTHER: libarchive does. */
+	enum codec_kind codec;
+	uint64_t held;               /* taken from the budget; given back at the end */
+	uint64_t decoder_held;       /* of which the decoder's, until it takes them over */
 };
 
 static int fail(struct job *j, const char *member, const char *fmt, const char *what)
@@ -454,6 +463,12 @@ static int add_filter(struct job *j, struct archive *aw, int code)
 #endif
 	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
 		return -1;
+	if (code == ARCHIVE_FILTER_XZ || code == ARCHIVE_FILTER_LZMA) {
+		/* The preset whose encoder memory was taken (codec_mem.h). */
+		snprintf(num, sizeof(num), "%d", j->h->xz_level);
+		return archive_write_set_filter_option(aw, code == ARCHIVE_FILTER_XZ ? "xz" : "lzma",
+		                                       "compression-level", num) != ARCHIVE_OK ? -1 : 0;
+	}
 	if (code != ARCHIVE_FILTER_GZIP)
 		return 0;
 	snprintf(num, sizeof(num), "%d", level);
@@ -461,6 +476,25 @@ static int add_filter(struct job *j, struct archive *aw, int code)
 	    archive_write_set_filter_option(aw, "gzip", "compression-level", num) != ARCHIVE_OK)
 		return -1;
 	return 0;
+}
+
+/* The output's compression: the input's. */
+static int output_filter(const struct job *j, struct archive *ar)
+{
+	switch (j->codec) {
+	case CODEC_XZ: return ARCHIVE_FILTER_XZ;
+	case CODEC_LZMA: return ARCHIVE_FILTER_LZMA;
+	case CODEC_ZSTD: return ARCHIVE_FILTER_ZSTD;
+	case CODEC_OTHER: break;
+	}
+	return archive_filter_code(ar, 0);
+}
+
+/* Whether libarchive found more than one compression layer (it counts
+ * the format's "none" as one; a layer piiaudit decodes is not counted). */
+static bool too_many_layers(const struct job *j, struct archive *ar)
+{
+	return archive_filter_count(ar) > (j->codec == CODEC_OTHER ? 2 : 1);
 }
 
 /* A single compressed stream: its content is one text unit. */
@@ -473,8 +507,12 @@ static int do_raw(struct job *j, struct archive *ar)
 		fail(j, NULL, "%s", "out of memory");
 		goto out;
 	}
+	if (too_many_layers(j, ar)) {
+		fail(j, NULL, "%s", "more than one compression layer is not supported");
+		goto out;
+	}
 	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
-	    add_filter(j, aw, archive_filter_code(ar, 0)) ||
+	    add_filter(j, aw, output_filter(j, ar)) ||
 	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this compression");
@@ -529,9 +567,8 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 	int rc = -1;
 	if (!aw)
 		return fail(j, NULL, "%s", "out of memory");
-	int filters = archive_filter_count(ar);
-	int fcode = archive_filter_code(ar, 0);
-	if (filters > 2) {
+	int fcode = output_filter(j, ar);
+	if (too_many_layers(j, ar)) {
 		fail(j, NULL, "%s", "more than one compression layer is not supported");
 		goto out;
 	}
@@ -605,14 +642,75 @@ out:
 	return rc;
 }
 
+static enum codec_kind codec_of(const char *magic)
+{
+	return !strcmp(magic, "xz") ? CODEC_XZ : !strcmp(magic, "lzma") ? CODEC_LZMA
+	       : !strcmp(magic, "zstd") ? CODEC_ZSTD : CODEC_OTHER;
+}
+
+/* Takes from the budget, at once, what this file's decoder (its first xz
+ * block, .lzma dictionary or zstd frame, from the peek; a zip's largest
+ * LZMA, xz or zstd entry) and its output's encoder need, waiting for
+ * other jobs to give theirs back: a job that waited holding some could
+ * wait for another that waits for it.  0, or -1 with the reason. */
+static int take_codec_memory(struct job *j, const char *magic, const unsigned char *peek, size_t len)
+{
+	struct mem_budget *budget = j->h->budget;
+	if (!budget)
+		return 0;
+	uint64_t decoder = 0, encoder = codec_encoder_need(j->codec, j->h->xz_level);
+	if (!strcmp(magic, "zip")) {
+		char why[256];
+		if (zip_decoder_need(j->in->fd, &decoder, why, sizeof(why)))
+			decoder = 0;   /* no central directory: libarchive fails, and says so */
+	} else {
+		decoder = codec_decoder_need(j->codec, peek, len);
+	}
+	if (!decoder && !encoder)
+		return 0;
+	char detail[64] = "", why[300];
+	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA)
+		snprintf(detail, sizeof(detail), " and re-encode at --xz-level %d", j->h->xz_level);
+	else if (encoder)
+		snprintf(detail, sizeof(detail), " and re-encode");
+	if (mem_budget_take_or_say(budget, decoder + encoder, true, j->h->cancel, NULL, magic,
+	                           decoder + encoder, detail, why, sizeof(why)))
+		return fail(j, NULL, "%s", why);
+	j->held = decoder + encoder;
+	j->decoder_held = decoder;
+	return 0;
+}
+
 static int do_libarchive(struct job *j, const char *magic)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *entry;
 	bool is_zip = !strcmp(magic, "zip");
+	struct xz_src *xz = NULL;
+	struct zstd_src *zs = NULL;
 	int rc = -1;
 	if (!ar)
 		return fail(j, NULL, "%s", "out of memory");
+	/* xz, .lzma and zstd are decoded here, within the budget (libarchive's
+	 * decoders take whatever the data asks); never waiting, as the job
+	 * took the first block's or frame's need already. */
+	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA) {
+		if (!(xz = xz_src_new(&j->in->base, j->codec == CODEC_LZMA, j->h->budget, false, j->h->cancel))) {
+			fail(j, NULL, "%s", "out of memory");
+			goto out;
+		}
+		xz_src_hold(xz, j->decoder_held);
+		j->in->feed = xz_src_base(xz);
+	} else if (j->codec == CODEC_ZSTD) {
+		if (!(zs = zstd_src_new(&j->in->base, j->h->budget, false, j->h->cancel))) {
+			fail(j, NULL, "%s", "out of memory");
+			goto out;
+		}
+		zstd_src_hold(zs, j->decoder_held);
+		j->in->feed = zstd_src_base(zs);
+	}
+	j->held -= j->decoder_held;   /* the decoder's now, given back when it is freed */
+	j->decoder_held = 0;
 	archive_read_support_filter_all(ar);
 	archive_read_support_format_tar(ar);
 	archive_read_support_format_gnutar(ar);
@@ -642,7 +740,8 @@ static int do_libarchive(struct job *j, const char *magic)
 		fail(j, NULL, "%s", "an empty archive: nothing to redact");
 		goto out;
 	}
-	const char *filter = archive_filter_code(ar, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(ar, 0)
+	const char *filter = j->codec != CODEC_OTHER                           ? magic
+	                     : archive_filter_code(ar, 0) != ARCHIVE_FILTER_NONE ? archive_filter_name(ar, 0)
 	                     : NULL;
 	if (archive_format(ar) == ARCHIVE_FORMAT_RAW) {
 		snprintf(j->res->format, sizeof(j->res->format), "%s", filter ? filter : magic);
@@ -658,6 +757,9 @@ static int do_libarchive(struct job *j, const char *magic)
 		rc = fail(j, NULL, "%s", j->in->base.error);
 out:
 	archive_read_free(ar);
+	j->in->feed = &j->in->base;
+	xz_src_free(xz);
+	zstd_src_free(zs);
 	return rc;
 }
 
@@ -691,7 +793,7 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 		goto out;
 	}
 	inf->base.read = in_read;
-	inf->fd = -1;
+	inf->feed = &inf->base;
 	inf->fd = open(in, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (inf->fd < 0 || fstat(inf->fd, &st)) {
 		fail(&j, NULL, "%s", strerror(errno));
@@ -750,6 +852,7 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 		goto out;
 	}
 	const char *magic = magic_sniff(peek, (size_t)got);
+	j.codec = magic ? codec_of(magic) : CODEC_OTHER;
 	if (!magic) {
 		struct plain_out po = { .base.write = plain_write, .file = of };
 		snprintf(res->format, sizeof(res->format), "text");
@@ -758,7 +861,7 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 	} else if (!strcmp(magic, "7z") || !strcmp(magic, "cpio") || !strcmp(magic, "ar")) {
 		fail(&j, NULL, "a %s archive is not supported for redaction (tar and zip are)", magic);
 		goto out;
-	} else if (do_libarchive(&j, magic)) {
+	} else if (take_codec_memory(&j, magic, peek, (size_t)got) || do_libarchive(&j, magic)) {
 		goto out;
 	}
 	if (out_finish(of) || out_flush(of) || fsync(of->fd)) {
@@ -787,6 +890,8 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 	of->tmp[0] = '\0';
 	rc = 0;
 out:
+	if (j.held)
+		mem_budget_give(h->budget, j.held);
 	if (of && of->fd >= 0)
 		close(of->fd);
 	if (of && of->tmp[0] && rc)

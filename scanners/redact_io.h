@@ -19,7 +19,8 @@
  * untouched and no temporary file is left.  Memory is bounded: text units
  * stream, and a rewritten archive member (whose size is only known at its
  * end, and must be written before its data) is spooled to a temporary file
- * in $TMPDIR.  SHA-256 of the input and of the output file bytes come with
+ * in $TMPDIR; the decoders' and encoders' memory comes from the caller's
+ * budget (below).  SHA-256 of the input and of the output file bytes come with
  * the result.  A gzip output's header carries no time, so the same input
  * rewritten the same way gives the same bytes.  Thread-safe: one call per
  * file, any number of threads, no shared state.
@@ -67,6 +68,18 @@ struct redact_io_hooks {
 	 * writes them (many times faster than zlib, a little larger than
 	 * zlib's level 6); above, zlib. */
 	int gzip_level;
+	/* xz and .lzma outputs: the preset, 0 to 9 (REDACT_XZ_LEVEL_DEFAULT
+	 * is xz's own default). */
+	int xz_level;
+	/* Memory that the decoders of xz, .lzma, zstd and zip inputs and the
+	 * encoders of xz, .lzma and zstd outputs share with other calls
+	 * (mem_budget.h; NULL: no limit).  Before either is made, a call
+	 * takes both needs at once (codec_mem.h), waiting for others to give
+	 * theirs back, and fails when they exceed the whole budget; a later
+	 * xz block or zstd frame that asks more takes it without waiting.
+	 * *cancel (may be NULL) non-zero ends a wait ("interrupted"). */
+	struct mem_budget *budget;
+	const volatile int *cancel;
 };
 
 #ifdef HAVE_ISAL
@@ -76,6 +89,7 @@ struct redact_io_hooks {
 #define REDACT_GZIP_FAST_MAX 0
 #define REDACT_GZIP_LEVEL_DEFAULT 6
 #endif
+#define REDACT_XZ_LEVEL_DEFAULT 6
 
 struct redact_io_result {
 	char format[64];             /* "text", "gzip", "tar+zstd", "zip" ... */

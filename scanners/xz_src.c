@@ -158,6 +158,16 @@ void xz_src_set_deadline(struct xz_src *x, const struct timespec *deadline)
 	x->deadline = deadline;
 }
 
+void xz_src_hold(struct xz_src *x, uint64_t n)
+{
+	if (!x->budget || n <= x->held)
+		return;
+	x->held = n;
+	/* Below what liblzma already uses it refuses: then grow() takes
+	 * what is missing when asked. */
+	lzma_memlimit_set(&x->strm, n);
+}
+
 struct byte_src *xz_src_base(struct xz_src *x)
 {
 	return &x->base;

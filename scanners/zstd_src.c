@@ -216,6 +216,12 @@ void zstd_src_set_deadline(struct zstd_src *z, const struct timespec *deadline)
 	z->deadline = deadline;
 }
 
+void zstd_src_hold(struct zstd_src *z, uint64_t n)
+{
+	if (z->budget && n > z->held)
+		z->held = n;
+}
+
 struct byte_src *zstd_src_base(struct zstd_src *z)
 {
 	return &z->base;
