@@ -701,6 +701,7 @@ static int do_libarchive(struct job *j, const char *magic)
 		}
 		xz_src_hold(xz, j->decoder_held);
 		j->in->feed = xz_src_base(xz);
+		j->held -= j->decoder_held;   /* the decoder's now, given back when it is freed */
 	} else if (j->codec == CODEC_ZSTD) {
 		if (!(zs = zstd_src_new(&j->in->base, j->h->budget, false, j->h->cancel))) {
 			fail(j, NULL, "%s", "out of memory");
@@ -708,8 +709,9 @@ static int do_libarchive(struct job *j, const char *magic)
 		}
 		zstd_src_hold(zs, j->decoder_held);
 		j->in->feed = zstd_src_base(zs);
+		j->held -= j->decoder_held;
 	}
-	j->held -= j->decoder_held;   /* the decoder's now, given back when it is freed */
+	/* A zip's stays with the job: libarchive's decoders use it. */
 	j->decoder_held = 0;
 	archive_read_support_filter_all(ar);
 	archive_read_support_format_tar(ar);

@@ -87,6 +87,11 @@ check "a zip's xz -9 entry counts (65 MiB, nothing to encode)" \
 run 0 "$PIIAUDIT" redact --db r.db --max-codec-memory 80M -o outz.zip xz9.zip
 check "... and is redacted at 80M" \
 	sh -c "unzip -p outz.zip plain.txt | grep -q '<EMAIL>' && ! unzip -p outz.zip plain.txt | grep -q 'mail.io'"
+# One after the other in a budget that holds one: the first gives its
+# 65 MiB back (it once kept them, and the second waited for ever).
+cp xz9.zip z1.zip; cp xz9.zip z2.zip; mkdir zips
+run 0 timeout 120 "$PIIAUDIT" redact --db r.db -j 1 --max-codec-memory 80M --out zips z1.zip z2.zip
+check "two such zips in turn, one job: both redacted" test -s zips/z1.zip -a -s zips/z2.zip
 
 # Two jobs, each needing 102 MiB, in 150M: one waits for the other (a
 # guard against the two waiting for each other; it does not show the wait).
