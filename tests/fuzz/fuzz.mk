@@ -25,7 +25,7 @@ FUZZ_FLAGS         ?=
 # it makes them several times faster, but it gains a file for each new
 # one; kept out of the user's cache folder.
 FUZZ_CACHE         ?= $(FUZZ_WORK)/hs-cache
-FUZZ_TARGETS       ?= fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines fuzz_packs fuzz_csv fuzz_archive_mem
+FUZZ_TARGETS       ?= fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines fuzz_packs fuzz_csv fuzz_archive_mem fuzz_redact
 
 # Per-target libFuzzer options.  The reader gets room for small archives
 # and a generous timeout: limits allow 16 MiB per member, 10000 entries;
@@ -46,9 +46,12 @@ FUZZ_FLAGS_fuzz_engines      = -max_len=4096 -timeout=30
 FUZZ_FLAGS_fuzz_packs        = -max_len=4096 -timeout=30
 FUZZ_FLAGS_fuzz_csv          = -max_len=4096 -timeout=20
 FUZZ_FLAGS_fuzz_archive_mem  = -max_len=4096 -timeout=20
+# fuzz_redact reads what fuzz_reader does, through libarchive as well.
+FUZZ_FLAGS_fuzz_redact       = -max_len=8192 -timeout=60 -malloc_limit_mb=65536 -rss_limit_mb=4096
 
 # Seeds come from tests/fuzz/corpus/<target>/ unless named here.
 FUZZ_SEEDS_fuzz_engines = fuzz_rule_pack
+FUZZ_SEEDS_fuzz_redact  = fuzz_reader
 
 # Recursive (=) so that pkg-config only runs when a fuzz rule does.
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -58,7 +61,7 @@ FUZZ_CFLAGS   = -std=c17 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) $(filter-out -Werror -
 FUZZ_LDLIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 FUZZ_LIB_OBJS = $(patsubst %.c,$(FUZZ_DIR)/lib/%.o,$(sort $(LIB_SRCS) $(GEN_SRCS)))
 FUZZ_BINS     = $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
-FUZZ_ALL_BINS = $(addprefix $(FUZZ_DIR)/,fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines fuzz_packs fuzz_csv fuzz_archive_mem)
+FUZZ_ALL_BINS = $(addprefix $(FUZZ_DIR)/,fuzz_reader fuzz_block_stream fuzz_rule_pack fuzz_validators fuzz_json fuzz_gzip fuzz_engines fuzz_packs fuzz_csv fuzz_archive_mem fuzz_redact)
 
 .PHONY: fuzz fuzz-build check-fuzz clean-fuzz
 
