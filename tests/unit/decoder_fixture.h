@@ -2,14 +2,17 @@
  * tests/unit/decoder_fixture.h - what the tests of the decoding byte
  * sources (test_xz_src.c, test_zstd_src.c) share: a source serving bytes
  * in pseudo-random pieces, a reader that decodes all it can in
- * pseudo-random read sizes, and a text of TEXT_BYTES made of words with
- * values in them.  Header-only: each test is one translation unit.
+ * pseudo-random read sizes, a text of TEXT_BYTES made of words with
+ * values in them, and a .lzma encoder (test_codec_mem.c uses them too).
+ * Header-only: each test is one translation unit.
  */
 #ifndef PIIAUDIT_DECODER_FIXTURE_H
 #define PIIAUDIT_DECODER_FIXTURE_H
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <lzma.h>
 
 #include "scanners/byte_src.h"
 
@@ -93,6 +96,35 @@ static inline unsigned char *make_text(void)
 		n += k;
 	}
 	return t;
+}
+
+/* in[0, len) as a .lzma file at preset (its size not told: all ff), in
+ * a buffer the caller frees; NULL on failure. */
+static inline unsigned char *lzma_alone_encode(const unsigned char *in, size_t len, uint32_t preset,
+                                               size_t *out_len)
+{
+	lzma_options_lzma opt;
+	lzma_stream s = LZMA_STREAM_INIT;
+	size_t cap = len + 4096;
+	unsigned char *out = malloc(cap);
+	if (!out || lzma_lzma_preset(&opt, preset) || lzma_alone_encoder(&s, &opt) != LZMA_OK) {
+		free(out);
+		return NULL;
+	}
+	s.next_in = in;
+	s.avail_in = len;
+	s.next_out = out;
+	s.avail_out = cap;
+	lzma_ret ret;
+	while ((ret = lzma_code(&s, LZMA_FINISH)) == LZMA_OK)
+		;
+	*out_len = cap - s.avail_out;
+	lzma_end(&s);
+	if (ret != LZMA_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 #endif

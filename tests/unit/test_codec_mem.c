@@ -38,32 +38,6 @@ static unsigned char *xz_encode(const unsigned char *in, size_t len, uint32_t pr
 	return out;
 }
 
-static unsigned char *lzma_alone_encode(const unsigned char *in, size_t len, uint32_t preset, size_t *out_len)
-{
-	lzma_options_lzma opt;
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t cap = len + 4096;
-	unsigned char *out = malloc(cap);
-	if (!out || lzma_lzma_preset(&opt, preset) || lzma_alone_encoder(&s, &opt) != LZMA_OK) {
-		free(out);
-		return NULL;
-	}
-	s.next_in = in;
-	s.avail_in = len;
-	s.next_out = out;
-	s.avail_out = cap;
-	lzma_ret ret;
-	while ((ret = lzma_code(&s, LZMA_FINISH)) == LZMA_OK)
-		;
-	*out_len = cap - s.avail_out;
-	lzma_end(&s);
-	if (ret != LZMA_STREAM_END) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* A frame keeping a 2^window_log window (the size is not told). */
 static unsigned char *zstd_encode(const unsigned char *in, size_t len, int window_log, size_t *out_len)
 {

@@ -29,32 +29,6 @@
 
 #define MIB (1ULL << 20)
 
-static unsigned char *encode_alone(const unsigned char *in, size_t len, size_t *out_len)
-{
-	lzma_options_lzma opt;
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t cap = len + 4096;
-	unsigned char *out = malloc(cap);
-	if (!out || lzma_lzma_preset(&opt, 6) || lzma_alone_encoder(&s, &opt) != LZMA_OK) {
-		free(out);
-		return NULL;
-	}
-	s.next_in = in;
-	s.avail_in = len;
-	s.next_out = out;
-	s.avail_out = cap;
-	lzma_ret ret;
-	while ((ret = lzma_code(&s, LZMA_FINISH)) == LZMA_OK)
-		;
-	*out_len = cap - s.avail_out;
-	lzma_end(&s);
-	if (ret != LZMA_STREAM_END) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 struct waiter {
 	struct mem_budget *budget;
 	uint64_t n;
@@ -208,7 +182,7 @@ int main(void)
 	CHECK(xz && lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, text, TEXT_BYTES, xz, &xz_len,
 	                                    xz_cap) == LZMA_OK);
 	size_t alone_len = 0;
-	unsigned char *alone = encode_alone(text, TEXT_BYTES, &alone_len);
+	unsigned char *alone = lzma_alone_encode(text, TEXT_BYTES, 6, &alone_len);
 	CHECK(alone != NULL);
 
 	struct mem_budget *budget = mem_budget_new(16 * MIB);
