@@ -25,6 +25,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "scanners/archive_filters.h"
 #include "scanners/byte_src.h"
 #include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
@@ -1386,7 +1387,7 @@ static void open_archive(struct scan_reader *r, struct byte_src *src, int seek_f
 		fail_unit(r, &self, parent, "out of memory");
 		return;
 	}
-	archive_read_support_filter_all(a);
+	archive_support_inprocess_filters(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	archive_read_support_format_zip(a);

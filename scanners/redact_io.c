@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "scanners/redact_io.h"
+#include "scanners/archive_filters.h"
 #include "scanners/codec_mem.h"
 #include "scanners/magic.h"
 #include "scanners/mem_budget.h"
@@ -713,7 +714,7 @@ static int do_libarchive(struct job *j, const char *magic)
 	}
 	/* A zip's stays with the job: libarchive's decoders use it. */
 	j->decoder_held = 0;
-	archive_read_support_filter_all(ar);
+	archive_support_inprocess_filters(ar);
 	archive_read_support_format_tar(ar);
 	archive_read_support_format_gnutar(ar);
 	archive_read_support_format_zip(ar);
