@@ -3,6 +3,7 @@
  * table.  Each subcommand lives in audit/cmd_<name>.c and returns the exit
  * status.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,6 +50,14 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* libarchive gives member names in the locale's character set: in
+	 * the "C" locale every programme starts in, a zip's UTF-8 names and a
+	 * 7z's UTF-16 ones that are not ASCII could not be converted (scan
+	 * recorded "?", and libarchive's zip writer crashed on them in
+	 * redact).  piiaudit's database and exports are UTF-8 whatever the
+	 * user's locale, so its names are too. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

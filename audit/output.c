@@ -14,6 +14,7 @@
 #include "audit/cli.h"
 #include "db/store.h"
 #include "rules/rule_internal.h"
+#include "scanners/utf8.h"
 
 static pthread_mutex_t diag_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -80,38 +81,6 @@ bool stderr_is_terminal(void)
 	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void json_write_string(FILE *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -131,7 +100,7 @@ void json_write_string(FILE *out, const char *str, size_t n)
 			}
 			i++;
 		} else {
-			size_t len = utf8_len(s + i, n - i);
+			size_t len = utf8_seq_len(s + i, n - i);
 			if (len == 0) {
 				fputs("\\ufffd", out);
 				i++;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "scanners/codec_mem.h"
 #include "scanners/magic.h"
 #include "scanners/mem_budget.h"
+#include "scanners/utf8.h"
 #include "scanners/zip_mem.h"
 
 #ifdef HAVE_ISAL
@@ -541,15 +543,36 @@ out:
 	return rc;
 }
 
+/* Writes a member's header.  libarchive's zip writer flags a name that is
+ * not ASCII as UTF-8 when the locale's character set is UTF-8, as
+ * piiaudit's is (audit/main.c): a name in some other character set (an
+ * old zip's CP437 or Shift_JIS bytes, unflagged) is written under the "C"
+ * locale, for this thread only, so that it keeps its bytes unflagged, as
+ * it came, rather than flagged UTF-8 that readers then reject. */
+static int write_member_header(struct archive *aw, struct archive_entry *e, bool is_zip)
+{
+	const char *name = archive_entry_pathname(e);
+	if (!is_zip || !name || utf8_valid(name))
+		return archive_write_header(aw, e);
+	locale_t c = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+	locale_t before = c ? uselocale(c) : (locale_t)0;
+	int rc = archive_write_header(aw, e);
+	if (c) {
+		uselocale(before);
+		freelocale(c);
+	}
+	return rc;
+}
+
 /* Writes the spooled member: header with its new size, then its bytes. */
 static int write_spooled(struct job *j, struct archive *aw, struct archive_entry *e, FILE *sp,
-                         const char *member)
+                         const char *member, bool is_zip)
 {
 	long size = ftell(sp);
 	if (size < 0 || fflush(sp) || fseek(sp, 0, SEEK_SET))
 		return fail(j, member, "temporary spool file: %s", strerror(errno));
 	archive_entry_set_size(e, size);
-	if (archive_write_header(aw, e) < ARCHIVE_WARN)
+	if (write_member_header(aw, e, is_zip) < ARCHIVE_WARN)
 		return archive_fail(j, aw, member, "cannot write the member's header");
 	unsigned char *buf = j->peek + PEEK_BYTES;
 	size_t got;
@@ -590,6 +613,13 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 			fail(j, member, "%s", "interrupted");
 			goto out;
 		}
+		/* A name libarchive could not convert (a zip's "UTF-8" name that
+		 * is not) cannot be written: libarchive's writers take it for
+		 * granted, and the zip writer crashes on it. */
+		if (!name && !archive_entry_pathname_utf8(entry)) {
+			fail(j, member, "%s", "a member whose name cannot be read");
+			goto out;
+		}
 		struct archive_entry *copy = archive_entry_clone(entry);
 		if (!copy) {
 			fail(j, member, "%s", "out of memory");
@@ -612,9 +642,9 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 			struct entry_src src = { .base.read = entry_read, .a = ar };
 			wrc = unit(j, member, &src.base, &so.base, true);
 			if (!wrc)
-				wrc = write_spooled(j, aw, copy, sp, member);
+				wrc = write_spooled(j, aw, copy, sp, member, is_zip);
 			fclose(sp);
-		} else if (archive_write_header(aw, copy) < ARCHIVE_WARN) {
+		} else if (write_member_header(aw, copy, is_zip) < ARCHIVE_WARN) {
 			wrc = archive_fail(j, aw, member, "cannot write the entry");
 		}
 		archive_entry_free(copy);

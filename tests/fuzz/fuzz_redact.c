@@ -17,10 +17,12 @@
  *    "text") comes out byte for byte;
  *  - whatever happened, the decoders and encoders gave back all the
  *    memory they took from the budget.
+ * The locale's character set is UTF-8, as piiaudit sets it.
  * The seeds are fuzz_reader's (every format the reader knows).
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 
@@ -88,6 +90,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (sodium_init() < 0)
 		fuzz_die("sodium_init", NULL);
+	/* As audit/main.c: member names in UTF-8. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	in_fd = fuzz_memfd("fuzz_redact", in_path, sizeof(in_path));
 	const char *tmp = getenv("TMPDIR");
 	snprintf(out_dir, sizeof(out_dir), "%s/fuzz_redact.XXXXXX", tmp && *tmp ? tmp : "/tmp");
