@@ -481,6 +481,17 @@ static int add_filter(struct job *j, struct archive *aw, int code)
 	return 0;
 }
 
+/* Frees a writer.  After a failure it is closed first: once a call
+ * failed fatally, archive_write_free() no longer closes it, and the
+ * output's buffer and state (10 KiB) were lost with every such file
+ * (what it writes then goes to the temporary file, which is removed). */
+static void release_writer(struct archive *aw, int rc)
+{
+	if (aw && rc)
+		archive_write_close(aw);
+	archive_write_free(aw);
+}
+
 /* The output's compression: the input's. */
 static int output_filter(const struct job *j, struct archive *ar)
 {
@@ -539,7 +550,7 @@ static int do_raw(struct job *j, struct archive *ar)
 	rc = 0;
 out:
 	archive_entry_free(e);
-	archive_write_free(aw);
+	release_writer(aw, rc);
 	return rc;
 }
 
@@ -669,7 +680,7 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 	}
 	rc = 0;
 out:
-	archive_write_free(aw);
+	release_writer(aw, rc);
 	return rc;
 }
 
