@@ -8,7 +8,10 @@
  * buffered writer that hashes them on their way to the temporary file.
  * libarchive reads and writes every compressed and archive format: its
  * raw format for single compressed streams, tar and zip otherwise, with
- * the filter the input had.
+ * the filter the input had; xz, .lzma and zstd are decoded below it by
+ * xz_src and zstd_src, within the memory the job took from the caller's
+ * budget (take_codec_memory()), and libarchive's own filters are only
+ * those it runs in-process (archive_filters.h).
  */
 #include <errno.h>
 #include <fcntl.h>
