@@ -810,16 +810,6 @@ out:
 	return rc;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int redact_io_file(const char *in, const char *out, bool force, const struct redact_io_hooks *h,
                    struct redact_io_result *res, char *err, size_t errlen)
 {
@@ -923,9 +913,9 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 	of->fd = -1;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_final(&inf->sha, digest);
-	hex(digest, sizeof(digest), res->in_sha256);
+	sodium_bin2hex(res->in_sha256, sizeof(res->in_sha256), digest, sizeof(digest));
 	crypto_hash_sha256_final(&of->sha, digest);
-	hex(digest, sizeof(digest), res->out_sha256);
+	sodium_bin2hex(res->out_sha256, sizeof(res->out_sha256), digest, sizeof(digest));
 	int moved = force ? rename(of->tmp, out) : renameat2(AT_FDCWD, of->tmp, AT_FDCWD, out, RENAME_NOREPLACE);
 	if (moved && !force && errno == EINVAL)   /* a file system without RENAME_NOREPLACE */
 		moved = link(of->tmp, out) ? -1 : unlink(of->tmp);

@@ -105,21 +105,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static void sha256_hex(const void *data, size_t size, char out[65])
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, data, size);
-	hex(digest, sizeof(digest), out);
+	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
 /* The target's bytes (NULL when it cannot be read). */
