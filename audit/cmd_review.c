@@ -32,6 +32,7 @@
 #include "db/review.h"
 #include "db/store.h"
 #include "scanners/source_context.h"
+#include "scanners/utf8.h"
 
 #define CONTEXT_DEFAULT 80          /* bytes of context on each side */
 #define CONTEXT_MAX 4096
@@ -242,28 +243,6 @@ static void check_target(struct ctx_target *t, const struct ctx_source *src, con
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s[0, n), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /*
  * The context of a verified target as display text: the finding itself as
  * >>>preview<<<, every other finding of the source in the window as
@@ -333,7 +312,7 @@ static void render_context(struct buf *out, const struct ctx_target *t, const st
 			size_t run = 1;
 			while (i + run < n && owner[i + run] == -1 && run < 4)
 				run++;
-			size_t len = utf8_seq(p + i, run);
+			size_t len = utf8_seq_len(p + i, run);
 			bool cut = i + run == n && c >= 0xc2 && c <= 0xf4;
 			for (size_t k = 1; cut && k < run; k++)
 				cut = (p[i + k] & 0xc0) == 0x80;
