@@ -578,6 +578,35 @@ static int write_member_header(struct archive *aw, struct archive_entry *e, bool
 	return rc;
 }
 
+/* A spool: an unnamed file, mode 0600, in $TMPDIR (else /tmp), so that
+ * nothing is left behind whatever happens; O_TMPFILE where the file system
+ * has it, else a named file removed at once.  (glibc's tmpfile() ignores
+ * $TMPDIR.)  NULL with errno; *dir is the folder either way. */
+static FILE *spool_open(const char **dir)
+{
+	const char *env = getenv("TMPDIR");
+	*dir = env && *env ? env : "/tmp";
+	int fd = open(*dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		char path[PATH_MAX];
+		if (snprintf(path, sizeof(path), "%s/piiaudit-spool.XXXXXX", *dir) >= (int)sizeof(path)) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			unlink(path);
+	}
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w+");
+	if (!f) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return f;
+}
+
 /* Writes the spooled member: header with its new size, then its bytes. */
 static int write_spooled(struct job *j, struct archive *aw, struct archive_entry *e, FILE *sp,
                          const char *member, bool is_zip)
@@ -643,12 +672,13 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 		bool data = archive_entry_filetype(entry) == AE_IFREG && !archive_entry_hardlink(entry);
 		if (data) {
 			/* The spool holds the member as redacted, what the output
-			 * will hold, never the raw input; tmpfile() opens it 0600
-			 * with O_TMPFILE (glibc: in /tmp, not $TMPDIR), unnamed, so
-			 * nothing is left behind. */
-			FILE *sp = tmpfile();
+			 * will hold, never the raw input. */
+			const char *spool_dir;
+			FILE *sp = spool_open(&spool_dir);
 			if (!sp) {
-				fail(j, member, "temporary spool file: %s", strerror(errno));
+				char why[PATH_MAX + 128];
+				snprintf(why, sizeof(why), "%s: %s", spool_dir, strerror(errno));
+				fail(j, member, "temporary spool file in %s", why);
 				archive_entry_free(copy);
 				goto out;
 			}
