@@ -1758,22 +1758,12 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-/* Lists every pair; a usage problem (exit 2, nothing written) returns the
- * status, else -1. */
-static int list_pairs(const struct redact_options *o, int argc, char **argv, struct walk_list *walk,
-                      struct pairs *pairs)
+/* Lists every pair, real_out being --out's real path; a usage problem
+ * returns the status, else -1. */
+static int list_pairs_in(const struct redact_options *o, int argc, char **argv,
+                         struct walk_list *walk, struct pairs *pairs, const char *real_out)
 {
-	char out[PATH_MAX * 2], real_out[PATH_MAX], real_in[PATH_MAX];
-	if (o->out_dir) {
-		if (mkdir(o->out_dir, 0777) && errno != EEXIST) {
-			diag("%s: %s", o->out_dir, strerror(errno));
-			return EXIT_USAGE;
-		}
-		if (!realpath(o->out_dir, real_out)) {
-			diag("%s: %s", o->out_dir, strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
+	char out[PATH_MAX * 2], real_in[PATH_MAX];
 	for (int i = optind; i < argc; i++) {
 		const char *arg = argv[i];
 		struct stat st;
@@ -1847,6 +1837,34 @@ static int list_pairs(const struct redact_options *o, int argc, char **argv, str
 			}
 	}
 	return -1;
+}
+
+/* Lists every pair; a usage problem (exit 2, nothing written: a --out
+ * folder made for the check that the inputs do not hold it is removed
+ * again) returns the status, else -1. */
+static int list_pairs(const struct redact_options *o, int argc, char **argv, struct walk_list *walk,
+                      struct pairs *pairs)
+{
+	char real_out[PATH_MAX] = "";
+	bool made = false;
+	if (o->out_dir) {
+		if (mkdir(o->out_dir, 0777) == 0) {
+			made = true;
+		} else if (errno != EEXIST) {
+			diag("%s: %s", o->out_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (!realpath(o->out_dir, real_out)) {
+			diag("%s: %s", o->out_dir, strerror(errno));
+			if (made)
+				rmdir(o->out_dir);
+			return EXIT_USAGE;
+		}
+	}
+	int rc = list_pairs_in(o, argc, argv, walk, pairs, real_out);
+	if (rc != -1 && made)
+		rmdir(o->out_dir);
+	return rc;
 }
 
 /* ---- --plan: the file's locations, their outcome, their record ---- */
