@@ -49,7 +49,11 @@
  *
  * A hit whose value starts with "stop@" makes the sink stop the source,
  * so the stop path is fuzzed too.
+ *
+ * The locale's character set is UTF-8, as audit/main.c sets it, so member
+ * names go through libarchive's conversions as they do in a scan.
  */
+#include <locale.h>
 #include <stdbool.h>
 
 #include "rules/rule.h"
@@ -460,6 +464,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char path[64];
 	const char *env = getenv("FUZZ_VERBOSE");
 	verbose = env && *env && strcmp(env, "0");
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	int fd = fuzz_memfd("fuzz-rules.yaml", path, sizeof(path));
 	fuzz_memfd_set(fd, rules_yaml, sizeof(rules_yaml) - 1);
 	ruleset_init(&set);
