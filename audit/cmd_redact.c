@@ -82,6 +82,7 @@ struct redact_options {
 	uint64_t max_findings;
 	uint64_t max_record_bytes;
 	bool force, verify, quiet, follow;
+	bool binary;                /* -a: content with NUL bytes redacted as text */
 	unsigned jobs;              /* --jobs: workers */
 	int gzip_level;             /* --gzip-level, 0: redact_io's default */
 	int xz_level;               /* --xz-level */
@@ -124,6 +125,7 @@ struct redact_job {
 	atomic_size_t next;         /* the next pair to take */
 	pthread_mutex_t lock;       /* the database, the claims, the totals below */
 	uint64_t failed, left, replaced, dropped, done;
+	uint64_t copied;            /* units of the files done copied as binary */
 	struct scan_pool *pool;     /* matches stream windows; NULL: workers do */
 	struct mem_budget *codec_budget;   /* --max-codec-memory; NULL: no limit */
 };
@@ -1320,7 +1322,7 @@ static int64_t verify_output(struct redactor *r, const char *out)
 {
 	struct scan_limits limits = {
 		.max_depth = 4, .records = r->opt->fields.count > 0,
-		.max_record_bytes = r->opt->max_record_bytes,
+		.max_record_bytes = r->opt->max_record_bytes, .binary = r->opt->binary,
 		.decoder_budget = r->job->codec_budget, .cancel = &got_signal,
 	};
 	const struct scan_sink sink = {
@@ -1466,6 +1468,8 @@ static void redact_usage(FILE *out)
 	        "  --force                 replace outputs that exist (regular files only)\n"
 	        "  --verify                rescan each output; exit 1 if a finding is left\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  -a, --binary            redact content with NUL bytes as text too, as scan -a\n"
+	        "                          reads it (copied unchanged by default, and counted)\n"
 	        "  --gzip-level N          gzip outputs, 1 to 9: 1 to 3 by ISA-L (fast; the default\n"
 	        "                          is 1), 4 to 9 by zlib as gzip -N (several times slower)\n"
 	        "  --xz-level N            xz and .lzma outputs, 0 to 9, as xz -N (default 6)\n"
@@ -1509,6 +1513,7 @@ static const struct option redact_longopts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "binary", no_argument, NULL, 'a' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "gzip-level", required_argument, NULL, OPT_GZIP_LEVEL },
 	{ "xz-level", required_argument, NULL, OPT_XZ_LEVEL },
@@ -1550,7 +1555,7 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 	o->max_codec_memory = 256ULL << 20;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:j:qh", redact_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:j:qha", redact_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (parse_count(optarg, &num) || num < 1 || num > 1024)
@@ -1627,6 +1632,7 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 		case OPT_FOLLOW: o->follow = true; break;
 		case OPT_PLAN: o->plan_path = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'a': o->binary = true; break;
 		case 'h': redact_usage(stdout); return EXIT_FINISHED;
 		default: return usage_bad_option("redact", c, argv);
 		}
@@ -2008,6 +2014,7 @@ static void redact_pair(struct redactor *r, const struct pair *p)
 	const struct redact_io_hooks hooks = {
 		.ctx = r, .text = on_text, .stop = on_stop, .gzip_level = o->gzip_level,
 		.xz_level = o->xz_level, .budget = job->codec_budget, .cancel = &got_signal,
+		.binary_as_text = o->binary,
 	};
 	struct redact_io_result res;
 	struct file_record fr = { .input = p->in, .output = p->out, .res = &res, .remaining = -2 };
@@ -2076,6 +2083,7 @@ static void redact_pair(struct redactor *r, const struct pair *p)
 	}
 	if (!strcmp(fr.status, "ok")) {
 		job->done++;
+		job->copied += res.copied_units;
 		job->replaced += r->replaced;
 		job->dropped += r->dropped;
 	}
@@ -2296,12 +2304,17 @@ int cmd_redact(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o.quiet) {
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		char dropped[64] = "";
+		char dropped[64] = "", copied[96] = "";
 		if (o.style == STYLE_DROP)
 			snprintf(dropped, sizeof(dropped), ", %llu records dropped", (unsigned long long)job.dropped);
-		diag("run %lld: %llu of %zu files redacted (%s) in %.1f s, %llu values replaced%s, %llu failed%s -> %s",
+		/* Binary content is copied with whatever it holds: said, so that
+		 * a clean run is not taken for a clean copy of it. */
+		if (job.copied)
+			snprintf(copied, sizeof(copied), ", %llu binary (NUL bytes) copied unchanged (-a redacts them)",
+			         (unsigned long long)job.copied);
+		diag("run %lld: %llu of %zu files redacted (%s) in %.1f s, %llu values replaced%s%s, %llu failed%s -> %s",
 		     (long long)job.run_id, (unsigned long long)job.done, pairs.count, style_names[o.style], secs,
-		     (unsigned long long)job.replaced, dropped, (unsigned long long)job.failed,
+		     (unsigned long long)job.replaced, dropped, copied, (unsigned long long)job.failed,
 		     o.verify ? (job.left ? ", verify: findings left" : ", verified clean") : "", o.db_path);
 		if (job.plan && !got_signal)
 			diag("%s: %zu of %zu planned locations redacted, %zu changed since the scan, %zu unread,"

@@ -114,6 +114,7 @@ struct scan_job {
 	atomic_uint_fast64_t disk_bytes_done;/* sizes of the files finished */
 	atomic_uint_fast64_t findings;
 	atomic_uint_fast64_t sources_failed;
+	atomic_uint_fast64_t skipped_binary; /* files and members with NUL bytes */
 	atomic_uint workers_done;
 	atomic_bool db_failed;
 	pthread_mutex_t done_lock;          /* with done_cond: a worker finished */
@@ -1045,6 +1046,8 @@ static void finish_unit(struct worker *w, struct unit_state *us, enum scan_statu
 	case SCAN_STOPPED: us->src.status = "interrupted"; break;
 	default: us->src.status = "error"; break;
 	}
+	if (status == SCAN_SKIPPED)   /* the reader skips binary content only */
+		atomic_fetch_add(&w->job->skipped_binary, 1);
 	us->src.error = reason;
 	/* An empty member read whole has nothing to say but that it exists: it
 	 * is counted on its archive, not given a row (a tar of a million empty
@@ -1858,11 +1861,17 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		}
 	}
 	if (!o.quiet) {
-		char rb[32];
+		char rb[32], skipped[80] = "";
 		format_bytes(rb, sizeof(rb), (double)atomic_load(&job.bytes_read));
-		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings, %llu unreadable -> %s%s",
+		/* Said, so that a run with nothing found is not taken for a
+		 * clean corpus when some of it was not read. */
+		uint64_t binary = atomic_load(&job.skipped_binary);
+		if (binary)
+			snprintf(skipped, sizeof(skipped), ", %llu binary (NUL bytes) skipped (-a scans them)",
+			         (unsigned long long)binary);
+		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings%s, %llu unreadable -> %s%s",
 		     (long long)job.run_id, job.files.count, rb, seconds_since(&t0),
-		     (unsigned long long)atomic_load(&job.findings),
+		     (unsigned long long)atomic_load(&job.findings), skipped,
 		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path,
 		     atomic_load(&job.db_failed) ? " (not all recorded: the database could not be"
 		                                  " written; continue with --resume)" : "");

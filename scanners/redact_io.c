@@ -413,7 +413,7 @@ static int unit(struct job *j, const char *member, struct byte_src *src, struct 
 	bool big_endian;
 	if (!magic && utf16_bom(j->peek, got, &big_endian))
 		return fail(j, member, "%s", "UTF-16 text is not redacted (convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8)");
-	if (looks_binary(j->peek, got)) {
+	if (!j->h->binary_as_text && looks_binary(j->peek, got)) {
 		j->res->copied_units++;
 		return copy_rest(j, member, j->peek, got, src, out);
 	}

@@ -8,7 +8,8 @@
  * decompressed stream, an archive member) is handed to the caller's text
  * hook with a source of its bytes and an output for the rewritten ones.
  * Everything else is copied as it is: archive members that are binary
- * (NUL bytes in their first 8 KiB) with their data unchanged, and every
+ * (NUL bytes in their first 8 KiB) with their data unchanged, unless the
+ * caller asks them rewritten as text too (binary_as_text), and every
  * member's metadata (names, modes, owners, times, extended attributes)
  * and entries that are not regular files.  A member that is itself an
  * archive or a compressed stream is an error: it is not redacted, so it
@@ -80,6 +81,10 @@ struct redact_io_hooks {
 	 * *cancel (may be NULL) non-zero ends a wait ("interrupted"). */
 	struct mem_budget *budget;
 	const volatile int *cancel;
+	/* Content with NUL bytes in its first 8 KiB (a file, a stream's
+	 * content, a member) goes to the text hook too, as `scan -a` reads
+	 * it, rather than being copied unchanged. */
+	bool binary_as_text;
 };
 
 #ifdef HAVE_ISAL
@@ -94,7 +99,7 @@ struct redact_io_hooks {
 struct redact_io_result {
 	char format[64];             /* "text", "gzip", "tar+zstd", "zip" ... */
 	char in_sha256[65], out_sha256[65];
-	uint64_t text_units, copied_units;
+	uint64_t text_units, copied_units;   /* copied: binary, unchanged */
 	char err_member[1024];       /* the member an error concerns, or "" */
 };
 
