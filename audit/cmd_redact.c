@@ -1860,8 +1860,14 @@ static int list_pairs(const struct redact_options *o, int argc, char **argv, str
 			diag("%s: %s", o->out_dir, strerror(errno));
 			return EXIT_USAGE;
 		}
-		if (!realpath(o->out_dir, real_out)) {
-			diag("%s: %s", o->out_dir, strerror(errno));
+		struct stat st;
+		int why = 0;
+		if (!realpath(o->out_dir, real_out) || stat(real_out, &st))
+			why = errno;
+		else if (!S_ISDIR(st.st_mode))
+			why = ENOTDIR;
+		if (why) {
+			diag("--out %s: %s", o->out_dir, strerror(why));
 			if (made)
 				rmdir(o->out_dir);
 			return EXIT_USAGE;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # piiaudit redact never leaves a half-written output: a damaged input or an
 # interrupted run leaves the target untouched and no temporary file; the
-# input is never overwritten; a refused run makes no --out folder;
-# existing outputs need --force; --verify fails (exit 1) when findings are
-# left; every exit status.
+# input is never overwritten; a refused run makes no --out folder, and
+# --out must be a folder; existing outputs need --force; --verify fails
+# (exit 1) when findings are left; every exit status.
 . "$(dirname "$0")/lib.sh"
 
 printf 'mail jane@corp.io\ncall +39 347 281 9034\n' >"$T/a.txt"
@@ -24,6 +24,8 @@ check "an output folder inside the input folder is refused" grep -q 'inside the 
 check "and not left behind: nothing is written" test ! -e "$T/tree/clean"
 run 2 "$PIIAUDIT" redact -q --db "$T/r.db" --out "$T/new-out" "$T/a.txt" "$T/no-such-file"
 check "a missing input: --out not made either" test ! -e "$T/new-out"
+run 2 "$PIIAUDIT" redact -q --db "$T/r.db" --out "$T/a.txt" "$T/keep.txt"
+check "--out that is a file is refused before anything is read" grep -qF -- "--out $T/a.txt: Not a directory" "$T/err"
 
 # Existing outputs: refused (nothing written), replaced with --force.
 echo old >"$T/o/a.txt"
