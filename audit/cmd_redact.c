@@ -1918,10 +1918,17 @@ static void plan_file_done(struct redactor *r, const struct pair *p, bool ok)
 			loc->why = "its file could not be redacted";
 			continue;
 		}
-		if (loc->status == PLAN_PENDING)
-			loc_changed(loc, loc->member ? "no such text member any more" : "not read as text");
-		if (loc->status != PLAN_CHANGED)
+		/* Pending still: its unit never reached the text hook.  A file's
+		 * own content was then copied as binary, unread; a member was
+		 * too, or is gone since the scan (redact_io does not say which). */
+		if (loc->status == PLAN_PENDING && loc->member) {
+			loc_changed(loc, "not read as text: binary (redact -a rewrites it), or no such member any more");
+		} else if (loc->status == PLAN_PENDING) {
+			loc->status = PLAN_UNREAD;
+			loc->why = "binary content (NUL bytes), copied unchanged (redact -a rewrites it)";
+		} else if (loc->status != PLAN_CHANGED) {
 			continue;
+		}
 		snprintf(msg, sizeof(msg), "offset %llu length %llu (%s, plan line %zu): %s: not redacted there",
 		         (unsigned long long)loc->offset, (unsigned long long)loc->length, loc->category,
 		         loc->plan_line, loc->why);

@@ -25,7 +25,7 @@ enum plan_status {
 	PLAN_PENDING = 0,   /* not met yet */
 	PLAN_REDACTED,      /* the bytes there had the planned fingerprint: replaced */
 	PLAN_CHANGED,       /* not the planned value there (or no longer there): left */
-	PLAN_UNREAD,        /* its file could not be redacted */
+	PLAN_UNREAD,        /* its file could not be redacted, or held it in binary content */
 	PLAN_NOT_GIVEN,     /* its source is not among the inputs */
 };
 

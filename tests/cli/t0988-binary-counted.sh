@@ -5,6 +5,7 @@
 # --verify, which skips it as scan does, is not taken for a check of it;
 # with -a (--binary) redact rewrites it as text, as `scan -a` reads it, in
 # a plain file and in a zip member, and --verify reads it back the same way.
+# An erasure's places in binary content are named, with -a as the way out.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 mkdir -p in
@@ -43,4 +44,22 @@ sys.exit(0 if d == b"boot\0ok\nmail <EMAIL>\n" else 1)'
 check "redact --help names -a" grep -q -- '-a, --binary' <("$PIIAUDIT" redact --help)
 check "the output of -a passes scan -a: no finding left" \
 	sh -c '"$1" scan -a -q --db v.db out-a; test "$(sqlite3 v.db "select count(*) from findings")" = 0' _ "$PIIAUDIT"
+
+# An erasure (--plan) whose places lie in binary content: named, each with
+# the way out, exit 3, recorded as not redacted; with -a all are redacted.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >key; chmod 600 key
+run 0 "$PIIAUDIT" scan -a -q --db p.db --key key in
+run 0 "$PIIAUDIT" lookup --db p.db --key key --email jane.doe@corp.io --email ann.roe@corp.io \
+	--email sam.lee@corp.io --redact-plan erase.jsonl
+run 3 "$PIIAUDIT" redact --db p.db --key key --plan erase.jsonl --out plan1 in
+check "a place in a binary file: named, unread, -a offered" grep -qF \
+	'in/stray.jsonl: offset 35 length 16 (email, plan line 3): binary content (NUL bytes), copied unchanged (redact -a rewrites it): not redacted there' err
+check "a place in a binary member: named, -a offered" grep -qF \
+	'in/pack.zip!docs/log.txt: offset 13 length 15 (email, plan line 2): not read as text: binary (redact -a rewrites it), or no such member any more: not redacted there' err
+check "the tally: one redacted, one changed (the member), one unread (the file)" grep -qF \
+	'erase.jsonl: 1 of 3 planned locations redacted, 1 changed since the scan, 1 unread,' err
+check "the database says which, and why" test "$(sqlite3 p.db "select group_concat(status, ' ') from
+	(select status from redaction_plan_locations where run_id = 2 order by status)")" = "changed redacted unread"
+run 0 "$PIIAUDIT" redact -a --db p.db --key key --plan erase.jsonl --out plan2 in
+check "with -a every planned place is redacted" grep -qF 'erase.jsonl: 3 of 3 planned locations redacted, 0 changed' err
 finish
