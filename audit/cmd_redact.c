@@ -1645,6 +1645,9 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 		return usage_error("redact", "no paths to redact");
 	if (o->out_file && argc - optind != 1)
 		return usage_error("redact", "-o FILE takes one input; use --out DIR for several");
+	if (o->out_file && !strcmp(o->out_file, "-"))
+		return usage_error("redact", "-o -: the copy cannot go to standard output (it is a file renamed"
+		                              " into place when complete): give a file");
 	for (int i = optind; i < argc; i++)
 		if (!strcmp(argv[i], "-"))
 			return usage_error("redact", "standard input cannot be redacted (give a file)");

@@ -24,6 +24,9 @@ check "an output folder inside the input folder is refused" grep -q 'inside the 
 check "and not left behind: nothing is written" test ! -e "$T/tree/clean"
 run 2 "$PIIAUDIT" redact -q --db "$T/r.db" --out "$T/new-out" "$T/a.txt" "$T/no-such-file"
 check "a missing input: --out not made either" test ! -e "$T/new-out"
+run 2 sh -c 'cd "$1" && exec "$2" redact -q --db r.db -o - keep.txt' _ "$T" "$PIIAUDIT"
+check "-o - is refused" grep -q 'the copy cannot go to standard output' "$T/err"
+check "(no file named '-' written)" test ! -e "$T/-"
 run 2 "$PIIAUDIT" redact -q --db "$T/r.db" --out "$T/a.txt" "$T/keep.txt"
 check "--out that is a file is refused before anything is read" grep -qF -- "--out $T/a.txt: Not a directory" "$T/err"
 
