@@ -75,6 +75,10 @@ int open_output(const char *path, bool private_file);
 void json_write_string(FILE *out, const char *s, size_t len);
 /* CSV field per RFC 4180: quoted when it holds a comma, quote or newline. */
 void csv_write_field(FILE *out, const char *s, size_t len);
+/* csv_write_field() for text that may come from the corpus (names,
+ * previews, values): one that a spreadsheet would run as a formula (it
+ * starts with = + - @, a tab or a CR) is written behind a quote mark. */
+void csv_write_text(FILE *out, const char *s, size_t len);
 /* The command line as a JSON array, malloc'd; NULL when out of memory. */
 char *json_argv(int argc, char **argv);
 

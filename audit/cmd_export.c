@@ -92,8 +92,8 @@ static void put_csv(FILE *out, sqlite3_stmt *st, bool values)
 		else if (k < EXPORT_KEYS && !strcmp(export_keys[k], "placeholder"))
 			fputs(sqlite3_column_int(st, col) ? "true" : "false", out);
 		else
-			csv_write_field(out, (const char *)sqlite3_column_text(st, col),
-			                (size_t)sqlite3_column_bytes(st, col));
+			csv_write_text(out, (const char *)sqlite3_column_text(st, col),
+			               (size_t)sqlite3_column_bytes(st, col));
 	}
 	fputc('\n', out);
 }

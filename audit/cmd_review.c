@@ -332,26 +332,10 @@ static void render_context(struct buf *out, const struct ctx_target *t, const st
 	free(owner);
 }
 
-/* A spreadsheet runs a cell that starts with = + - @ as a formula: such
- * text from the corpus is written behind a quote mark. */
-static void csv_text(FILE *out, const char *s, size_t len)
-{
-	if (len && strchr("=+-@\t\r", s[0])) {
-		struct buf b = { 0 };
-		buf_str(&b, "'");
-		buf_add(&b, s, len);
-		if (!b.failed)
-			csv_write_field(out, b.p, b.len);
-		buf_release(&b);
-		return;
-	}
-	csv_write_field(out, s, len);
-}
-
 static void csv_str(FILE *out, const char *s)
 {
 	if (s)
-		csv_text(out, s, strlen(s));
+		csv_write_text(out, s, strlen(s));
 }
 
 struct sample_options {
@@ -479,16 +463,16 @@ static int review_sample(const struct sample_options *o)
 			buf_release(&ctx);
 			goto oom;
 		}
-		csv_text(out, ctx.p, ctx.len);
+		csv_write_text(out, ctx.p, ctx.len);
 		buf_release(&ctx);
 		if (o->reveal) {
 			fputc(',', out);
 			if (it->value) {
-				csv_text(out, it->value, strlen(it->value));
+				csv_write_text(out, it->value, strlen(it->value));
 				fputs(",database", out);
 				revealed++;
 			} else if (t->verified) {
-				csv_text(out, t->value, t->value_len);
+				csv_write_text(out, t->value, t->value_len);
 				fputs(",source", out);
 				revealed++;
 			} else {

@@ -113,19 +113,32 @@ void json_write_string(FILE *out, const char *str, size_t n)
 	fputc('"', out);
 }
 
-void csv_write_field(FILE *out, const char *s, size_t n)
+/* A CSV field of prefix (no quote, comma or newline in it) then s. */
+static void csv_write(FILE *out, const char *prefix, const char *s, size_t n)
 {
 	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+		fputs(prefix, out);
 		fwrite(s, 1, n, out);
 		return;
 	}
 	fputc('"', out);
+	fputs(prefix, out);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			fputc('"', out);
 		fputc(s[i], out);
 	}
 	fputc('"', out);
+}
+
+void csv_write_field(FILE *out, const char *s, size_t n)
+{
+	csv_write(out, "", s, n);
+}
+
+void csv_write_text(FILE *out, const char *s, size_t n)
+{
+	csv_write(out, n && memchr("=+-@\t\r", s[0], 6) ? "'" : "", s, n);
 }
 
 char *json_argv(int argc, char **argv)
