@@ -28,11 +28,11 @@ echo "\$ sqlite3 audit.db 'select category, count(*) from findings group by 1'"
 sqlite3 -column -header "$D/audit.db" \
 	"select category, count(*) as findings, sum(placeholder) as placeholders from findings group by 1 order by 2 desc"
 echo
-echo "\$ piiaudit export --db audit.db --format csv   # the folder's findings (masked)"
-"$PIIAUDIT" export --db "$D/audit.db" --format csv |
+echo "\$ piiaudit export --db audit.db --format jsonl   # the folder's findings (masked)"
+"$PIIAUDIT" export --db "$D/audit.db" --format jsonl |
 	python3 -c '
-import csv, sys
-rows = [r for r in csv.DictReader(sys.stdin) if not r["member"]]
+import json, sys
+rows = [r for r in map(json.loads, sys.stdin) if not r["member"]]
 w = max(len(r["source"].split("/", 1)[-1]) for r in rows) if rows else 10
 for r in rows:
     src = r["source"].split("/", 1)[-1]

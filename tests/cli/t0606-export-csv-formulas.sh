@@ -32,4 +32,8 @@ check "JSON lines keep the names exactly" python3 -c '
 import json, sys
 names = sorted(json.loads(l)["source"] for l in open(sys.argv[1]))
 sys.exit(0 if names[0] == "+plus.txt" and names[2].startswith("=HYPERLINK") else 1)' out
+run 0 "$PIIAUDIT" export --help
+check "export --help tells of the quote mark" grep -q "starts with = + - @, tab or CR gets a" out
+run 0 "$PIIAUDIT" --help
+check "piiaudit --help lists SARIF among export's formats" grep -q "JSON lines, CSV or SARIF" out
 finish
