@@ -31,7 +31,8 @@ static void export_usage(FILE *out)
 	        "                       [--show-values]\n"
 	        "\n"
 	        "Print the findings of a run (default: the latest) on stdout, one per line,\n"
-	        "ordered by source and offset, with the keys: source, member, record, field,\n"
+	        "ordered by path, then as each input was read (an archive's members as\n"
+	        "stored), then by offset, with the keys: source, member, record, field,\n"
 	        "line, offset, length, rule, category, confidence, preview, fingerprint,\n"
 	        "placeholder.  Previews are masked; fingerprints are keyed HMACs.\n"
 	        "\n"
@@ -164,8 +165,8 @@ int cmd_export(int argc, char **argv)
 	                       "SELECT s.path, s.member, f.record, f.field, f.line, f.offset, f.length,"
 	                       " f.rule, f.category, f.confidence, f.preview, f.fingerprint,"
 	                       " f.placeholder, f.value"
-	                       " FROM findings f JOIN sources s ON s.id = f.source_id"
-	                       " WHERE f.run_id = ? ORDER BY f.source_id, f.offset, f.rule",
+	                       " FROM sources s CROSS JOIN findings f ON f.run_id = ?1 AND f.source_id = s.id"
+	                       " WHERE s.run_id = ?1 ORDER BY s.path, s.id, f.offset, f.rule",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		diag("%s: %s", db_path, sqlite3_errmsg(db_handle(db)));
 		goto out;

@@ -449,9 +449,10 @@ static int load_top_sources(struct db_report *r, sqlite3 *db)
 	            " s.error, c.n, 0, 0,"
 	            " (SELECT category FROM findings g WHERE g.run_id = ?1 AND g.source_id = c.source_id"
 	            "   GROUP BY category ORDER BY count(*) DESC, category LIMIT 1)"
-	            " FROM (SELECT source_id, count(*) AS n FROM findings WHERE run_id = ?1"
-	            "       GROUP BY source_id ORDER BY n DESC, source_id LIMIT " STR(DB_REPORT_TOP) ") c"
-	            " JOIN sources s ON s.id = c.source_id ORDER BY c.n DESC, s.path, s.member", &st))
+	            " FROM (SELECT g.source_id, g.n FROM (SELECT source_id, count(*) AS n FROM findings"
+	            "       WHERE run_id = ?1 GROUP BY source_id) g JOIN sources t ON t.id = g.source_id"
+	            "       ORDER BY g.n DESC, t.path, t.id LIMIT " STR(DB_REPORT_TOP) ") c"
+	            " JOIN sources s ON s.id = c.source_id ORDER BY c.n DESC, s.path, s.id", &st))
 		return -1;
 	bind_runs(st, r->run.id, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->top_source_count < DB_REPORT_TOP) {
@@ -645,7 +646,7 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 	sqlite3_finalize(st);
 	if (prepare(r, db,
 	            "SELECT path, member, kind, format, size, bytes_scanned, status, error, findings, 0, 0"
-	            " FROM sources WHERE run_id = ? AND status != 'ok' ORDER BY id LIMIT "
+	            " FROM sources WHERE run_id = ? AND status != 'ok' ORDER BY path, id LIMIT "
 	            STR(DB_REPORT_PROBLEMS), &st))
 		return -1;
 	sqlite3_bind_int64(st, 1, r->run.id);
@@ -961,8 +962,8 @@ int db_findings_open(struct db_findings_cursor **out, sqlite3 *db, int64_t run_i
 	                       "SELECT s.path, s.member, f.rule, f.category, f.field, f.preview,"
 	                       " f.fingerprint, f.value, f.record, f.line, f.offset, f.length,"
 	                       " f.confidence, f.placeholder"
-	                       " FROM findings f JOIN sources s ON s.id = f.source_id"
-	                       " WHERE f.run_id = ? ORDER BY f.source_id, f.offset, f.rule",
+	                       " FROM sources s CROSS JOIN findings f ON f.run_id = ?1 AND f.source_id = s.id"
+	                       " WHERE s.run_id = ?1 ORDER BY s.path, s.id, f.offset, f.rule",
 	                       -1, &c->st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot query the findings: %s", sqlite3_errmsg(db));
 		free(c);
