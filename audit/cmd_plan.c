@@ -36,7 +36,7 @@ struct plan_load {
 static void plan_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: piiaudit plan --shards N [--follow] PATH...\n"
+	        "usage: piiaudit plan --shards N [--follow] [--exclude GLOB]... PATH...\n"
 	        "\n"
 	        "Walk the files and folders as 'piiaudit scan' would and split the files\n"
 	        "into N shards of about the same size in bytes, deterministically: the same\n"
@@ -49,6 +49,8 @@ static void plan_usage(FILE *out)
 	        "options:\n"
 	        "  --shards N         the number of shards (1 to %u)\n"
 	        "  --follow           follow symbolic links inside folders (as scan --follow)\n"
+	        "  --exclude GLOB     leave out what GLOB matches under a folder (as scan\n"
+	        "                     --exclude; give scan the same globs for archive members)\n"
 	        "  -h, --help         this help\n"
 	        "\n"
 	        "Exit status: 0 planned, 2 usage error (or a path with a tab or newline,\n"
@@ -103,11 +105,13 @@ static void put_visible(FILE *out, const char *s)
 	}
 }
 
-int cmd_plan(int argc, char **argv)
+/* cmd_plan, with the --exclude globs in *exclude (the caller's to release). */
+static int plan_with(int argc, char **argv, struct path_exclude *exclude)
 {
 	static const struct option longopts[] = {
 		{ "shards", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -126,6 +130,13 @@ int cmd_plan(int argc, char **argv)
 				                   PLAN_SHARDS_MAX, optarg);
 			break;
 		case 'f': follow = true; break;
+		case 'x':
+			if (!path_exclude_glob_ok(optarg))
+				return usage_error("plan", "--exclude takes a glob such as '*.png', '.git' or"
+				                   " 'docs/drafts', not '%s'", optarg);
+			if (path_exclude_add(exclude, optarg))
+				return usage_error("plan", "out of memory");
+			break;
 		case 'h': plan_usage(stdout); return EXIT_FINISHED;
 		default: return usage_bad_option("plan", c, argv);
 		}
@@ -146,7 +157,7 @@ int cmd_plan(int argc, char **argv)
 	struct plan_item **order = NULL;
 	int status = EXIT_USAGE;
 	for (int i = optind; i < argc; i++)
-		if (walk_add(&files, argv[i], follow)) {
+		if (walk_add(&files, argv[i], follow, exclude)) {
 			diag("out of memory listing sources");
 			goto out;
 		}
@@ -214,6 +225,14 @@ int cmd_plan(int argc, char **argv)
 	       (unsigned long long)total);
 	for (unsigned k = 0; k < shards; k++)
 		printf("# shard %u: %zu, %llu\n", k, shard_files[k], (unsigned long long)shard_bytes[k]);
+	if (files.excluded) {
+		printf("# not in the plan: %llu files and folders excluded (--exclude", (unsigned long long)files.excluded);
+		for (size_t i = 0; i < exclude->count; i++) {
+			fputs(i ? ", " : " ", stdout);
+			put_visible(stdout, exclude->globs[i].text);
+		}
+		printf("); give scan the same --exclude for archive members\n");
+	}
 	if (skipped) {
 		printf("# not in the plan (skipped, as scan skips them in folders):\n");
 		for (size_t i = 0; i < files.count; i++) {
@@ -244,5 +263,13 @@ out:
 	free(heap);
 	free(items);
 	walk_release(&files);
+	return status;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct path_exclude exclude = { 0 };
+	int status = plan_with(argc, argv, &exclude);
+	path_exclude_release(&exclude);
 	return status;
 }

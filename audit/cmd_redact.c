@@ -1788,7 +1788,7 @@ static int list_pairs_in(const struct redact_options *o, int argc, char **argv,
 			    !strncmp(real_out, real_in, rl) && (real_out[rl] == '/' || !real_out[rl]))
 				return usage_error("redact", "--out %s is inside the input folder %s", o->out_dir, arg);
 			size_t first = walk->count;
-			if (walk_add(walk, arg, o->follow)) {
+			if (walk_add(walk, arg, o->follow, NULL)) {
 				diag("out of memory listing sources");
 				return EXIT_USAGE;
 			}

@@ -93,6 +93,7 @@ struct scan_options {
 	uint64_t max_decoder_memory; /* --max-decoder-memory; 0: no limit */
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
+	struct path_exclude exclude; /* --exclude: files and members not read */
 	const char *plan_path;      /* --plan */
 	long shard_index;           /* --shard K[/N]; -1: none */
 	unsigned shard_count;       /* N of K/N, 0 with a plan */
@@ -115,6 +116,7 @@ struct scan_job {
 	atomic_uint_fast64_t findings;
 	atomic_uint_fast64_t sources_failed;
 	atomic_uint_fast64_t skipped_binary; /* files and members with NUL bytes */
+	atomic_uint_fast64_t excluded_members; /* archive members left out by --exclude */
 	atomic_uint workers_done;
 	atomic_bool db_failed;
 	pthread_mutex_t done_lock;          /* with done_cond: a worker finished */
@@ -205,6 +207,7 @@ struct unit_state {
 	bool container;
 	bool member;
 	uint64_t empty_members;     /* containers: empty members not listed */
+	uint64_t excluded_members;  /* containers: members left out by --exclude */
 	uint64_t invalid_lines[INVALID_LINES_NOTED];
 	char note[256];
 	uint64_t newlines;          /* probe, text: each line is one output */
@@ -1058,9 +1061,16 @@ static void finish_unit(struct worker *w, struct unit_state *us, enum scan_statu
 		unit_state_free(us);
 		return;
 	}
-	if (us->container && us->empty_members) {
-		snprintf(us->note, sizeof(us->note), "%llu empty members (not listed)",
-		         (unsigned long long)us->empty_members);
+	if (us->container && (us->empty_members || us->excluded_members)) {
+		char empty[64] = "", excluded[64] = "";
+		if (us->empty_members)
+			snprintf(empty, sizeof(empty), "%llu empty members (not listed)",
+			         (unsigned long long)us->empty_members);
+		if (us->excluded_members)
+			snprintf(excluded, sizeof(excluded), "%llu members excluded (--exclude)",
+			         (unsigned long long)us->excluded_members);
+		snprintf(us->note, sizeof(us->note), "%s%s%s", empty, *empty && *excluded ? "; " : "",
+		         excluded);
 		us->src.note = us->note;
 	}
 	if (w->job->mode->probe && us->src.records < 0 && !us->container)
@@ -1087,6 +1097,19 @@ static void finish_unit(struct worker *w, struct unit_state *us, enum scan_statu
 	unit_state_free(us);
 }
 
+/* sink.excluded: counted on the archive (its note) and for the summary;
+ * a member left out is given no row. */
+static void unit_excluded(void *ctx, void *handle, const char *member, const char *glob)
+{
+	struct worker *w = ctx;
+	struct unit_state *us = handle;
+	(void)member;
+	(void)glob;
+	if (us)
+		us->excluded_members++;
+	atomic_fetch_add(&w->job->excluded_members, 1);
+}
+
 static void record_listing_problem(struct worker *w, const struct walk_entry *e)
 {
 	struct db_source src = {
@@ -1108,6 +1131,7 @@ static void *worker_main(void *arg)
 	const struct scan_sink sink = {
 		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
 		.record = job->opt->fields.count ? unit_record : NULL, .digest = unit_digest,
+		.excluded = unit_excluded,
 	};
 	while (!stopping(job)) {
 		size_t i = atomic_fetch_add(&job->next, 1);
@@ -1253,6 +1277,11 @@ static void scan_usage(FILE *out)
 	        "                          (default 80M; xz -9 needs 65M, zstd in long mode\n"
 	        "                          129M; 0: no limit)\n"
 	        "  --follow                follow symbolic links inside folders\n"
+	        "  --exclude GLOB          leave out files and folders found under a folder, and\n"
+	        "                          archive members, that GLOB matches: a name ('*.png',\n"
+	        "                          '.git') at any depth, or with a '/' a path from the\n"
+	        "                          folder or archive top ('docs/drafts'); repeatable.\n"
+	        "                          Paths named here are always read\n"
 	        "  -a, --binary            scan content with NUL bytes as text too (skipped by\n"
 	        "                          default as binary)\n"
 	        "  --plan FILE --shard K   scan shard K of a plan made by 'piiaudit plan'\n"
@@ -1278,7 +1307,7 @@ enum {
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
 	OPT_RESUME, OPT_FORMAT, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
-	OPT_BINARY, OPT_MAX_DECODER_MEMORY,
+	OPT_BINARY, OPT_MAX_DECODER_MEMORY, OPT_EXCLUDE,
 };
 
 static const struct option scan_longopts[] = {
@@ -1300,6 +1329,7 @@ static const struct option scan_longopts[] = {
 	{ "max-source-seconds", required_argument, NULL, OPT_MAX_SOURCE_SECONDS },
 	{ "max-decoder-memory", required_argument, NULL, OPT_MAX_DECODER_MEMORY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "binary", no_argument, NULL, 'a' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -1414,6 +1444,14 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 				return usage_error(cmd, "--max-decoder-memory takes a size such as 256M, or 0, not '%s'", optarg);
 			break;
 		case OPT_FOLLOW: o->follow = true; break;
+		case OPT_EXCLUDE:
+			if (!path_exclude_glob_ok(optarg))
+				return usage_error(cmd, "--exclude takes a glob such as '*.png', '.git' or 'docs/drafts', not '%s'",
+				                   optarg);
+			if (path_exclude_add(&o->exclude, optarg))
+				return usage_error(cmd, "out of memory");
+			o->limits.exclude = &o->exclude;
+			break;
 		case 'a':
 			if (mode->probe)
 				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -1791,7 +1829,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		if (walk_add(&job.files, argv[i], o.follow)) {
+		if (walk_add(&job.files, argv[i], o.follow, &o.exclude)) {
 			diag("out of memory listing sources");
 			goto out;
 		}
@@ -1861,7 +1899,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		}
 	}
 	if (!o.quiet) {
-		char rb[32], skipped[80] = "";
+		char rb[32], skipped[80] = "", excluded[64] = "";
 		format_bytes(rb, sizeof(rb), (double)atomic_load(&job.bytes_read));
 		/* Said, so that a run with nothing found is not taken for a
 		 * clean corpus when some of it was not read. */
@@ -1869,9 +1907,13 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		if (binary)
 			snprintf(skipped, sizeof(skipped), ", %llu binary (NUL bytes) skipped (-a scans them)",
 			         (unsigned long long)binary);
-		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings%s, %llu unreadable -> %s%s",
+		uint64_t left_out = job.files.excluded + atomic_load(&job.excluded_members);
+		if (left_out)
+			snprintf(excluded, sizeof(excluded), ", %llu excluded (--exclude)",
+			         (unsigned long long)left_out);
+		diag("run %lld: %zu sources, %s read in %.1f s, %llu findings%s%s, %llu unreadable -> %s%s",
 		     (long long)job.run_id, job.files.count, rb, seconds_since(&t0),
-		     (unsigned long long)atomic_load(&job.findings), skipped,
+		     (unsigned long long)atomic_load(&job.findings), skipped, excluded,
 		     (unsigned long long)atomic_load(&job.sources_failed), o.db_path,
 		     atomic_load(&job.db_failed) ? " (not all recorded: the database could not be"
 		                                  " written; continue with --resume)" : "");
@@ -1884,5 +1926,6 @@ out:
 	rule_options_release(&o.rules);
 	rule_strings_release(&o.fail_on);
 	json_paths_release(&o.fields);
+	path_exclude_release(&o.exclude);
 	return status;
 }

@@ -1251,6 +1251,23 @@ static void drain_entry(struct scan_reader *r, struct archive *a, bool seekable)
 		account(r, len);
 }
 
+/* Whether limits.exclude leaves out the entry just read (of the container
+ * whose sink handle is h): if so the sink is told, and its data is
+ * skipped over as a member's rest is (drain_entry: counted toward the
+ * input's limits). */
+static bool left_out(struct scan_reader *r, struct archive *a, struct archive_entry *entry, void *h,
+                     bool seekable)
+{
+	const char *name = r->limits.exclude ? archive_entry_pathname(entry) : NULL;
+	const char *glob = name ? path_exclude_match(r->limits.exclude, name) : NULL;
+	if (!glob)
+		return false;
+	if (r->sink->excluded)
+		r->sink->excluded(r->sink->ctx, h, name, glob);
+	drain_entry(r, a, seekable);
+	return true;
+}
+
 static void walk_archive(struct scan_reader *r, struct archive *a, struct archive_entry *entry,
                          const struct scan_unit *unit, void *parent, bool seekable,
                          const struct zip_stream_budget *zip)
@@ -1287,7 +1304,14 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			snprintf(reason, sizeof(reason), "%s", zip->refusal);
 			break;
 		}
-		if (archive_entry_filetype(entry) == AE_IFREG) {
+		bool regular = archive_entry_filetype(entry) == AE_IFREG;
+		if (regular && left_out(r, a, entry, h, seekable)) {
+			if (r->limit[0]) {
+				status = SCAN_ERROR;
+				snprintf(reason, sizeof(reason), "%s", r->limit);
+				break;
+			}
+		} else if (regular) {
 			const char *name = archive_entry_pathname(entry);
 			char *member = join_member(unit->member, name ? name : "?");
 			if (!member) {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "scanners/block_stream.h"
+#include "scanners/path_exclude.h"
 
 enum scan_status {
 	SCAN_OK = 0,
@@ -60,6 +61,10 @@ struct scan_limits {
 	/* Memory the xz, .lzma, zstd, 7z and zip decoders of all readers share
 	 * (scanners/mem_budget.h; the caller owns it); NULL: no limit. */
 	struct mem_budget *decoder_budget;
+	/* Archive members whose path in their archive these globs match are
+	 * not read (scanners/path_exclude.h; the caller owns it), only told
+	 * of through sink.excluded; NULL: none. */
+	const struct path_exclude *exclude;
 };
 
 /* Below this many decompressed bytes an input cannot hurt, whatever its
@@ -119,6 +124,10 @@ struct scan_sink {
 	 * on an error or a limit (its unread bytes are read, not decoded).
 	 * With digest NULL nothing is hashed. */
 	void (*digest)(void *ctx, void *handle, const char *sha256);
+	/* Optional: a member of the container `handle` left unread because
+	 * limits.exclude matched it (its data is still skipped over, and
+	 * counts toward the input's limits); glob is the one that matched. */
+	void (*excluded)(void *ctx, void *handle, const char *member, const char *glob);
 };
 
 struct scan_reader;

@@ -79,7 +79,7 @@ int shard_plan_load(const char *path, unsigned k, struct walk_list *list, unsign
 			snprintf(err, errlen, "%s:%lu: expected SHARD<TAB>BYTES<TAB>PATH", path, lineno);
 			goto out;
 		}
-		if (shard == k && walk_add(list, tab2 + 1, false)) {
+		if (shard == k && walk_add(list, tab2 + 1, false, NULL)) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto out;
 		}

@@ -17,6 +17,15 @@ struct dir_id {
 	ino_t ino;
 };
 
+/* What one walk_add() call walks with. */
+struct walk_ctx {
+	struct walk_list *list;
+	bool follow;
+	const struct path_exclude *exclude;
+	size_t rel;             /* where a found path's part under the named one starts */
+	struct dir_id stack[WALK_MAX_DEPTH];
+};
+
 static int push(struct walk_list *list, const char *path, int64_t size, const char *problem,
                 bool skipped)
 {
@@ -49,14 +58,18 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(struct walk_list *list, const char *path, bool follow,
-                    struct dir_id *stack, size_t depth);
+static int walk_dir(struct walk_ctx *w, const char *path, size_t depth);
 
-static int walk_path(struct walk_list *list, const char *path, bool follow, bool top,
-                     struct dir_id *stack, size_t depth)
+static int walk_path(struct walk_ctx *w, const char *path, bool top, size_t depth)
 {
+	struct walk_list *list = w->list;
+	struct dir_id *stack = w->stack;
+	if (!top && path_exclude_match(w->exclude, path + w->rel)) {
+		list->excluded++;
+		return 0;
+	}
 	struct stat st;
-	int rc = top || follow ? stat(path, &st) : lstat(path, &st);
+	int rc = top || w->follow ? stat(path, &st) : lstat(path, &st);
 	if (rc)
 		return push(list, path, -1, strerror(errno), false);
 	if (S_ISLNK(st.st_mode))
@@ -71,7 +84,11 @@ static int walk_path(struct walk_list *list, const char *path, bool follow, bool
 			return push(list, path, -1, "folders nested too deep", false);
 		stack[depth].dev = st.st_dev;
 		stack[depth].ino = st.st_ino;
-		return walk_dir(list, path, follow, stack, depth + 1);
+		if (top) {
+			size_t plen = strlen(path);
+			w->rel = plen + !(plen && path[plen - 1] == '/');
+		}
+		return walk_dir(w, path, depth + 1);
 	}
 	/* A FIFO or device named on the command line is read as a stream;
 	 * one found in a folder is not opened (it could block forever). */
@@ -80,9 +97,9 @@ static int walk_path(struct walk_list *list, const char *path, bool follow, bool
 	return push(list, path, -1, "not a regular file", true);
 }
 
-static int walk_dir(struct walk_list *list, const char *path, bool follow,
-                    struct dir_id *stack, size_t depth)
+static int walk_dir(struct walk_ctx *w, const char *path, size_t depth)
 {
+	struct walk_list *list = w->list;
 	DIR *dir = opendir(path);
 	char **names = NULL;
 	size_t count = 0, alloc = 0;
@@ -121,7 +138,7 @@ static int walk_dir(struct walk_list *list, const char *path, bool follow,
 			break;
 		}
 		snprintf(child, need, "%s%s%s", path, slash ? "" : "/", names[i]);
-		rc = walk_path(list, child, follow, false, stack, depth);
+		rc = walk_path(w, child, false, depth);
 		free(child);
 	}
 	for (size_t i = 0; i < count; i++)
@@ -130,12 +147,21 @@ static int walk_dir(struct walk_list *list, const char *path, bool follow,
 	return rc;
 }
 
-int walk_add(struct walk_list *list, const char *path, bool follow_links)
+int walk_add(struct walk_list *list, const char *path, bool follow_links,
+             const struct path_exclude *exclude)
 {
-	struct dir_id stack[WALK_MAX_DEPTH];
 	if (!strcmp(path, "-"))
 		return push(list, path, -1, NULL, false);
-	return walk_path(list, path, follow_links, true, stack, 0);
+	struct walk_ctx *w = malloc(sizeof(*w));
+	if (!w)
+		return -1;
+	w->list = list;
+	w->follow = follow_links;
+	w->exclude = exclude;
+	w->rel = 0;
+	int rc = walk_path(w, path, true, 0);
+	free(w);
+	return rc;
 }
 
 void walk_release(struct walk_list *list)

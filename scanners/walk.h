@@ -6,7 +6,10 @@
  * asked; when they are, a folder already on the current path is not
  * entered twice (no loops).  FIFOs, sockets and devices inside folders are
  * listed with a skip reason rather than opened.  Unreadable folders are
- * listed with their error.
+ * listed with their error.  A file or folder found under a folder that
+ * the --exclude globs match (scanners/path_exclude.h, its path relative to
+ * the folder named) is neither listed nor entered, only counted; a path
+ * named itself is never excluded.
  *
  * The list owns its strings.  Errors other than out-of-memory are entries,
  * not failures.
@@ -17,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "scanners/path_exclude.h"
 
 struct walk_entry {
 	char *path;
@@ -29,11 +34,14 @@ struct walk_list {
 	struct walk_entry *items;
 	size_t count, alloc;
 	uint64_t total_bytes;   /* of the regular files listed */
+	uint64_t excluded;      /* files and folders left out by the globs */
 };
 
-/* Adds path (a file, a folder walked recursively, or "-").  -1 only when
- * out of memory. */
-int walk_add(struct walk_list *list, const char *path, bool follow_links);
+/* Adds path (a file, a folder walked recursively, or "-"), leaving out
+ * what exclude matches under a folder (exclude may be NULL; it is
+ * borrowed for the call).  -1 only when out of memory. */
+int walk_add(struct walk_list *list, const char *path, bool follow_links,
+             const struct path_exclude *exclude);
 void walk_release(struct walk_list *list);
 
 #endif

@@ -50,6 +50,10 @@
  * A hit whose value starts with "stop@" makes the sink stop the source,
  * so the stop path is fuzzed too.
  *
+ * Members named *.skip or under a folder "x" (any depth) are excluded
+ * (limits.exclude, scan --exclude): told of through sink.excluded, inside
+ * the container being read, with the glob that matches, never begun.
+ *
  * The locale's character set is UTF-8, as audit/main.c sets it, so member
  * names go through libarchive's conversions as they do in a scan.
  */
@@ -110,6 +114,7 @@ static const char rules_yaml[] =
 static struct ruleset set;
 static struct rule_matcher *matcher;
 static struct json_paths fields;
+static struct path_exclude exclude;   /* --exclude '*.skip' --exclude x */
 static const uint8_t *input;      /* the current input, for byte checks */
 static size_t input_size;
 static struct scan_reader *reader, *csv_reader;  /* csv_reader: --format csv */
@@ -158,6 +163,21 @@ static int collect_hit(void *ctx, const struct rule_hit *hit)
 	}
 	st->hits[st->hit_count++] = *hit;
 	return 0;
+}
+
+static void sink_excluded(void *ctx, void *handle, const char *member, const char *glob)
+{
+	struct sink_state *st = ctx;
+	CHECK(!st->stopped);
+	CHECK(st->depth > 0);
+	if (st->depth > 0) {
+		struct unit_rec *top = &st->stack[st->depth - 1];
+		CHECK(top->container);
+		CHECK((uintptr_t)handle == top->handle);
+		CHECK(++top->children <= MAX_ENTRIES);
+	}
+	CHECK(member && glob);
+	CHECK(path_exclude_match(&exclude, member) == glob);
 }
 
 static int hit_cmp(const void *a, const void *b)
@@ -486,9 +506,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * dictionary or window are refused before they allocate. */
 	if (!(decoder_budget = mem_budget_new(DECODER_BUDGET_BYTES)))
 		fuzz_die("mem_budget_new", NULL);
+	if (path_exclude_add(&exclude, "*.skip") || path_exclude_add(&exclude, "x"))
+		fuzz_die("path_exclude_add", NULL);
 	struct scan_limits limits = {
 		.max_depth = MAX_DEPTH, .max_member_bytes = MAX_MEMBER_BYTES, .max_entries = MAX_ENTRIES,
 		.records = true, .max_record_bytes = MAX_RECORD_BYTES, .decoder_budget = decoder_budget,
+		.exclude = &exclude,
 	};
 	if (!(reader = scan_reader_new(&limits)))
 		fuzz_die("scan_reader_new", NULL);
@@ -506,7 +529,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_memfd_set(input_fd, data, size);
 	struct scan_sink sink = {
 		.ctx = &st, .begin = sink_begin, .window = sink_window, .end = sink_end,
-		.record = sink_record,
+		.record = sink_record, .excluded = sink_excluded,
 	};
 	input = data;
 	input_size = size;
