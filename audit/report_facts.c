@@ -667,8 +667,19 @@ static char *coverage_statement(const struct report_facts *f, const struct db_re
 		        "examined. ", f->fields);
 	fputs("Only text is scanned: images, audio, video and other binary content are skipped and "
 	      "recorded as such, and text inside binary documents (PDF, office files stored "
-	      "compressed) is not extracted. Input content hashes are not recorded by this version "
-	      "of scan.", out);
+	      "compressed) is not extracted. ", out);
+	if (r->inputs_total > 0 && r->inputs_hashed == r->inputs_total) {
+		fputs("The SHA-256 of every input's bytes on disk is recorded (Inputs).", out);
+	} else if (r->inputs_hashed > 0) {
+		put_count(out, r->inputs_hashed);
+		fputs(" of ", out);
+		put_count(out, r->inputs_total);
+		fputs(" inputs have the SHA-256 of their bytes on disk recorded; the others were not "
+		      "read to their end.", out);
+	} else {
+		fputs("No input has a content hash: the database is from a version of scan that did "
+		      "not record them, or no input was read to its end.", out);
+	}
 	return close_text(out, &buf);
 }
 

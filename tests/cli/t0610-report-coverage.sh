@@ -41,7 +41,7 @@ done < <(sql "select path, coalesce(member, ''), status, error from sources wher
 statement=$(jpy "$T/r.json" 'd["coverage"]["statement"]')
 for words in "5 sources were not read in full" "binary content, skipped: 2" \
 	"stopped at a size, depth or entry limit: 2" "unreadable, corrupt or unsupported: 1" \
-	"Input content hashes are not recorded"; do
+	"The SHA-256 of every input's bytes on disk is recorded"; do
 	case $statement in
 	*"$words"*) ok "the statement says: $words" ;;
 	*) not_ok "the statement says: $words" "$statement" ;;

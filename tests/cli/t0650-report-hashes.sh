@@ -5,7 +5,8 @@
 # through), tar.gz, zip (read from its central directory, out of order),
 # a truncated gzip (an error: the rest is hashed), a member over
 # --max-member-bytes (a limit), standard input.  The report lists the
-# hashes in every format (issue 6).
+# hashes in every format (issue 6), and its coverage statement says
+# whether every input, some or none has one.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/report/lib-report.sh"
 sql() { sqlite3 -batch "$T/db" "$1" 2>&1; }
@@ -63,6 +64,16 @@ want=$(for f in big.txt cut.txt.gz plain.tar plain.txt plain.txt.gz tree.tar.gz 
 check "json: content_hash of every input is its sha256sum" test "$got" = "${want% }"
 check "json: content_hashes names the algorithm" \
 	test "$(jpy "$T/r.json" 'd["inputs"]["content_hashes"]')" = sha256
+check "json: the coverage statement says every input's hash is recorded" \
+	grep -q "The SHA-256 of every input's bytes on disk is recorded" <<<"$(jpy "$T/r.json" 'd["coverage"]["statement"]')"
+run 0 "$PIIAUDIT" report --db "$T/stdin.db" --run 2 -o "$T/none.json"
+check "json: a run whose one input failed says no input has a hash" \
+	grep -q "No input has a content hash" <<<"$(jpy "$T/none.json" 'd["coverage"]["statement"]')"
+run 3 "$PIIAUDIT" scan -q --engine pcre2 --db "$T/some.db" - plain.txt <cut.txt.gz
+run 0 "$PIIAUDIT" report --db "$T/some.db" -o "$T/some.json"
+check "json: a run with one of two inputs hashed says so" \
+	grep -q "1 of 2 inputs have the SHA-256 of their bytes on disk recorded; the others were not read to their end" \
+	<<<"$(jpy "$T/some.json" 'd["coverage"]["statement"]')"
 h=$(sha256sum tree.zip | cut -d' ' -f1)
 run 0 "$PIIAUDIT" report --db "$T/db" -o "$T/r.md"
 check "md: the SHA-256 column" grep -q '| Not read in full | SHA-256 |' "$T/r.md"
@@ -81,6 +92,8 @@ check "old database: hashes not recorded" \
 	test "$(jpy "$T/old.json" '[d["inputs"]["content_hashes"], d["inputs"]["listed"][0]["content_hash"]]')" = "['not recorded', None]"
 run 0 "$PIIAUDIT" report --db "$T/old.db" --run 1 -o "$T/old.md"
 check "old database, md: says not recorded" grep -q 'were \*\*not recorded\*\*' "$T/old.md"
+check "old database, md: the coverage statement says no input has a hash" \
+	grep -q "No input has a content hash: the database is from a version of scan" "$T/old.md"
 run 0 "$PIIAUDIT" scan -q --engine pcre2 --db "$T/old.db" plain.txt
 check "old database: a new scan records hashes" \
 	test "$(sqlite3 "$T/old.db" "select sha256 from sources where path = 'plain.txt'")" = \
