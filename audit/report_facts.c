@@ -556,7 +556,9 @@ static void build_hipaa(struct report_facts *f, const struct db_report *r)
 			h->note = "images are skipped as binary content and never examined";
 			break;
 		case 'R':
-			h->note = "an unknown code has no pattern to look for";
+			h->note = h->rules ? "only the codes the rules know, such as national identity numbers,"
+			                     " are found; an unknown code has no pattern to look for"
+			                   : "an unknown code has no pattern to look for";
 			break;
 		case 'E':
 			if (!h->rules)
@@ -565,7 +567,9 @@ static void build_hipaa(struct report_facts *f, const struct db_report *r)
 		default:
 			break;
 		}
-		if (strchr("APQR", h->letter))
+		/* R: the codes some rules know can be found; that none was says
+		 * nothing of the others. */
+		if (strchr("APQ", h->letter) || (h->letter == 'R' && h->findings <= h->placeholders))
 			h->state = HIPAA_NOT_DETECTABLE;
 		else if (!h->rules)
 			h->state = HIPAA_NOT_LOOKED_FOR;
@@ -599,7 +603,8 @@ static char *hipaa_statement(const struct report_facts *f)
 	fputs(". Not looked for by the rules of this run: ", out);
 	put_letters(out, f, HIPAA_NOT_LOOKED_FOR);
 	fputs(". Not detectable by this tool: A, P, Q, R (names, biometric identifiers, full-face "
-	      "photographs and any other unique code cannot be evidenced by patterns). This table is "
+	      "photographs and any other unique code cannot be evidenced by patterns; of R only the "
+	      "codes the rules know are found). This table is "
 	      "therefore not enough on its own to show that data is de-identified; Safe Harbor also "
 	      "requires that the covered entity has no actual knowledge that what remains could "
 	      "identify an individual.", out);

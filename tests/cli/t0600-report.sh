@@ -106,6 +106,15 @@ done
 check "json: self_check performed" test "$(jpy "$T/r.json" 'd["self_check"]["performed"]')" = True
 check "json: 18 HIPAA identifiers, names not detectable" \
 	test "$(jpy "$T/r.json" '[len(d["regimes"]["hipaa_safe_harbor"]["identifiers"]), d["regimes"]["hipaa_safe_harbor"]["identifiers"][0]["status"]]')" = "[18, 'not_detectable']"
+r_real=$(sql "$DB" "select count(*) from findings where category in ('national_id', 'crypto_wallet') and placeholder = 0")
+check "json: HIPAA R is found when the rules that know such codes found some ($r_real)" \
+	test "$(jpy "$T/r.json" '[(i["status"], i["findings"] > 0) for i in d["regimes"]["hipaa_safe_harbor"]["identifiers"] if i["letter"] == "R"]')" = "[('found', True)]"
+check "md: R among the identifiers found" grep -q 'Found in the data: .*R\. Looked for' "$T/r.md"
+mkdir -p "$T/mail" && printf 'write to ann.roe@corp.io\n' >"$T/mail/m.txt"
+run 0 "$PIIAUDIT" scan -q --db "$T/mail.db" "$T/mail"
+run 0 "$PIIAUDIT" report --db "$T/mail.db" -o "$T/mail.json"
+check "json: HIPAA R with nothing found stays not detectable (not 'none found')" \
+	test "$(jpy "$T/mail.json" '[i["status"] for i in d["regimes"]["hipaa_safe_harbor"]["identifiers"] if i["letter"] == "R"]')" = "['not_detectable']"
 pan=$(sql "$DB" "select count(*) from findings where category = 'credit_card' and placeholder = 0")
 check "json PCI DSS: pan = the card findings ($pan)" test "$(jpy "$T/r.json" 'd["regimes"]["pci_dss"]["pan"]')" = "$pan"
 check "json PCI DSS: brands counted from stored values add up" \
