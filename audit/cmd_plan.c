@@ -37,6 +37,7 @@ static void plan_usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: piiaudit plan --shards N [--follow] [--exclude GLOB]... PATH...\n"
+	        "       piiaudit plan --shards N [options] --files-from FILE [--null] [PATH...]\n"
 	        "\n"
 	        "Walk the files and folders as 'piiaudit scan' would and split the files\n"
 	        "into N shards of about the same size in bytes, deterministically: the same\n"
@@ -49,6 +50,8 @@ static void plan_usage(FILE *out)
 	        "options:\n"
 	        "  --shards N         the number of shards (1 to %u)\n"
 	        "  --follow           follow symbolic links inside folders (as scan --follow)\n"
+	        "  --files-from FILE  also plan the paths listed in FILE, one a line ('-':\n"
+	        "                     standard input); --null: NUL-separated (find -print0)\n"
 	        "  --exclude GLOB     leave out what GLOB matches under a folder (as scan\n"
 	        "                     --exclude; give scan the same globs for archive members)\n"
 	        "  -h, --help         this help\n"
@@ -112,11 +115,14 @@ static int plan_with(int argc, char **argv, struct path_exclude *exclude)
 		{ "shards", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "files-from", required_argument, NULL, 'F' },
+		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long shards = 0;
-	bool follow = false;
+	bool follow = false, null_list = false;
+	const char *files_from = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -137,14 +143,22 @@ static int plan_with(int argc, char **argv, struct path_exclude *exclude)
 			if (path_exclude_add(exclude, optarg))
 				return usage_error("plan", "out of memory");
 			break;
+		case 'F':
+			if (files_from)
+				return usage_error("plan", "--files-from can be given once");
+			files_from = optarg;
+			break;
+		case '0': null_list = true; break;
 		case 'h': plan_usage(stdout); return EXIT_FINISHED;
 		default: return usage_bad_option("plan", c, argv);
 		}
 	}
 	if (!shards)
 		return usage_error("plan", "--shards N is required");
-	if (optind >= argc)
+	if (optind >= argc && !files_from)
 		return usage_error("plan", "no paths to plan (give files and folders)");
+	if (null_list && !files_from)
+		return usage_error("plan", "--null needs --files-from (the list it describes)");
 	for (int i = optind; i < argc; i++)
 		if (!strcmp(argv[i], "-"))
 			return usage_error("plan", "standard input cannot be split into shards");
@@ -161,6 +175,13 @@ static int plan_with(int argc, char **argv, struct path_exclude *exclude)
 			diag("out of memory listing sources");
 			goto out;
 		}
+	if (files_from) {
+		char err[4200];
+		if (walk_add_list(&files, files_from, null_list, follow, exclude, err, sizeof(err))) {
+			diag("%s", err);
+			goto out;
+		}
+	}
 	items = calloc(files.count ? files.count : 1, sizeof(*items));
 	heap = calloc(shards, sizeof(*heap));
 	shard_bytes = calloc(shards, sizeof(*shard_bytes));

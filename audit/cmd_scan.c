@@ -94,6 +94,8 @@ struct scan_options {
 	struct scan_limits limits;
 	struct json_paths fields;   /* --field: JSON record mode when any */
 	struct path_exclude exclude; /* --exclude: files and members not read */
+	const char *files_from;     /* --files-from: a list of paths ("-": stdin) */
+	bool null_list;             /* --null: that list is NUL-separated */
 	const char *plan_path;      /* --plan */
 	long shard_index;           /* --shard K[/N]; -1: none */
 	unsigned shard_count;       /* N of K/N, 0 with a plan */
@@ -1220,6 +1222,7 @@ static void scan_usage(FILE *out)
 		snprintf(key, sizeof(key), "(none: set HOME or PIIAUDIT_KEY_FILE)");
 	fprintf(out,
 	        "usage: piiaudit scan [options] PATH... | -\n"
+	        "       piiaudit scan [options] --files-from FILE [--null] [PATH...]\n"
 	        "       piiaudit scan [options] --plan FILE --shard K\n"
 	        "\n"
 	        "Scan files, folders (recursively), archives (tar, zip, 7z, cpio, ar; nested ones\n"
@@ -1276,6 +1279,9 @@ static void scan_usage(FILE *out)
 	        "                          all jobs share; one needing more is not read\n"
 	        "                          (default 80M; xz -9 needs 65M, zstd in long mode\n"
 	        "                          129M; 0: no limit)\n"
+	        "  --files-from FILE       also scan the paths listed in FILE, one a line ('-':\n"
+	        "                          standard input); --null: NUL-separated, as from\n"
+	        "                          find -print0\n"
 	        "  --follow                follow symbolic links inside folders\n"
 	        "  --exclude GLOB          leave out files and folders found under a folder, and\n"
 	        "                          archive members, that GLOB matches: a name ('*.png',\n"
@@ -1307,7 +1313,7 @@ enum {
 	OPT_STORE_VALUES, OPT_FAIL_ON, OPT_MAX_DEPTH, OPT_MAX_MEMBER, OPT_MAX_ENTRIES, OPT_FOLLOW,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_ENGINE, OPT_PLAN, OPT_SHARD, OPT_FIELD, OPT_MAX_RECORD, OPT_ID_FIELD,
 	OPT_RESUME, OPT_FORMAT, OPT_WAIT, OPT_MAX_SOURCE_BYTES, OPT_MAX_RATIO, OPT_MAX_SOURCE_SECONDS,
-	OPT_BINARY, OPT_MAX_DECODER_MEMORY, OPT_EXCLUDE,
+	OPT_BINARY, OPT_MAX_DECODER_MEMORY, OPT_EXCLUDE, OPT_FILES_FROM, OPT_NULL,
 };
 
 static const struct option scan_longopts[] = {
@@ -1330,6 +1336,8 @@ static const struct option scan_longopts[] = {
 	{ "max-decoder-memory", required_argument, NULL, OPT_MAX_DECODER_MEMORY },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, OPT_NULL },
 	{ "binary", no_argument, NULL, 'a' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -1452,6 +1460,12 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 				return usage_error(cmd, "out of memory");
 			o->limits.exclude = &o->exclude;
 			break;
+		case OPT_FILES_FROM:
+			if (o->files_from)
+				return usage_error(cmd, "--files-from can be given once");
+			o->files_from = optarg;
+			break;
+		case OPT_NULL: o->null_list = true; break;
 		case 'a':
 			if (mode->probe)
 				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -1533,10 +1547,12 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 		return usage_error(cmd, "--plan needs --shard K (the shard's number in the plan)");
 	if (!o->plan_path && o->shard_index >= 0 && !o->shard_count)
 		return usage_error(cmd, "--shard K needs --plan FILE; without a plan use --shard K/N");
-	if (o->plan_path && optind < argc)
+	if (o->plan_path && (optind < argc || o->files_from))
 		return usage_error(cmd, "with --plan the paths come from the plan, not the command line");
-	if (!o->plan_path && optind >= argc)
+	if (!o->plan_path && optind >= argc && !o->files_from)
 		return usage_error(cmd, "no paths to scan (give files, folders, or - for stdin)");
+	if (o->null_list && !o->files_from)
+		return usage_error(cmd, "--null needs --files-from (the list it describes)");
 	for (size_t i = 0; i < o->fail_on.count; i++)
 		if (strcmp(o->fail_on.items[i], "any") && !rule_category_known(o->fail_on.items[i]))
 			return usage_error(cmd, "--fail-on: unknown category '%s'", o->fail_on.items[i]);
@@ -1545,6 +1561,8 @@ static int parse_scan_options(int argc, char **argv, struct scan_options *o,
 		stdin_count += !strcmp(argv[i], "-");
 	if (stdin_count > 1)
 		return usage_error(cmd, "'-' (standard input) can be given once");
+	if (stdin_count && o->files_from && !strcmp(o->files_from, "-"))
+		return usage_error(cmd, "standard input cannot be both scanned ('-') and the --files-from list");
 	if (stdin_count && o->shard_count)
 		return usage_error(cmd, "standard input cannot be sharded");
 	return -1;
@@ -1833,6 +1851,12 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 			diag("out of memory listing sources");
 			goto out;
 		}
+	if (o.files_from) {
+		if (walk_add_list(&job.files, o.files_from, o.null_list, o.follow, &o.exclude, err, sizeof(err))) {
+			diag("%s", err);
+			goto out;
+		}
+	}
 	if (o.shard_count)
 		shard_filter(&job.files, (unsigned)o.shard_index, o.shard_count);
 	if (db_open(&job.db, o.db_path, true, err, sizeof(err))) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scanners/path_list.h"
 #include "scanners/walk.h"
 
 #define WALK_MAX_DEPTH 256
@@ -162,6 +163,25 @@ int walk_add(struct walk_list *list, const char *path, bool follow_links,
 	int rc = walk_path(w, path, true, 0);
 	free(w);
 	return rc;
+}
+
+struct listed {
+	struct walk_list *list;
+	bool follow;
+	const struct path_exclude *exclude;
+};
+
+static int add_listed(void *ctx, const char *path)
+{
+	const struct listed *l = ctx;
+	return walk_add(l->list, path, l->follow, l->exclude);
+}
+
+int walk_add_list(struct walk_list *list, const char *list_file, bool nul, bool follow_links,
+                  const struct path_exclude *exclude, char *err, size_t errlen)
+{
+	struct listed l = { .list = list, .follow = follow_links, .exclude = exclude };
+	return path_list_read(list_file, nul, add_listed, &l, err, errlen);
 }
 
 void walk_release(struct walk_list *list)

@@ -42,6 +42,11 @@ struct walk_list {
  * borrowed for the call).  -1 only when out of memory. */
 int walk_add(struct walk_list *list, const char *path, bool follow_links,
              const struct path_exclude *exclude);
+/* Adds each path listed in list_file (scanners/path_list.h: one a line,
+ * or NUL-separated with nul; "-" is standard input) as walk_add() would.
+ * -1 with a one-line reason in err. */
+int walk_add_list(struct walk_list *list, const char *list_file, bool nul, bool follow_links,
+                  const struct path_exclude *exclude, char *err, size_t errlen);
 void walk_release(struct walk_list *list);
 
 #endif
