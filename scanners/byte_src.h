@@ -45,13 +45,15 @@ struct gzip_src *gzip_src_new(struct byte_src *inner);
 struct byte_src *gzip_src_base(struct gzip_src *g);
 void gzip_src_free(struct gzip_src *g);
 
-/* An xz decoder (all streams of a concatenated file) or, with lzma_alone,
- * a .lzma one (scanners/xz_src.c): the memory it needs is taken from
- * budget (NULL: no limit), waiting for other decoders when may_wait.  As
- * gzip_src, every byte decoded before damage or truncation comes first. */
+/* An xz decoder (all streams of a concatenated file), a .lzma one, or an
+ * lzip one (all members; scanners/xz_src.c): the memory it needs is taken
+ * from budget (NULL: no limit), waiting for other decoders when may_wait.
+ * As gzip_src, every byte decoded before damage or truncation comes
+ * first. */
+enum xz_format { XZ_FORMAT_XZ, XZ_FORMAT_LZMA, XZ_FORMAT_LZIP };
 struct mem_budget;
 struct xz_src;
-struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_budget *budget,
+struct xz_src *xz_src_new(struct byte_src *inner, enum xz_format format, struct mem_budget *budget,
                           bool may_wait, const volatile int *cancel);
 /* A wait for memory gives up at *deadline (CLOCK_MONOTONIC; the caller
  * keeps it alive; NULL, the default: never), failing with a "limit:". */

@@ -10,6 +10,8 @@
  */
 #include "scanners/codec_mem.h"
 
+#include <string.h>
+
 #include <lzma.h>
 /* ZSTD_getFrameHeader() and the estimates: libzstd's "static linking
  * only" API, exported by Debian's shared libzstd. */
@@ -19,6 +21,18 @@
 #include "scanners/zip_mem.h"
 
 #define LZMA_ALONE_HEADER_BYTES 13u
+#define LZIP_HEADER_BYTES 6u          /* "LZIP", version 1, the coded dictionary size */
+#define LZIP_DICT_MIN (1u << 12)
+#define LZIP_DICT_MAX (1u << 29)
+
+/* An lzip member's dictionary size (lzip's manual: a power of two, less
+ * up to seven sixteenths of it), or 0 when outside what lzip allows. */
+static uint32_t lzip_dict_size(unsigned char coded)
+{
+	uint32_t size = 1u << (coded & 0x1f);
+	size -= (size / 16) * ((coded >> 5) & 7);
+	return size >= LZIP_DICT_MIN && size <= LZIP_DICT_MAX ? size : 0;
+}
 #define ZSTD_LEVEL_LIBARCHIVE 3      /* archive_write_add_filter_zstd's default */
 
 uint64_t codec_decoder_need(enum codec_kind kind, const unsigned char *p, size_t n)
@@ -34,6 +48,17 @@ uint64_t codec_decoder_need(enum codec_kind kind, const unsigned char *p, size_t
 			return 0;
 		uint64_t need = lzma_raw_decoder_memusage(filters);
 		lzma_filters_free(filters, NULL);
+		return need == UINT64_MAX ? 0 : need;
+	}
+	case CODEC_LZIP: {
+		if (n < LZIP_HEADER_BYTES || memcmp(p, "LZIP\x01", 5))
+			return 0;
+		lzma_options_lzma options = { .dict_size = lzip_dict_size(p[5]), .lc = 3, .lp = 0, .pb = 2 };
+		if (!options.dict_size)
+			return 0;
+		lzma_filter filters[2] = { { .id = LZMA_FILTER_LZMA1, .options = &options },
+			                   { .id = LZMA_VLI_UNKNOWN } };
+		uint64_t need = lzma_raw_decoder_memusage(filters);
 		return need == UINT64_MAX ? 0 : need;
 	}
 	case CODEC_ZSTD: {
@@ -53,7 +78,8 @@ uint64_t codec_encoder_need(enum codec_kind kind, int xz_level)
 {
 	switch (kind) {
 	case CODEC_XZ:
-	case CODEC_LZMA: {
+	case CODEC_LZMA:
+	case CODEC_LZIP: {
 		uint64_t need = lzma_easy_encoder_memusage((uint32_t)xz_level);
 		return need == UINT64_MAX ? 0 : need;
 	}

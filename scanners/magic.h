@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 /* The format p[0, n) starts with: "gzip", "zstd", "xz", "bzip2", "lz4",
- * "lzma", "zip", "7z", "tar", "cpio" or "ar"; NULL for none of them.
+ * "lzma", "lzip", "compress" (.Z), "zip", "7z", "tar", "cpio" or "ar";
+ * NULL for none of them.
  * A tar is known from 262 bytes, the rest from their first 13. */
 const char *magic_sniff(const unsigned char *p, size_t n);
 

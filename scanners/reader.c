@@ -1514,16 +1514,19 @@ static void open_gzip(struct scan_reader *r, struct byte_src *src, const unsigne
 	gzip_src_free(gz);
 }
 
-/* xz or .lzma: decoded here (scanners/xz_src.c) within the decoder
- * budget, not by libarchive's filter, which takes whatever memory the
- * file asks; the content is a new unit body, as for gzip. */
+/* xz, .lzma or lzip (magic names which): decoded here (scanners/xz_src.c)
+ * within the decoder budget, not by libarchive's filter, which takes
+ * whatever memory the file asks (lzip's dictionary: up to 512 MiB); the
+ * content is a new unit body, as for gzip. */
 static void open_xz(struct scan_reader *r, struct byte_src *src, const unsigned char *peek,
-                    size_t peek_len, bool lzma_alone, const struct scan_unit *unit, void *parent,
+                    size_t peek_len, const char *magic, const struct scan_unit *unit, void *parent,
                     unsigned layers)
 {
 	struct replay_src replay;
 	replay_src_init(&replay, peek, peek_len, src);
-	struct xz_src *xz = xz_src_new(&replay.base, lzma_alone, r->limits.decoder_budget,
+	enum xz_format format = !strcmp(magic, "lzma") ? XZ_FORMAT_LZMA
+	                        : !strcmp(magic, "lzip") ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
+	struct xz_src *xz = xz_src_new(&replay.base, format, r->limits.decoder_budget,
 	                               r->decoders_open == 0, r->limits.cancel);
 	if (!xz) {
 		fail_unit(r, unit, parent, "out of memory");
@@ -1531,7 +1534,7 @@ static void open_xz(struct scan_reader *r, struct byte_src *src, const unsigned 
 	}
 	struct scan_unit self = *unit;
 	xz_src_set_deadline(xz, wait_deadline(r));
-	self.format = lzma_alone ? "lzma" : "xz";
+	self.format = magic;
 	r->decoders_open++;
 	process(r, xz_src_base(xz), -1, &self, parent, layers + 1);
 	r->decoders_open--;
@@ -1610,8 +1613,8 @@ static void process(struct scan_reader *r, struct byte_src *src, int seek_fd,
 	bool big_endian;
 	if (magic && !strcmp(magic, "gzip"))
 		open_gzip(r, src, peek, (size_t)got, unit, parent, layers);
-	else if (magic && (!strcmp(magic, "xz") || !strcmp(magic, "lzma")))
-		open_xz(r, src, peek, (size_t)got, magic[0] == 'l', unit, parent, layers);
+	else if (magic && (!strcmp(magic, "xz") || !strcmp(magic, "lzma") || !strcmp(magic, "lzip")))
+		open_xz(r, src, peek, (size_t)got, magic, unit, parent, layers);
 	else if (magic && !strcmp(magic, "zstd"))
 		open_zstd(r, src, peek, (size_t)got, unit, parent, layers);
 	else if (!magic && layers < MAX_LAYERS && utf16_bom(peek, got, &big_endian))

@@ -469,10 +469,11 @@ static int add_filter(struct job *j, struct archive *aw, int code)
 #endif
 	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
 		return -1;
-	if (code == ARCHIVE_FILTER_XZ || code == ARCHIVE_FILTER_LZMA) {
+	if (code == ARCHIVE_FILTER_XZ || code == ARCHIVE_FILTER_LZMA || code == ARCHIVE_FILTER_LZIP) {
 		/* The preset whose encoder memory was taken (codec_mem.h). */
 		snprintf(num, sizeof(num), "%d", j->h->xz_level);
-		return archive_write_set_filter_option(aw, code == ARCHIVE_FILTER_XZ ? "xz" : "lzma",
+		return archive_write_set_filter_option(aw, code == ARCHIVE_FILTER_XZ     ? "xz"
+		                                           : code == ARCHIVE_FILTER_LZMA ? "lzma" : "lzip",
 		                                       "compression-level", num) != ARCHIVE_OK ? -1 : 0;
 	}
 	if (code != ARCHIVE_FILTER_GZIP)
@@ -501,6 +502,7 @@ static int output_filter(const struct job *j, struct archive *ar)
 	switch (j->codec) {
 	case CODEC_XZ: return ARCHIVE_FILTER_XZ;
 	case CODEC_LZMA: return ARCHIVE_FILTER_LZMA;
+	case CODEC_LZIP: return ARCHIVE_FILTER_LZIP;
 	case CODEC_ZSTD: return ARCHIVE_FILTER_ZSTD;
 	case CODEC_OTHER: break;
 	}
@@ -720,7 +722,7 @@ out:
 static enum codec_kind codec_of(const char *magic)
 {
 	return !strcmp(magic, "xz") ? CODEC_XZ : !strcmp(magic, "lzma") ? CODEC_LZMA
-	       : !strcmp(magic, "zstd") ? CODEC_ZSTD : CODEC_OTHER;
+	       : !strcmp(magic, "lzip") ? CODEC_LZIP : !strcmp(magic, "zstd") ? CODEC_ZSTD : CODEC_OTHER;
 }
 
 /* Takes from the budget, at once, what this file's decoder (its first xz
@@ -744,7 +746,7 @@ static int take_codec_memory(struct job *j, const char *magic, const unsigned ch
 	if (!decoder && !encoder)
 		return 0;
 	char detail[64] = "", why[300];
-	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA)
+	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA || j->codec == CODEC_LZIP)
 		snprintf(detail, sizeof(detail), " and re-encode at --xz-level %d", j->h->xz_level);
 	else if (encoder)
 		snprintf(detail, sizeof(detail), " and re-encode");
@@ -769,8 +771,10 @@ static int do_libarchive(struct job *j, const char *magic)
 	/* xz, .lzma and zstd are decoded here, within the budget (libarchive's
 	 * decoders take whatever the data asks); never waiting, as the job
 	 * took the first block's or frame's need already. */
-	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA) {
-		if (!(xz = xz_src_new(&j->in->base, j->codec == CODEC_LZMA, j->h->budget, false, j->h->cancel))) {
+	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA || j->codec == CODEC_LZIP) {
+		enum xz_format format = j->codec == CODEC_LZMA ? XZ_FORMAT_LZMA
+		                        : j->codec == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
+		if (!(xz = xz_src_new(&j->in->base, format, j->h->budget, false, j->h->cancel))) {
 			fail(j, NULL, "%s", "out of memory");
 			goto out;
 		}

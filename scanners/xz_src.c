@@ -1,5 +1,6 @@
 /*
- * scanners/xz_src.c - xz and .lzma decoding (liblzma) as a byte source.
+ * scanners/xz_src.c - xz, .lzma and lzip decoding (liblzma) as a byte
+ * source.
  *
  * Owns its input buffer and decoder; borrows the source it wraps and the
  * memory budget.  Decoding here rather than in libarchive's filter gives
@@ -127,7 +128,7 @@ static ssize_t xz_read(struct byte_src *src, void *buf, size_t n)
 	return (ssize_t)(n - x->strm.avail_out);
 }
 
-struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_budget *budget,
+struct xz_src *xz_src_new(struct byte_src *inner, enum xz_format format, struct mem_budget *budget,
                           bool may_wait, const volatile int *cancel)
 {
 	struct xz_src *x = calloc(1, sizeof(*x));
@@ -135,7 +136,7 @@ struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_bu
 		return NULL;
 	x->base.read = xz_read;
 	x->inner = inner;
-	x->name = lzma_alone ? "lzma" : "xz";
+	x->name = format == XZ_FORMAT_LZMA ? "lzma" : format == XZ_FORMAT_LZIP ? "lzip" : "xz";
 	x->budget = budget;
 	x->may_wait = may_wait;
 	x->cancel = cancel;
@@ -144,8 +145,9 @@ struct xz_src *xz_src_new(struct byte_src *inner, bool lzma_alone, struct mem_bu
 	/* With a budget, no memory until liblzma says what it needs (0 is
 	 * taken as 1 byte: nothing fits). */
 	uint64_t limit = budget ? 1 : UINT64_MAX;
-	lzma_ret ret = lzma_alone ? lzma_alone_decoder(&x->strm, limit)
-	                          : lzma_stream_decoder(&x->strm, limit, LZMA_CONCATENATED);
+	lzma_ret ret = format == XZ_FORMAT_LZMA ? lzma_alone_decoder(&x->strm, limit)
+	               : format == XZ_FORMAT_LZIP ? lzma_lzip_decoder(&x->strm, limit, LZMA_CONCATENATED)
+	                                          : lzma_stream_decoder(&x->strm, limit, LZMA_CONCATENATED);
 	if (ret != LZMA_OK) {
 		free(x);
 		return NULL;

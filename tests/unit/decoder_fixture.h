@@ -127,4 +127,31 @@ static inline unsigned char *lzma_alone_encode(const unsigned char *in, size_t l
 	return out;
 }
 
+/* An lzip member of in at a preset whose dictionary is 2^dict_log bytes
+ * (preset 1: 20): a .lzma stream (its end marker written, as lzip's is)
+ * with lzip's header and trailer in place of the .lzma header. */
+static inline unsigned char *lzip_encode(const unsigned char *in, size_t len, uint32_t preset,
+                                         unsigned dict_log, size_t *out_len)
+{
+	size_t alen;
+	unsigned char *alone = lzma_alone_encode(in, len, preset, &alen);
+	unsigned char *out = alone ? malloc(alen - 13 + 6 + 20) : NULL;
+	if (!out) {
+		free(alone);
+		return NULL;
+	}
+	memcpy(out, "LZIP\x01", 5);
+	out[5] = (unsigned char)dict_log;
+	memcpy(out + 6, alone + 13, alen - 13);
+	size_t at = 6 + alen - 13;
+	uint64_t fields[3] = { lzma_crc32(in, len, 0), len, at + 20 };
+	unsigned widths[3] = { 4, 8, 8 };
+	for (int f = 0; f < 3; f++)
+		for (unsigned b = 0; b < widths[f]; b++)
+			out[at++] = (unsigned char)(fields[f] >> (8 * b));
+	free(alone);
+	*out_len = at;
+	return out;
+}
+
 #endif

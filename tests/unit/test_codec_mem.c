@@ -1,13 +1,15 @@
 /*
  * scanners/codec_mem.c.  What a redaction takes up front must cover what
- * its decoder then asks: xz at presets 0 and 3 and .lzma at preset 1
- * (made here with liblzma), and zstd with 1 MiB and 8 MiB windows, are
+ * its decoder then asks: xz at presets 0 and 3, .lzma at preset 1 and
+ * lzip with a 1 MiB dictionary (made here with liblzma), and zstd with
+ * 1 MiB and 8 MiB windows, are
  * decoded whole by xz_src and zstd_src holding exactly the predicted
  * need on a budget of exactly that size: the budget's peak stays there
  * (a prediction short of the decoder's need would make it take more).
  * The predictions are liblzma's and libzstd's own counts; bytes that say
- * nothing (too short, damaged, a skippable zstd frame, a format not
- * counted) count 0; a zstd header asking a 2 GiB window counts libzstd's
+ * nothing (too short, damaged, a skippable zstd frame, an lzip header
+ * outside lzip's version or dictionary range, a format not counted)
+ * count 0; an lzip dictionary byte is decoded as lzip's manual says; a zstd header asking a 2 GiB window counts libzstd's
  * estimate for it.  The encoders: the xz preset's and libzstd's level-3
  * counts, growing with the preset.
  */
@@ -89,7 +91,9 @@ static int decodes_within(enum codec_kind kind, const unsigned char *data, size_
 			zstd_src_hold(zs, need);
 		src = zs ? zstd_src_base(zs) : NULL;
 	} else {
-		if ((xz = xz_src_new(&m.base, kind == CODEC_LZMA, b, false, NULL)))
+		enum xz_format format = kind == CODEC_LZMA ? XZ_FORMAT_LZMA
+		                        : kind == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
+		if ((xz = xz_src_new(&m.base, format, b, false, NULL)))
 			xz_src_hold(xz, need);
 		src = xz ? xz_src_base(xz) : NULL;
 	}
@@ -137,6 +141,30 @@ int main(void)
 	}
 	free(alone);
 
+	size_t zlen;
+	unsigned char *lz = lzip_encode(text, TEXT_BYTES, 1, 20, &zlen);
+	CHECK(lz != NULL);
+	uint64_t zneed = lz ? codec_decoder_need(CODEC_LZIP, lz, zlen) : 0;
+	CHECK(zneed >= 1 * MIB && zneed < 2 * MIB);     /* a 1 MiB dictionary */
+	CHECK(lz && decodes_within(CODEC_LZIP, lz, zlen, zneed, text));
+	CHECK(lz && codec_decoder_need(CODEC_LZIP, lz, 5) == 0);    /* no dictionary byte */
+	if (lz) {
+		lz[5] = 29;                                             /* 512 MiB, lzip's most */
+		uint64_t big = codec_decoder_need(CODEC_LZIP, lz, zlen);
+		CHECK(big >= 512 * MIB && big < 513 * MIB);
+		lz[5] = 29 | (1 << 5);                                  /* less 1/16: 480 MiB */
+		big = codec_decoder_need(CODEC_LZIP, lz, zlen);
+		CHECK(big >= 480 * MIB && big < 481 * MIB);
+		lz[5] = 30;                                             /* 1 GiB: not lzip */
+		CHECK(codec_decoder_need(CODEC_LZIP, lz, zlen) == 0);
+		lz[5] = 11;                                             /* 2 KiB: not lzip */
+		CHECK(codec_decoder_need(CODEC_LZIP, lz, zlen) == 0);
+		lz[5] = 20;
+		lz[4] = 0;                                              /* version 0 */
+		CHECK(codec_decoder_need(CODEC_LZIP, lz, zlen) == 0);
+	}
+	free(lz);
+
 	static const int windows[] = { 20, 23 };
 	for (size_t k = 0; k < 2; k++) {
 		size_t len;
@@ -160,6 +188,7 @@ int main(void)
 
 	CHECK(codec_encoder_need(CODEC_XZ, 6) == lzma_easy_encoder_memusage(6));
 	CHECK(codec_encoder_need(CODEC_LZMA, 6) == lzma_easy_encoder_memusage(6));
+	CHECK(codec_encoder_need(CODEC_LZIP, 6) == lzma_easy_encoder_memusage(6));
 	CHECK(codec_encoder_need(CODEC_XZ, 0) < codec_encoder_need(CODEC_XZ, 3));
 	CHECK(codec_encoder_need(CODEC_XZ, 3) < codec_encoder_need(CODEC_XZ, 9));
 	CHECK(codec_encoder_need(CODEC_XZ, 9) > 600 * MIB);

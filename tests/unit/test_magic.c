@@ -2,8 +2,9 @@
  * scanners/magic.c.  Each format from its first bytes; the weak ones
  * checked further: "BZh" needs a block size digit; a .lzma header needs
  * an uncompressed size that is unknown (all ff: what xz writes to a pipe,
- * which redact once copied unredacted as binary) or below 2^56; short
- * buffers are nothing.
+ * which redact once copied unredacted as binary) or below 2^56;
+ * compress's 1f 9d needs a flags byte with 9 to 16 bits and bits 5 and 6
+ * clear; lzip needs version 1; short buffers are nothing.
  */
 #include <string.h>
 
@@ -42,6 +43,15 @@ int main(void)
 	memset(lzma + 5, 0xff, 8);
 	lzma[11] = 0xfe;
 	CHECK(is(magic_sniff(lzma, 13), NULL));                   /* neither */
+
+	CHECK(is(magic_sniff((const unsigned char *)"LZIP\x01\x14", 6), "lzip"));
+	CHECK(is(magic_sniff((const unsigned char *)"LZIP\x02\x14", 6), NULL));    /* version 2 */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d\x90", 3), "compress")); /* block mode, 16 bits */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d\x0c", 3), "compress")); /* 12 bits */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d\x91", 3), NULL));    /* 17 bits */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d\x88", 3), NULL));    /* 8 bits */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d\xb0", 3), NULL));    /* bit 5 set */
+	CHECK(is(magic_sniff((const unsigned char *)"\x1f\x9d", 2), NULL));         /* no flags byte */
 
 	unsigned char tar[512] = { 0 };
 	memcpy(tar + 257, "ustar", 5);

@@ -194,7 +194,7 @@ int main(void)
 				mem_src_init(&m, alone, alone_len, seed);
 			else
 				mem_src_init(&m, xz, xz_len, seed);
-			struct xz_src *x = xz_src_new(&m.base, kind == 2, kind == 1 ? NULL : budget, true, NULL);
+			struct xz_src *x = xz_src_new(&m.base, kind == 2 ? XZ_FORMAT_LZMA : XZ_FORMAT_XZ, kind == 1 ? NULL : budget, true, NULL);
 			CHECK(x != NULL);
 			unsigned char *out;
 			size_t out_len;
@@ -216,7 +216,7 @@ int main(void)
 		memcpy(two + xz_len, xz, xz_len);
 		struct mem_src m;
 		mem_src_init(&m, two, 2 * xz_len, 9);
-		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		struct xz_src *x = xz_src_new(&m.base, XZ_FORMAT_XZ, budget, true, NULL);
 		unsigned char *out;
 		size_t out_len;
 		CHECK(decode_all(xz_src_base(x), &out, &out_len, 9) == 0);
@@ -235,7 +235,7 @@ int main(void)
 			mem_src_init(&m, alone, alone_len, 3);
 		else
 			mem_src_init(&m, xz, xz_len, 3);
-		struct xz_src *x = xz_src_new(&m.base, kind == 1, small, true, NULL);
+		struct xz_src *x = xz_src_new(&m.base, kind == 1 ? XZ_FORMAT_LZMA : XZ_FORMAT_XZ, small, true, NULL);
 		unsigned char buf[4096];
 		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
 		CHECK(strstr(xz_src_base(x)->error, "limit: ") == xz_src_base(x)->error);
@@ -254,7 +254,7 @@ int main(void)
 	{
 		struct mem_src m;
 		mem_src_init(&m, xz, xz_len, 5);
-		struct xz_src *x = xz_src_new(&m.base, false, busy, true, NULL);
+		struct xz_src *x = xz_src_new(&m.base, XZ_FORMAT_XZ, busy, true, NULL);
 		struct timespec past;
 		clock_gettime(CLOCK_MONOTONIC, &past);
 		xz_src_set_deadline(x, &past);
@@ -281,7 +281,7 @@ int main(void)
 			len = xz_len / 2;
 		struct mem_src m;
 		mem_src_init(&m, bad, len, 5);
-		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		struct xz_src *x = xz_src_new(&m.base, XZ_FORMAT_XZ, budget, true, NULL);
 		unsigned char *out;
 		size_t out_len;
 		CHECK(decode_all(xz_src_base(x), &out, &out_len, 5) == -1);
@@ -304,7 +304,7 @@ int main(void)
 		static const unsigned char junk[] = "\xfd" "7zXZ\0 this is no xz stream at all, only its magic";
 		struct mem_src m;
 		mem_src_init(&m, junk, sizeof(junk), 1);
-		struct xz_src *x = xz_src_new(&m.base, false, budget, true, NULL);
+		struct xz_src *x = xz_src_new(&m.base, XZ_FORMAT_XZ, budget, true, NULL);
 		unsigned char buf[64];
 		CHECK(byte_src_read(xz_src_base(x), buf, sizeof(buf)) == -1);
 		CHECK(strncmp(xz_src_base(x)->error, "xz: ", 4) == 0);
