@@ -94,6 +94,7 @@ struct report_facts {
 	size_t argc;
 	char *reproduce;            /* a shell command line that repeats the run */
 	char *fields;               /* --field paths of the run, comma-joined, or NULL */
+	char *excludes;             /* --exclude globs of the run, shell-quoted, comma-joined, or NULL */
 	char *generated_at;         /* now, ISO 8601 UTC */
 	char run_date[16];          /* the run's start date, as the paragraphs cite it */
 	char digest_short[16];      /* the rule set digest, as the paragraphs cite it */

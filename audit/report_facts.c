@@ -670,6 +670,10 @@ static char *coverage_statement(const struct report_facts *f, const struct db_re
 	if (f->fields)
 		fprintf(out, "In JSON lines only the fields %s were scanned; other fields were not "
 		        "examined. ", f->fields);
+	if (f->excludes)
+		fprintf(out, "Files, folders and archive members matching --exclude %s were left out "
+		        "by the command line: not read, and not counted among the sources above. ",
+		        f->excludes);
 	fputs("Only text is scanned: images, audio, video and other binary content are skipped and "
 	      "recorded as such, and text inside binary documents (PDF, office files stored "
 	      "compressed) is not extracted. ", out);
@@ -813,6 +817,18 @@ static char *gpai_paragraph(const struct report_facts *f, const struct db_report
 	return close_text(out, &buf);
 }
 
+/* The value of option `name` at argv[i] ("--name VALUE" or
+ * "--name=VALUE"), or NULL. */
+static const char *option_value(const struct report_facts *f, size_t i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!strcmp(f->argv[i], name))
+		return i + 1 < f->argc ? f->argv[i + 1] : NULL;
+	if (!strncmp(f->argv[i], name, n) && f->argv[i][n] == '=')
+		return f->argv[i] + n + 1;
+	return NULL;
+}
+
 static int build_argv(struct report_facts *f, const struct db_report *r)
 {
 	if (report_argv_decode(r->run.argv_json, &f->argv, &f->argc)) {
@@ -822,40 +838,49 @@ static int build_argv(struct report_facts *f, const struct db_report *r)
 			return -1;
 		f->argc = 1;
 	}
-	char *buf = NULL, *fields = NULL;
-	size_t len = 0, flen = 0;
+	char *buf = NULL, *fields = NULL, *excludes = NULL;
+	size_t len = 0, flen = 0, elen = 0;
 	FILE *out = open_memstream(&buf, &len);
 	FILE *fo = open_memstream(&fields, &flen);
-	if (!out || !fo) {
+	FILE *eo = open_memstream(&excludes, &elen);
+	if (!out || !fo || !eo) {
 		if (out)
 			fclose(out);
 		if (fo)
 			fclose(fo);
+		if (eo)
+			fclose(eo);
 		free(buf);
 		free(fields);
+		free(excludes);
 		return -1;
 	}
-	bool any_field = false;
+	bool any_field = false, any_exclude = false;
 	for (size_t i = 0; i < f->argc; i++) {
 		if (i)
 			fputc(' ', out);
 		shell_quote(out, i ? f->argv[i] : "piiaudit");
-		const char *fv = NULL;
-		if (!strcmp(f->argv[i], "--field") && i + 1 < f->argc)
-			fv = f->argv[i + 1];
-		else if (!strncmp(f->argv[i], "--field=", 8))
-			fv = f->argv[i] + 8;
+		const char *fv = option_value(f, i, "--field"), *ev = option_value(f, i, "--exclude");
 		if (fv) {
 			fprintf(fo, "%s%s", any_field ? ", " : "", fv);
 			any_field = true;
 		}
+		if (ev) {
+			fprintf(eo, "%s", any_exclude ? ", " : "");
+			shell_quote(eo, ev);
+			any_exclude = true;
+		}
 	}
-	int bad = fclose(out) | fclose(fo);
+	int bad = fclose(out) | fclose(fo) | fclose(eo);
 	f->reproduce = buf;
 	if (any_field)
 		f->fields = fields;
 	else
 		free(fields);
+	if (any_exclude)
+		f->excludes = excludes;
+	else
+		free(excludes);
 	return bad || !buf ? -1 : 0;
 }
 
@@ -912,6 +937,7 @@ void report_facts_release(struct report_facts *f)
 	free(f->dataset_card);
 	free(f->gpai_paragraph);
 	strv_free(f->argv, f->argc);
+	free(f->excludes);
 	free(f->reproduce);
 	free(f->fields);
 	free(f->generated_at);

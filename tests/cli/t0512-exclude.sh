@@ -4,7 +4,8 @@
 # any depth ('*.png', '.git'), a path from the top with a '/'
 # ('docs/drafts'); a folder's glob leaves out what is in it; the paths
 # named are always read; nothing left out gets a row; the summary and the
-# archive's note count what was left out; an empty glob is a usage error.
+# archive's note count what was left out, the report's coverage statement
+# names the globs; an empty glob is a usage error.
 # plan --exclude leaves the same files out of the plan.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
@@ -52,6 +53,14 @@ check "each archive's note counts its members left out" test "$(sqlite3 ex.db "s
 	where kind = 'archive' and note = '2 members excluded (--exclude)'")" = 2
 check "the globs are in the run's command line" test "$(sqlite3 ex.db "select count(*) from runs
 	where argv like '%--exclude%docs/drafts%'")" = 1
+
+run 0 "$PIIAUDIT" report --db ex.db --format json
+check "report: the coverage statement names the globs" python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))["coverage"]["statement"]
+sys.exit(0 if "matching --exclude .git, '"'"'*.png'"'"', docs/drafts, sub/ were left out" in st else 1)' out
+run 0 "$PIIAUDIT" report --db all.db --format json
+check "report: no word of --exclude for a run without it" sh -c '! grep -q -- "--exclude" out'
 
 run 0 "$PIIAUDIT" scan --db anchored.db --exclude /docs c
 check "'/docs' leaves out docs at the top only" test "$(places anchored.db | grep -c docs/)" = 1
