@@ -4,8 +4,9 @@
  *
  * An xz stream's first block is read as a zip entry of method 95 is
  * (zip_mem.c: stream header, then block header); a .lzma header is five
- * bytes of properties (lc/lp/pb, the dictionary size) and eight of size.
- * A zstd window up to the format's maximum counts, since zstd_src lets
+ * bytes of properties (lc/lp/pb, the dictionary size) and eight of size;
+ * an lzip member header is "LZIP", version 1 and one byte coding the
+ * dictionary size (lc/lp/pb are fixed at 3/0/2).  A zstd window up to the format's maximum counts, since zstd_src lets
  * the budget, not libzstd's default, bound it.
  */
 #include "scanners/codec_mem.h"
@@ -24,6 +25,7 @@
 #define LZIP_HEADER_BYTES 6u          /* "LZIP", version 1, the coded dictionary size */
 #define LZIP_DICT_MIN (1u << 12)
 #define LZIP_DICT_MAX (1u << 29)
+#define ZSTD_LEVEL_LIBARCHIVE 3      /* archive_write_add_filter_zstd's default */
 
 /* An lzip member's dictionary size (lzip's manual: a power of two, less
  * up to seven sixteenths of it), or 0 when outside what lzip allows. */
@@ -33,7 +35,6 @@ static uint32_t lzip_dict_size(unsigned char coded)
 	size -= (size / 16) * ((coded >> 5) & 7);
 	return size >= LZIP_DICT_MIN && size <= LZIP_DICT_MAX ? size : 0;
 }
-#define ZSTD_LEVEL_LIBARCHIVE 3      /* archive_write_add_filter_zstd's default */
 
 uint64_t codec_decoder_need(enum codec_kind kind, const unsigned char *p, size_t n)
 {
