@@ -25,38 +25,42 @@ static int refuse_tmpfile(int flags)
 	return 0;
 }
 
+/* open() or open64() (`name`), O_TMPFILE refused. */
+static int open_via(const char *name, int (**real)(const char *, int, ...), const char *path,
+                    int flags, mode_t mode)
+{
+	if (refuse_tmpfile(flags))
+		return -1;
+	if (!*real)
+		*real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+	return (*real)(path, flags, mode);
+}
+
+/* The mode argument, present with O_CREAT or O_TMPFILE. */
+#define MODE_ARG(flags, mode)                              \
+	do {                                               \
+		if ((flags) & (O_CREAT | O_TMPFILE)) {     \
+			va_list ap;                        \
+			va_start(ap, flags);               \
+			mode = (mode_t)va_arg(ap, int);    \
+			va_end(ap);                        \
+		}                                          \
+	} while (0)
+
 int open(const char *path, int flags, ...)
 {
 	static int (*real)(const char *, int, ...);
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (refuse_tmpfile(flags))
-		return -1;
-	if (!real)
-		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
-	return real(path, flags, mode);
+	MODE_ARG(flags, mode);
+	return open_via("open", &real, path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
 {
 	static int (*real)(const char *, int, ...);
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (refuse_tmpfile(flags))
-		return -1;
-	if (!real)
-		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
-	return real(path, flags, mode);
+	MODE_ARG(flags, mode);
+	return open_via("open64", &real, path, flags, mode);
 }
 
 int unlink(const char *path)
