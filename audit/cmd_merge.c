@@ -19,6 +19,7 @@
 
 #include "audit/cli.h"
 #include "db/merge.h"
+#include "db/settings.h"
 #include "scanners/shard.h"
 
 struct merge_options {
@@ -97,6 +98,27 @@ static bool same_file(const struct stat *a, const char *path)
 	return !stat(path, &b) && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
 }
 
+/* Whether shard i was scanned with the options of the first shard before
+ * it that recorded them (one made by an older piiaudit has none to
+ * compare); says so when not. */
+static bool same_settings(const struct merge_shard_list *list, size_t i)
+{
+	const struct merge_shard *b = &list->items[i], *with = NULL;
+	char differs[1024], with_only[300], b_only[300];
+	for (size_t j = 0; j < i && !with && b->settings; j++)
+		if (list->items[j].settings)
+			with = &list->items[j];
+	if (!with)
+		return true;
+	snprintf(with_only, sizeof(with_only), "in %s only", with->db_path);
+	snprintf(b_only, sizeof(b_only), "in %s only", b->db_path);
+	if (db_settings_same(with->settings, b->settings, with_only, b_only, differs, sizeof(differs)))
+		return true;
+	diag("%s: scanned with other options than %s (%s): every shard must be scanned with the "
+	     "same options", b->db_path, with->db_path, differs);
+	return false;
+}
+
 /* Refuses shards that cannot make one run; names both files. */
 static int check_shards(const struct merge_shard_list *list, const struct merge_options *o)
 {
@@ -104,8 +126,11 @@ static int check_shards(const struct merge_shard_list *list, const struct merge_
 	for (size_t i = 1; i < list->count; i++) {
 		const struct merge_shard *b = &list->items[i];
 		const char *what = db_merge_mismatch(a, b);
-		if (!what)
+		if (!what) {
+			if (!same_settings(list, i))
+				return -1;
 			continue;
+		}
 		if (!strcmp(what, "fingerprint key"))
 			diag("%s: fingerprint key %s differs from key %s of %s: every shard must be "
 			     "scanned with the same key file (--key or PIIAUDIT_KEY_FILE)",

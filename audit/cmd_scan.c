@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "audit/cli.h"
+#include "db/settings.h"
 #include "db/store.h"
 #include "db/xref.h"
 #include "scanners/csv_fields.h"
@@ -1256,8 +1258,10 @@ static void scan_usage(FILE *out)
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
 	        "                          (default 16M); a longer one is scanned as text\n"
 	        "  --resume                continue the database's unfinished run (interrupted\n"
-	        "                          or killed) with the same inputs and rules: sources\n"
-	        "                          already complete are skipped, those in flight redone\n"
+	        "                          or killed) with the same inputs, rules and options\n"
+	        "                          (limits, --exclude, --field, --store-values...):\n"
+	        "                          sources already complete are skipped, those in\n"
+	        "                          flight redone\n"
 	        "  --wait SECONDS          how long to wait for a database another process is\n"
 	        "                          writing (default 30; 0: refuse at once)\n"
 	        "  --label TEXT            a label stored with the run\n"
@@ -1628,16 +1632,96 @@ static long long fail_on_count(struct scan_job *job)
 	return total;
 }
 
+/* One option string of the settings list, formatted; NULL when out of memory. */
+static char *setting(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *setting(const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : text;
+}
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The options that decide what a run reads and records, as a JSON array
+ * of option strings in one order (lists sorted), stored with the run:
+ * scan --resume refuses to continue a run with other settings, and merge
+ * to join shards made with different ones (two sets of findings made
+ * under other limits or globs are not one run).  Not here: what changes
+ * no finding (--jobs, --engine, --label, --fail-on, --wait, progress),
+ * the rules and key (the run's rules_digest and key_id), and the inputs.
+ * NULL when out of memory; the caller frees it.
+ */
+static char *scan_settings(const struct scan_options *o)
+{
+	const struct scan_limits *l = &o->limits;
+	size_t cap = 16 + o->fields.count + o->exclude.count, n = 0, sorted_from;
+	char **items = calloc(cap, sizeof(*items)), *json = NULL;
+	if (!items)
+		return NULL;
+	if (o->store_values)
+		items[n++] = setting("--store-values");
+	if (l->binary)
+		items[n++] = setting("--binary");
+	if (o->follow)
+		items[n++] = setting("--follow");
+	items[n++] = setting("--max-depth=%u", l->max_depth);
+	items[n++] = setting("--max-member-bytes=%llu", (unsigned long long)l->max_member_bytes);
+	items[n++] = setting("--max-entries=%llu", (unsigned long long)l->max_entries);
+	items[n++] = setting("--max-source-bytes=%llu", (unsigned long long)l->max_source_bytes);
+	items[n++] = setting("--max-ratio=%u", l->max_ratio);
+	items[n++] = setting("--max-source-seconds=%u", l->max_source_seconds);
+	items[n++] = setting("--max-decoder-memory=%llu", (unsigned long long)o->max_decoder_memory);
+	if (l->records) {
+		items[n++] = setting("--format=%s", l->csv == 0 ? "auto" : l->csv == ',' ? "csv"
+		                                    : l->csv == '\t' ? "tsv" : "json");
+		items[n++] = setting("--max-record-bytes=%llu", (unsigned long long)l->max_record_bytes);
+	}
+	if (o->id_field)
+		items[n++] = setting("--id-field=%s", o->id_field);
+	sorted_from = n;
+	for (size_t i = 0; i < o->fields.count; i++)
+		if (!o->id_field || i != o->id_index)
+			items[n++] = setting("--field=%s", o->fields.items[i].text);
+	for (size_t i = 0; i < o->exclude.count; i++) {
+		const struct path_exclude_glob *g = &o->exclude.globs[i];
+		items[n++] = setting("--exclude=%s%s", g->anchored ? "/" : "", g->text);
+	}
+	bool complete = true;
+	for (size_t i = 0; i < n; i++)
+		complete &= items[i] != NULL;
+	if (complete) {
+		qsort(items + sorted_from, n - sorted_from, sizeof(*items), by_text);
+		json = json_argv((int)n, items);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	return json;
+}
+
 /* --resume: the newest unfinished run continues, if it was made with the
- * same rules and key; sources it completed are taken off the list. */
+ * same rules, key and settings; sources it completed are taken off the
+ * list. */
 static int resume_run(struct scan_job *job, const struct db_run *run)
 {
-	char digest[65] = "", key_id[17] = "";
-	int64_t id = db_run_unfinished(job->db, "scan", digest, key_id);
-	if (id < 0) {
+	struct db_unfinished_run then;
+	char differs[1024];
+	if (db_run_unfinished(job->db, "scan", &then)) {
 		db_diag(job);
 		return -1;
 	}
+	int64_t id = then.id;
+	bool same_settings = db_settings_same(then.settings, run->settings, "then, not now",
+	                                       "now, not then", differs, sizeof(differs));
+	free(then.settings);
 	if (id == 0) {
 		if (!job->opt->quiet)
 			diag("%s: no unfinished scan to resume: starting a new run", job->opt->db_path);
@@ -1647,14 +1731,28 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 		}
 		return 0;
 	}
-	if (strcmp(digest, run->rules_digest)) {
+	if (strcmp(then.rules_digest, run->rules_digest)) {
 		diag("%s: run %lld was made with other rules (digest %.12s, now %.12s); resume with the same rules",
-		     job->opt->db_path, (long long)id, digest, run->rules_digest);
+		     job->opt->db_path, (long long)id, then.rules_digest, run->rules_digest);
 		return -1;
 	}
-	if (strcmp(key_id, run->key_id)) {
+	if (strcmp(then.key_id, run->key_id)) {
 		diag("%s: run %lld was made with another key (key id %s, now %s)", job->opt->db_path,
-		     (long long)id, key_id, run->key_id);
+		     (long long)id, then.key_id, run->key_id);
+		return -1;
+	}
+	/* Checked on its own too: runs made before settings were recorded
+	 * have none, and raw values in a run that says it has none would
+	 * escape every place that keeps them in (temp_store, exports). */
+	if (then.store_values != run->store_values) {
+		diag("%s: run %lld was made %s --store-values, now %s; resume with the same options",
+		     job->opt->db_path, (long long)id, then.store_values ? "with" : "without",
+		     run->store_values ? "with" : "without");
+		return -1;
+	}
+	if (!same_settings) {
+		diag("%s: run %lld was made with other options (%s); resume with the same options",
+		     job->opt->db_path, (long long)id, differs);
 		return -1;
 	}
 	int64_t dropped = db_run_reopen(job->db, id);
@@ -1869,8 +1967,15 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		goto out;
 	}
 	char *argv_json = json_argv(argc + 1, argv - 1);
+	char *settings = scan_settings(&o);
+	if (!argv_json || !settings) {
+		diag("out of memory recording the run");
+		free(argv_json);
+		free(settings);
+		goto out;
+	}
 	struct db_run run = {
-		.kind = mode->run_kind, .argv_json = argv_json ? argv_json : "[]",
+		.kind = mode->run_kind, .argv_json = argv_json, .settings = settings,
 		.tool_version = PIIAUDIT_VERSION, .rules_digest = rules.digest, .key_id = job.key.id,
 		.label = o.label, .store_values = o.store_values,
 		.shard_index = (int)o.shard_index, .shard_count = o.plan_path ? (int)plan_shards : (int)o.shard_count,
@@ -1880,11 +1985,13 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	if (o.resume) {
 		begun = resume_run(&job, &run);
 		free(argv_json);
+		free(settings);
 		if (begun)
 			goto out;
 	} else {
 		begun = start_run(&job, &run);
 		free(argv_json);
+		free(settings);
 		if (begun) {
 			db_diag(&job);
 			goto out;

@@ -45,6 +45,7 @@ static void shard_release(struct merge_shard *s)
 	free(s->label);
 	free(s->started_at);
 	free(s->ended_at);
+	free(s->settings);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -56,12 +57,16 @@ void merge_shard_list_release(struct merge_shard_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
-/* The columns of runs_sql, in order. */
-static const char runs_sql[] =
-	"SELECT id, uuid, status, key_id, rules_digest, plan_digest, tool_version, label,"
-	" started_at, ended_at, shard_index, shard_count, store_values,"
-	" (SELECT count(*) FROM findings f WHERE f.run_id = runs.id) FROM runs"
-	" WHERE kind = 'scan' AND shard_index IS NOT NULL AND shard_count > 0 ORDER BY id DESC";
+/* The columns of runs_sql, in order.  A shard database made before runs
+ * had settings (it is read only, so not migrated) is read with
+ * runs_sql_unset: its settings are NULL. */
+#define RUNS_SQL(settings) \
+	"SELECT id, uuid, status, key_id, rules_digest, plan_digest, tool_version, label," \
+	" started_at, ended_at, shard_index, shard_count, store_values," \
+	" (SELECT count(*) FROM findings f WHERE f.run_id = runs.id), " settings " FROM runs" \
+	" WHERE kind = 'scan' AND shard_index IS NOT NULL AND shard_count > 0 ORDER BY id DESC"
+static const char runs_sql[] = RUNS_SQL("settings");
+static const char runs_sql_unset[] = RUNS_SQL("NULL");
 
 static int shard_fill(struct merge_shard *s, sqlite3_stmt *st, const char *path)
 {
@@ -81,8 +86,9 @@ static int shard_fill(struct merge_shard *s, sqlite3_stmt *st, const char *path)
 	s->count = (unsigned)sqlite3_column_int64(st, 11);
 	s->store_values = sqlite3_column_int(st, 12) != 0;
 	s->findings = sqlite3_column_int64(st, 13);
+	s->settings = dup_col(st, 14);
 	if (!s->db_path || !s->uuid || !s->status || !s->key_id || !s->rules_digest ||
-	    !s->tool_version || !s->started_at) {
+	    !s->tool_version || !s->started_at || (sqlite3_column_type(st, 14) != SQLITE_NULL && !s->settings)) {
 		shard_release(s);
 		return -1;
 	}
@@ -163,7 +169,8 @@ int db_merge_read(struct merge_shard_list *list, const char *path, char *err, si
 		         path, version, DB_SCHEMA_VERSION);
 		goto out;
 	}
-	if (version < 1 || sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK) {
+	if (version < 1 || (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK &&
+	                    sqlite3_prepare_v2(db, runs_sql_unset, -1, &st, NULL) != SQLITE_OK)) {
 		int64_t tables = -1;
 		if (query_one(db, "SELECT count(*) FROM sqlite_master", &tables) == 0 && tables == 0) {
 			snprintf(err, errlen, "%s: no tables (a shard stopped before it began?)", path);
@@ -365,7 +372,8 @@ int db_merge_find_run(struct db_store *s, const struct merge_shard *like, int64_
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT id FROM runs WHERE kind = 'scan' AND shard_index IS NULL"
 	                       " AND shard_count = ? AND plan_digest IS ? AND key_id = ?"
-	                       " AND rules_digest = ? AND store_values = ? ORDER BY id DESC LIMIT 1",
+	                       " AND rules_digest = ? AND store_values = ?"
+	                       " AND (settings IS ?6 OR settings IS NULL OR ?6 IS NULL) ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, "cannot look for a merged run", err, errlen);
 	sqlite3_bind_int64(st, 1, like->count);
@@ -373,6 +381,7 @@ int db_merge_find_run(struct db_store *s, const struct merge_shard *like, int64_
 	bind_text(st, 3, like->key_id);
 	bind_text(st, 4, like->rules_digest);
 	sqlite3_bind_int(st, 5, like->store_values);
+	bind_text(st, 6, like->settings);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
 		*run_id = sqlite3_column_int64(st, 0);
@@ -409,9 +418,9 @@ int db_merge_new_run(struct db_store *s, const struct merge_shard *like, const c
 	if (sqlite3_prepare_v2(db,
 	                       "INSERT INTO runs(uuid, kind, started_at, argv, tool_version,"
 	                       " rules_digest, key_id, label, shard_index, shard_count, plan_digest,"
-	                       " store_values, status) VALUES (?1, 'scan',"
+	                       " store_values, settings, status) VALUES (?1, 'scan',"
 	                       " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3, ?4, ?5, ?6, NULL, ?7,"
-	                       " ?8, ?9, 'running')",
+	                       " ?8, ?9, ?10, 'running')",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		sql_fail(db, "cannot record the merged run", err, errlen);
 		goto out;
@@ -425,6 +434,7 @@ int db_merge_new_run(struct db_store *s, const struct merge_shard *like, const c
 	sqlite3_bind_int64(st, 7, like->count);
 	bind_text(st, 8, like->plan_digest);
 	sqlite3_bind_int(st, 9, like->store_values);
+	bind_text(st, 10, like->settings);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sql_fail(db, "cannot record the merged run", err, errlen);
 		goto out;

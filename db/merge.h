@@ -48,6 +48,7 @@ struct merge_shard {
 	char *tool_version, *label, *started_at, *ended_at;
 	unsigned index, count;  /* shard index of count */
 	bool store_values;
+	char *settings;         /* runs.settings; NULL: made before they were recorded */
 	int64_t findings;       /* rows of the run in findings */
 };
 
@@ -71,7 +72,8 @@ bool merge_shard_finished(const struct merge_shard *s);
 
 /* What makes b impossible to merge with a, as a short noun ("shard
  * count", "plan", "fingerprint key", "rules", "--store-values"), or NULL
- * when they can be merged. */
+ * when they can be merged.  Their settings (db/settings.h) are the
+ * caller's to compare. */
 const char *db_merge_mismatch(const struct merge_shard *a, const struct merge_shard *b);
 
 /* For each shard number k < n, chosen[k] gets the position in list of the

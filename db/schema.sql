@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS runs (
     shard_count  INTEGER,
     plan_digest  TEXT,                             -- SHA-256 of the plan file, with --plan
     store_values INTEGER NOT NULL DEFAULT 0,
+    settings     TEXT,                             -- JSON array: the options that decide what is read and
+                                                   -- recorded (limits, --exclude, --field...); resume and merge compare it
     status       TEXT NOT NULL DEFAULT 'running',  -- running | ok | errors | interrupted | failed
     sources_ok     INTEGER NOT NULL DEFAULT 0,
     sources_failed INTEGER NOT NULL DEFAULT 0,

@@ -146,14 +146,18 @@ static int needs_upgrade(struct db_store *s)
 /* Columns added to existing tables after schema version 1 was first
  * released: a database made before them gets them here, once (the
  * check is by PRAGMA table_info, so this is idempotent).  A table the
- * database does not have yet is left alone: its creation brings them. */
+ * database does not have yet is left alone: its creation brings them.
+ * A database opened read only can go without the columns only writers
+ * use (write_only): nothing that reads reads them. */
 static const struct added_column {
 	const char *table, *column, *decl;
+	bool write_only;
 } added_columns[] = {
-	{ "sources", "sha256", "TEXT" },
-	{ "findings", "brand", "TEXT" },
-	{ "redaction_counts", "found", "INTEGER" },      /* report: before and after */
-	{ "redaction_counts", "remaining", "INTEGER" },
+	{ "sources", "sha256", "TEXT", false },
+	{ "findings", "brand", "TEXT", false },
+	{ "redaction_counts", "found", "INTEGER", false },      /* report: before and after */
+	{ "redaction_counts", "remaining", "INTEGER", false },
+	{ "runs", "settings", "TEXT", true },           /* scan --resume compares it */
 };
 
 /* *missing: whether c's table exists without c's column. */
@@ -179,16 +183,17 @@ static int column_missing(struct db_store *s, const struct added_column *c, bool
 static int add_columns(struct db_store *s)
 {
 	enum { COUNT = sizeof(added_columns) / sizeof(added_columns[0]) };
-	bool any = false, missing;
+	bool any = false, read = false, missing;
 	for (size_t i = 0; i < COUNT; i++) {
 		if (column_missing(s, &added_columns[i], &missing))
 			return -1;
 		any |= missing;
+		read |= missing && !added_columns[i].write_only;
 	}
 	if (!any)
 		return 0;
 	if (s->readonly)
-		return needs_upgrade(s);
+		return read ? needs_upgrade(s) : 0;
 	if (exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	for (size_t i = 0; i < COUNT; i++) {
@@ -577,7 +582,7 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 	if (sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO runs(uuid, kind, started_at, argv, tool_version,"
 	                       " rules_digest, key_id, label, store_values, shard_index, shard_count,"
-	                       " plan_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                       " plan_digest, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		fail(s, "cannot record the run");
 		goto out;
@@ -596,6 +601,7 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 		sqlite3_bind_int(st, 11, run->shard_count);
 	}
 	bind_text(st, 12, run->plan_digest);
+	bind_text(st, 13, run->settings);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		fail(s, "cannot record the run");
 		goto out;
@@ -1083,30 +1089,37 @@ void db_rollback(struct db_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17])
+int db_run_unfinished(struct db_store *s, const char *kind, struct db_unfinished_run *out)
 {
 	sqlite3_stmt *st;
-	int64_t id = -1;
+	int rc = -1;
+	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT id, rules_digest, key_id FROM runs WHERE kind = ?"
-	                       " AND status IN ('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
+	                       "SELECT id, rules_digest, key_id, store_values, settings FROM runs"
+	                       " WHERE kind = ? AND status IN ('running', 'interrupted', 'failed')"
+	                       " ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		bind_text(st, 1, kind);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			id = sqlite3_column_int64(st, 0);
-			snprintf(digest, 65, "%s", (const char *)sqlite3_column_text(st, 1));
-			snprintf(key_id, 17, "%s", (const char *)sqlite3_column_text(st, 2));
-		} else if (rc == SQLITE_DONE) {
-			id = 0;
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			const char *settings = (const char *)sqlite3_column_text(st, 4);
+			out->id = sqlite3_column_int64(st, 0);
+			snprintf(out->rules_digest, sizeof(out->rules_digest), "%s",
+			         (const char *)sqlite3_column_text(st, 1));
+			snprintf(out->key_id, sizeof(out->key_id), "%s", (const char *)sqlite3_column_text(st, 2));
+			out->store_values = sqlite3_column_int(st, 3) != 0;
+			out->settings = settings ? strdup(settings) : NULL;
+			rc = settings && !out->settings ? -1 : 0;
+		} else if (step == SQLITE_DONE) {
+			rc = 0;
 		}
 		sqlite3_finalize(st);
 	}
-	if (id < 0)
+	if (rc < 0)
 		fail(s, "cannot read runs");
 	pthread_mutex_unlock(&s->lock);
-	return id;
+	return rc;
 }
 
 int64_t db_run_reopen(struct db_store *s, int64_t run_id)

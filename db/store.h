@@ -34,6 +34,9 @@ struct db_run {
 	int shard_index, shard_count;   /* shard_count 0: not a shard */
 	const char *plan_digest;        /* or NULL */
 	bool store_values;
+	/* The options that decide what is read and recorded, as a JSON array
+	 * of option strings (audit/cmd_scan.c's scan_settings()), or NULL. */
+	const char *settings;
 };
 
 struct db_source {
@@ -162,9 +165,17 @@ void db_rollback(struct db_store *s);
 
 /* Resuming a run that did not finish (status 'running', 'interrupted', or
  * 'failed': the database could not be written, e.g. the disk was full):
- * the newest such run of this kind, with its rules digest and key id
- * (0 when there is none; -1 on error). */
-int64_t db_run_unfinished(struct db_store *s, const char *kind, char digest[65], char key_id[17]);
+ * the newest such run of this kind, with what it was made with.  id is 0
+ * when there is none.  The caller frees settings (NULL for a run made
+ * before piiaudit recorded them).  0, or -1 on error. */
+struct db_unfinished_run {
+	int64_t id;
+	char rules_digest[65];
+	char key_id[17];
+	bool store_values;
+	char *settings;
+};
+int db_run_unfinished(struct db_store *s, const char *kind, struct db_unfinished_run *out);
 
 /* Marks the run running again, and deletes its top-level sources that did
  * not complete, with everything under them and their findings, so they

@@ -93,6 +93,19 @@ check "a K/N shard with --plan shards: refused" grep -q 'h2.db: scanned from no 
 run 0 scan --shard 1/3 --db t1.db corpus
 run 2 "$PIIAUDIT" merge --db mr.db h0.db t1.db
 check "a shard of 3 with shards of 4: refused" grep -q 't1.db: shard 1 of 3, but h0.db is a shard of 4' "$T/err"
+# Other scan options (limits, --exclude): refused, naming what differs;
+# a shard made before runs recorded their options (NULL) is not compared.
+run 0 scan --max-depth 2 --exclude '*.png' --plan plan.txt --shard 3 --db o3.db
+run 2 "$PIIAUDIT" merge --db mr.db s0.db s1.db s2.db o3.db
+check "different options: refused, naming each option and the file it is in" \
+	grep -q "^piiaudit: o3.db: scanned with other options than s0.db (--max-depth=4 in s0.db only; --exclude=\*.png in o3.db only; --max-depth=2 in o3.db only): every shard must be scanned with the same options" "$T/err"
+cp o3.db n3.db && sqlite3 n3.db "update runs set settings = NULL"
+cp s0.db n0.db && sqlite3 n0.db "update runs set settings = NULL"
+run 2 "$PIIAUDIT" merge --db mr.db n0.db s1.db s2.db o3.db
+check "... compared with the first shard that recorded them" grep -q "o3.db: scanned with other options than s1.db" "$T/err"
+run 0 "$PIIAUDIT" merge -q --db mn.db s0.db s1.db s2.db n3.db
+check "a shard without recorded options merges; the merged run has the others'" \
+	test "$(sql mn.db 'select settings from runs')" = "$(sql s0.db 'select settings from runs')"
 run 0 "$PIIAUDIT" merge -q --plan plan.txt --db mp.db s0.db s1.db s2.db s3.db
 "$PIIAUDIT" plan --shards 4 corpus/notes >other-plan.txt
 run 2 "$PIIAUDIT" merge --plan other-plan.txt --db mr.db s0.db s1.db s2.db s3.db

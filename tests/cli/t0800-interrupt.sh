@@ -96,4 +96,33 @@ if [ "$(sqlite3 "$T/r.db" "select status from runs" 2>/dev/null)" = running ]; t
 else
 	ok "skipped: the scan finished before it could be killed"
 fi
+# Resume refuses other settings: a run left interrupted after one source
+# (its status set as an interrupted scan leaves it) continues only with the
+# options that decide what is read and recorded.
+rm -f "$T/o.db"*
+"$PIIAUDIT" scan -q --exclude '*.bak' --exclude /c/old --db "$T/o.db" "$T/c/f001.txt"
+sqlite3 "$T/o.db" "update runs set status = 'interrupted'"
+run 2 "$PIIAUDIT" scan -q --resume --exclude '*.bak' --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "resume without one of the run's --exclude globs is refused, naming it" \
+	grep -q "o.db: run 1 was made with other options (--exclude=/c/old then, not now); resume with the same options" "$T/err"
+run 2 "$PIIAUDIT" scan -q --resume --exclude '*.bak' --exclude /c/old --max-depth 2 --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "resume with another limit is refused, naming both values" \
+	grep -q "(--max-depth=4 then, not now; --max-depth=2 now, not then)" "$T/err"
+run 2 "$PIIAUDIT" scan -q --resume --store-values --exclude '*.bak' --exclude /c/old --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "resume with --store-values on a run without is refused" \
+	grep -q "run 1 was made without --store-values, now with" "$T/err"
+check "the refused resumes read nothing and stored no raw value" \
+	test "$(sqlite3 "$T/o.db" "select count(*) from sources; select count(*) from findings where value is not null; select status, store_values from runs")" = "$(printf '1\n0\ninterrupted|0')"
+run 0 "$PIIAUDIT" scan -q --resume -j 1 --engine pcre2 --exclude c/old/ --exclude '*.bak' --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "the same globs in another order and spelling, other --jobs and --engine: resumed" \
+	test "$(sqlite3 "$T/o.db" "select count(*) from sources where status = 'ok'; select status from runs")" = "$(printf '2\nok')"
+# A run recorded before settings were (NULL): only --store-values is compared.
+rm -f "$T/o.db"*
+"$PIIAUDIT" scan -q --db "$T/o.db" "$T/c/f001.txt"
+sqlite3 "$T/o.db" "update runs set status = 'interrupted', settings = NULL"
+run 2 "$PIIAUDIT" scan -q --resume --store-values --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "a run without recorded settings: --store-values still compared" grep -q "made without --store-values" "$T/err"
+run 0 "$PIIAUDIT" scan -q --resume --max-depth 2 --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+check "... other options cannot be compared, so it resumes" \
+	test "$(sqlite3 "$T/o.db" "select count(*) from sources where status = 'ok'")" = 2
 finish

@@ -28,9 +28,14 @@ run 0 "$PIIAUDIT" scan -q --shard 0/2 --db s0.db a.txt b.txt
 run 0 "$PIIAUDIT" scan -q --shard 1/2 --db s1.db a.txt b.txt
 cp w.db old.db
 sql old.db 'alter table sources drop column sha256'
+# The last release's: runs without settings, which only scan writes.
+cp w.db last.db
+sql last.db 'alter table runs drop column settings'
+cp s1.db last-s1.db
+sql last-s1.db 'alter table runs drop column settings'
 
 mkdir ro nb
-cp w.db s0.db s1.db old.db ro/
+cp w.db s0.db s1.db old.db last.db last-s1.db ro/
 if [ "$(id -u)" = 0 ]; then
 	if ! id nobody >/dev/null 2>&1 || ! command -v runuser >/dev/null; then
 		echo "no user nobody or no runuser: cannot test a read-only database as root"
@@ -142,6 +147,14 @@ check "a read-only database of an older schema: exit 2 (got $rc)" test "$rc" = 2
 check "... one line that says why" \
 	grep -q "ro/old.db: made by an older piiaudit and read-only here: it must be upgraded, which writes it" err.txt
 check "... and only that line" test "$(wc -l <err.txt)" = 1
+
+# Without only the column scan alone uses (runs.settings): read as it is.
+reader report --db "$T/ro/last.db" --format md -o - >out.txt 2>err.txt
+rc=$?
+check "a read-only database without runs.settings reports: exit 0 (got $rc: $(head -c 300 err.txt))" test "$rc" = 0
+reader merge -q --db "$T/nb/m2.db" "$T/ro/s0.db" "$T/ro/last-s1.db" >out.txt 2>err.txt
+rc=$?
+check "... and merges as a shard: exit 0 (got $rc: $(head -c 300 err.txt))" test "$rc" = 0
 
 # A scan into it: refused, naming the file.
 reader scan -q --db "$T/ro/w.db" "$T/b.txt" >out.txt 2>err.txt
