@@ -7,8 +7,9 @@
  * seeks, is hashed in a pass of its own).  Output bytes go through one
  * buffered writer that hashes them on their way to the temporary file.
  * libarchive reads and writes every compressed and archive format: its
- * raw format for single compressed streams, tar and zip otherwise, with
- * the filter the input had; xz, .lzma and zstd are decoded below it by
+ * raw format for single compressed streams, tar, zip and 7z otherwise,
+ * with the filter the input had (a 7z, read with seeks as a zip is, is
+ * written as LZMA2 at --xz-level); xz, .lzma and zstd are decoded below it by
  * xz_src and zstd_src, within the memory the job took from the caller's
  * budget (take_codec_memory()), and libarchive's own filters are only
  * those it runs in-process (archive_filters.h).
@@ -32,6 +33,7 @@
 #include "scanners/codec_mem.h"
 #include "scanners/magic.h"
 #include "scanners/mem_budget.h"
+#include "scanners/sevenz_mem.h"
 #include "scanners/utf8.h"
 #include "scanners/zip_mem.h"
 
@@ -559,16 +561,21 @@ out:
 	return rc;
 }
 
+/* The archive formats written: the input's own (tar, through libarchive's
+ * format code), zip, and 7z (LZMA2 at --xz-level, whatever the input's
+ * coders were: libarchive's 7z writer takes no other LZMA preset). */
+enum out_archive { OUT_AS_READ, OUT_ZIP, OUT_7Z };
+
 /* Writes a member's header.  libarchive's zip writer flags a name that is
  * not ASCII as UTF-8 when the locale's character set is UTF-8, as
  * piiaudit's is (audit/main.c): a name in some other character set (an
  * old zip's CP437 or Shift_JIS bytes, unflagged) is written under the "C"
  * locale, for this thread only, so that it keeps its bytes unflagged, as
  * it came, rather than flagged UTF-8 that readers then reject. */
-static int write_member_header(struct archive *aw, struct archive_entry *e, bool is_zip)
+static int write_member_header(struct archive *aw, struct archive_entry *e, enum out_archive kind)
 {
 	const char *name = archive_entry_pathname(e);
-	if (!is_zip || !name || utf8_valid(name))
+	if (kind != OUT_ZIP || !name || utf8_valid(name))
 		return archive_write_header(aw, e);
 	locale_t c = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
 	locale_t before = c ? uselocale(c) : (locale_t)0;
@@ -611,13 +618,13 @@ static FILE *spool_open(const char **dir)
 
 /* Writes the spooled member: header with its new size, then its bytes. */
 static int write_spooled(struct job *j, struct archive *aw, struct archive_entry *e, FILE *sp,
-                         const char *member, bool is_zip)
+                         const char *member, enum out_archive kind)
 {
 	long size = ftell(sp);
 	if (size < 0 || fflush(sp) || fseek(sp, 0, SEEK_SET))
 		return fail(j, member, "temporary spool file: %s", strerror(errno));
 	archive_entry_set_size(e, size);
-	if (write_member_header(aw, e, is_zip) < ARCHIVE_WARN)
+	if (write_member_header(aw, e, kind) < ARCHIVE_WARN)
 		return archive_fail(j, aw, member, "cannot write the member's header");
 	unsigned char *buf = j->peek + PEEK_BYTES;
 	size_t got;
@@ -630,7 +637,27 @@ static int write_spooled(struct job *j, struct archive *aw, struct archive_entry
 	return 0;
 }
 
-static int do_archive(struct job *j, struct archive *ar, struct archive_entry *entry, bool is_zip)
+/* The writer in kind's format.  ARCHIVE_OK or libarchive's failure. */
+static int set_out_format(const struct job *j, struct archive *aw, struct archive *ar,
+                          enum out_archive kind)
+{
+	char num[8];
+	switch (kind) {
+	case OUT_ZIP: return archive_write_set_format_zip(aw);
+	case OUT_7Z:
+		/* The preset whose encoder memory was taken (take_codec_memory()). */
+		snprintf(num, sizeof(num), "%d", j->h->xz_level);
+		if (archive_write_set_format_7zip(aw) != ARCHIVE_OK ||
+		    archive_write_set_format_option(aw, "7zip", "compression", "lzma2") != ARCHIVE_OK)
+			return ARCHIVE_FATAL;
+		return archive_write_set_format_option(aw, "7zip", "compression-level", num);
+	case OUT_AS_READ: break;
+	}
+	return archive_write_set_format(aw, archive_format(ar));
+}
+
+static int do_archive(struct job *j, struct archive *ar, struct archive_entry *entry,
+                      enum out_archive kind)
 {
 	struct archive *aw = archive_write_new();
 	int rc = -1;
@@ -641,9 +668,7 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 		fail(j, NULL, "%s", "more than one compression layer is not supported");
 		goto out;
 	}
-	int fmt = is_zip ? archive_write_set_format_zip(aw)
-	                 : archive_write_set_format(aw, archive_format(ar));
-	if (fmt != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
+	if (set_out_format(j, aw, ar, kind) != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
 	                          (add_filter(j, aw, fcode) ||
 	                           archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK)) ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
@@ -688,9 +713,9 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 			struct entry_src src = { .base.read = entry_read, .a = ar };
 			wrc = unit(j, member, &src.base, &so.base, true);
 			if (!wrc)
-				wrc = write_spooled(j, aw, copy, sp, member, is_zip);
+				wrc = write_spooled(j, aw, copy, sp, member, kind);
 			fclose(sp);
-		} else if (write_member_header(aw, copy, is_zip) < ARCHIVE_WARN) {
+		} else if (write_member_header(aw, copy, kind) < ARCHIVE_WARN) {
 			wrc = archive_fail(j, aw, member, "cannot write the entry");
 		}
 		archive_entry_free(copy);
@@ -733,20 +758,34 @@ static enum codec_kind codec_of(const char *magic)
 static int take_codec_memory(struct job *j, const char *magic, const unsigned char *peek, size_t len)
 {
 	struct mem_budget *budget = j->h->budget;
-	if (!budget)
+	bool sevenz = !strcmp(magic, "7z");
+	if (!budget && !sevenz)
 		return 0;
-	uint64_t decoder = 0, encoder = codec_encoder_need(j->codec, j->h->xz_level);
+	uint64_t decoder = 0,
+	         encoder = codec_encoder_need(sevenz ? CODEC_XZ : j->codec, j->h->xz_level);
 	if (!strcmp(magic, "zip")) {
 		char why[256];
 		if (zip_decoder_need(j->in->fd, &decoder, why, sizeof(why)))
 			decoder = 0;   /* no central directory: libarchive fails, and says so */
+	} else if (sevenz) {
+		/* What libarchive's 7z reader will allocate for the largest
+		 * folder; an encrypted or unreadable header is left to it. */
+		char why[160];
+		int need = sevenz_decoder_need(j->in->fd, budget ? mem_budget_limit(budget) : UINT64_MAX,
+		                               &decoder, why, sizeof(why));
+		/* With or without a budget: libarchive would allocate for a
+		 * damaged header's counts first. */
+		if (need == SEVENZ_DAMAGED)
+			return fail(j, NULL, "damaged 7z archive: %s", why);
+		if (need)
+			decoder = 0;
 	} else {
 		decoder = codec_decoder_need(j->codec, peek, len);
 	}
-	if (!decoder && !encoder)
+	if (!budget || (!decoder && !encoder))
 		return 0;
 	char detail[64] = "", why[300];
-	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA || j->codec == CODEC_LZIP)
+	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA || j->codec == CODEC_LZIP || sevenz)
 		snprintf(detail, sizeof(detail), " and re-encode at --xz-level %d", j->h->xz_level);
 	else if (encoder)
 		snprintf(detail, sizeof(detail), " and re-encode");
@@ -762,7 +801,7 @@ static int do_libarchive(struct job *j, const char *magic)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *entry;
-	bool is_zip = !strcmp(magic, "zip");
+	bool is_zip = !strcmp(magic, "zip"), is_7z = !strcmp(magic, "7z");
 	struct xz_src *xz = NULL;
 	struct zstd_src *zs = NULL;
 	int rc = -1;
@@ -797,8 +836,11 @@ static int do_libarchive(struct job *j, const char *magic)
 	archive_read_support_format_gnutar(ar);
 	archive_read_support_format_zip(ar);
 	archive_read_support_format_raw(ar);
-	if (is_zip) {
-		/* The central directory is at the end: seek, and hash apart. */
+	if (is_7z)
+		archive_read_support_format_7zip(ar);
+	if (is_zip || is_7z) {
+		/* The central directory (the 7z header) is at the end: seek, and
+		 * hash apart. */
 		if (hash_whole(j->in)) {
 			fail(j, NULL, "%s", j->in->base.error);
 			goto out;
@@ -827,14 +869,15 @@ static int do_libarchive(struct job *j, const char *magic)
 	if (archive_format(ar) == ARCHIVE_FORMAT_RAW) {
 		snprintf(j->res->format, sizeof(j->res->format), "%s", filter ? filter : magic);
 		rc = do_raw(j, ar);
-	} else if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR || is_zip) {
-		snprintf(j->res->format, sizeof(j->res->format), "%s%s%s", is_zip ? "zip" : "tar",
-		         filter ? "+" : "", filter ? filter : "");
-		rc = do_archive(j, ar, entry, is_zip);
+	} else if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR || is_zip ||
+	           (is_7z && archive_format(ar) == ARCHIVE_FORMAT_7ZIP)) {
+		snprintf(j->res->format, sizeof(j->res->format), "%s%s%s",
+		         is_zip ? "zip" : is_7z ? "7z" : "tar", filter ? "+" : "", filter ? filter : "");
+		rc = do_archive(j, ar, entry, is_zip ? OUT_ZIP : is_7z ? OUT_7Z : OUT_AS_READ);
 	} else {
-		fail(j, NULL, "%s", "this archive format is not supported for redaction (tar and zip are)");
+		fail(j, NULL, "%s", "this archive format is not supported for redaction (tar, zip and 7z are)");
 	}
-	if (!rc && !is_zip && in_drain(j->in))
+	if (!rc && !is_zip && !is_7z && in_drain(j->in))
 		rc = fail(j, NULL, "%s", j->in->base.error);
 out:
 	archive_read_free(ar);
@@ -929,8 +972,8 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 		snprintf(res->format, sizeof(res->format), "text");
 		if (unit(&j, NULL, &inf->base, &po.base, false) || in_drain(inf))
 			goto out;
-	} else if (!strcmp(magic, "7z") || !strcmp(magic, "cpio") || !strcmp(magic, "ar")) {
-		fail(&j, NULL, "a %s archive is not supported for redaction (tar and zip are)", magic);
+	} else if (!strcmp(magic, "cpio") || !strcmp(magic, "ar")) {
+		fail(&j, NULL, "a %s archive is not supported for redaction (tar, zip and 7z are)", magic);
 		goto out;
 	} else if (take_codec_memory(&j, magic, peek, (size_t)got) || do_libarchive(&j, magic)) {
 		goto out;

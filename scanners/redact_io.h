@@ -3,8 +3,9 @@
  * same format, a text unit at a time.
  *
  * redact_io_file() recognises the input by its magic bytes: plain text, a
- * single gzip, zstd, xz, bzip2, lz4 or lzma stream, a tar (in any of
- * those compressions) or a zip.  Each text unit (the file itself, the
+ * single gzip, zstd, xz, bzip2, lz4, lzma, lzip or compress stream, a
+ * tar (in any of those compressions), a zip or a 7z (written as LZMA2).
+ * Each text unit (the file itself, the
  * decompressed stream, an archive member) is handed to the caller's text
  * hook with a source of its bytes and an output for the rewritten ones.
  * Everything else is copied as it is: archive members that are binary
@@ -69,11 +70,11 @@ struct redact_io_hooks {
 	 * writes them (many times faster than zlib, a little larger than
 	 * zlib's level 6); above, zlib. */
 	int gzip_level;
-	/* xz and .lzma outputs: the preset, 0 to 9 (REDACT_XZ_LEVEL_DEFAULT
-	 * is xz's own default). */
+	/* xz, .lzma, lzip and 7z outputs: the preset, 0 to 9
+	 * (REDACT_XZ_LEVEL_DEFAULT is xz's own default). */
 	int xz_level;
-	/* Memory that the decoders of xz, .lzma, zstd and zip inputs and the
-	 * encoders of xz, .lzma and zstd outputs share with other calls
+	/* Memory that the decoders of xz, .lzma, lzip, zstd, zip and 7z
+	 * inputs and the encoders of xz, .lzma, lzip, zstd and 7z outputs share with other calls
 	 * (mem_budget.h; NULL: no limit).  Before either is made, a call
 	 * takes both needs at once (codec_mem.h), waiting for others to give
 	 * theirs back, and fails when they exceed the whole budget; a later

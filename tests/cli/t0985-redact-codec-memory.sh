@@ -9,7 +9,8 @@
 # asking a 1 GiB window is refused before anything is decoded; a zip's
 # largest entry counts; --xz-level sets the output's dictionary.  Also a
 # .lzma written to a pipe (its size unknown, all ff), which redact used to
-# copy unredacted as binary.
+# copy unredacted as binary.  A 7z counts its largest folder's decoder and
+# the LZMA2 encoder of its copy.
 . "$(dirname "$0")/lib.sh"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/key"; chmod 600 "$T/key"
 cd "$T" || exit 1
@@ -98,6 +99,20 @@ check "two such zips in turn, one job: both redacted" test -s zips/z1.zip -a -s 
 cp x9.xz a.xz; cp x9.xz b.xz; mkdir both
 run 0 "$PIIAUDIT" redact --db r.db -j 2 --max-codec-memory 150M --xz-level 3 --out both a.xz b.xz
 check "two jobs whose needs do not fit together both finish" test -s both/a.xz -a -s both/b.xz
+
+# A 7z: what libarchive's reader allocates for its largest folder (read
+# from the header) and the LZMA2 encoder of the copy at --xz-level.
+7z a -bd -bso0 -mx9 s9.7z plain.txt
+run 3 "$PIIAUDIT" redact --db r.db --max-codec-memory 80M -o out9.7z s9.7z
+check "a 7z re-encoded at --xz-level 6 (94 MiB) does not fit 80M: refused, nothing written" \
+	sh -c "grep -q 's9.7z: limit: 7z data that needs [0-9]* MiB of memory to decode and re-encode at --xz-level 6, more than --max-codec-memory (80 MiB)' err && test ! -e out9.7z"
+run 0 "$PIIAUDIT" redact --db r.db --max-codec-memory 80M --xz-level 1 -o out9.7z s9.7z
+check "... at --xz-level 1 it fits: LZMA2 with a 1 MiB dictionary, every value replaced" \
+	sh -c "7z l -slt out9.7z | grep -qx 'Method = LZMA2:20' && test \$(7z x -so out9.7z plain.txt | grep -c '<EMAIL>') = $values && ! 7z x -so out9.7z plain.txt | grep -q 'mail.io'"
+7z a -bd -bso0 -psecret -mhe=on enc.7z plain.txt
+run 3 "$PIIAUDIT" redact --db r.db -o oute.7z enc.7z
+check "a 7z with an encrypted header: one line naming it, nothing written" \
+	sh -c "test \$(wc -l <err) = 2 && grep -q '^piiaudit: enc.7z: .*encrypted' err && test ! -e oute.7z"
 
 run 0 "$PIIAUDIT" redact --db r.db --max-codec-memory 0 -o outn.xz x9.xz
 check "--max-codec-memory 0: no limit" test -s outn.xz
