@@ -1304,7 +1304,12 @@ static void walk_archive(struct scan_reader *r, struct archive *a, struct archiv
 			snprintf(reason, sizeof(reason), "%s", zip->refusal);
 			break;
 		}
-		bool regular = archive_entry_filetype(entry) == AE_IFREG;
+		/* GNU ar in its deterministic mode (Debian's default) writes a
+		 * member's mode as 644, without the file type bits: a file all
+		 * the same (it was read as nothing, and its values missed). */
+		bool regular = archive_entry_filetype(entry) == AE_IFREG ||
+		               (archive_entry_filetype(entry) == 0 &&
+		                (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_AR);
 		if (regular && left_out(r, a, entry, h, seekable)) {
 			if (r->limit[0]) {
 				status = SCAN_ERROR;
