@@ -7,12 +7,12 @@
  * seeks, is hashed in a pass of its own).  Output bytes go through one
  * buffered writer that hashes them on their way to the temporary file.
  * libarchive reads and writes every compressed and archive format: its
- * raw format for single compressed streams, tar, zip and 7z otherwise,
- * with the filter the input had (a 7z, read with seeks as a zip is, is
- * written as LZMA2 at --xz-level); xz, .lzma and zstd are decoded below it by
- * xz_src and zstd_src, within the memory the job took from the caller's
- * budget (take_codec_memory()), and libarchive's own filters are only
- * those it runs in-process (archive_filters.h).
+ * raw format for single compressed streams, tar, cpio, ar, zip and 7z
+ * otherwise, with the filter the input had (a 7z, read with seeks as a
+ * zip is, is written as LZMA2 at --xz-level); xz, .lzma and zstd are
+ * decoded below it by xz_src and zstd_src, within the memory the job took
+ * from the caller's budget (take_codec_memory()), and libarchive's own
+ * filters are only those it runs in-process (archive_filters.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -653,7 +653,46 @@ static int set_out_format(const struct job *j, struct archive *aw, struct archiv
 		return archive_write_set_format_option(aw, "7zip", "compression-level", num);
 	case OUT_AS_READ: break;
 	}
+	/* libarchive's table of format codes has no ar; and an ar ends with
+	 * its last member, not padded to a block as tar and cpio are. */
+	int rc = archive_format(ar) == ARCHIVE_FORMAT_AR_GNU   ? archive_write_set_format_ar_svr4(aw)
+	         : archive_format(ar) == ARCHIVE_FORMAT_AR_BSD ? archive_write_set_format_ar_bsd(aw)
+	                                                       : 1;
+	if (rc != 1)
+		return rc != ARCHIVE_OK ? rc : archive_write_set_bytes_in_last_block(aw, 1);
 	return archive_write_set_format(aw, archive_format(ar));
+}
+
+/* Whether libarchive writes format (as read) back in the same format:
+ * tar in each of its kinds, cpio odc and newc, ar (GNU and BSD). */
+static bool same_format_writable(int format)
+{
+	switch (format & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_TAR: return true;
+	case ARCHIVE_FORMAT_AR: return format == ARCHIVE_FORMAT_AR_GNU || format == ARCHIVE_FORMAT_AR_BSD;
+	case ARCHIVE_FORMAT_CPIO:
+		return format == ARCHIVE_FORMAT_CPIO_POSIX || format == ARCHIVE_FORMAT_CPIO_SVR4_NOCRC;
+	}
+	return false;
+}
+
+/* Why an ar member cannot be written back, or NULL.  A symbol table
+ * (ranlib's, in a library) holds the offsets of the members, which
+ * change with their sizes, and libarchive cannot rebuild it; its GNU
+ * writer writes no table of long names, which the reader consumed. */
+static const char *ar_refusal(struct archive *ar, struct archive_entry *entry)
+{
+	const char *name = archive_entry_pathname(entry);
+	if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_AR || !name)
+		return NULL;
+	if (!strcmp(name, "/") || !strcmp(name, "/SYM64/") || !strcmp(name, "__.SYMDEF") ||
+	    !strcmp(name, "__.SYMDEF SORTED"))
+		return "an ar with a symbol table (a library) is not redacted: the offsets it "
+		       "holds would no longer match";
+	if (archive_format(ar) == ARCHIVE_FORMAT_AR_GNU && strlen(name) > 15)
+		return "an ar member name longer than 15 bytes cannot be written back (GNU ar's "
+		       "table of long names)";
+	return NULL;
 }
 
 static int do_archive(struct job *j, struct archive *ar, struct archive_entry *entry,
@@ -690,13 +729,24 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 			fail(j, member, "%s", "a member whose name cannot be read");
 			goto out;
 		}
+		const char *refused = ar_refusal(ar, entry);
+		if (refused) {
+			fail(j, member, "%s", refused);
+			goto out;
+		}
 		struct archive_entry *copy = archive_entry_clone(entry);
 		if (!copy) {
 			fail(j, member, "%s", "out of memory");
 			goto out;
 		}
 		int wrc = 0;
-		bool data = archive_entry_filetype(entry) == AE_IFREG && !archive_entry_hardlink(entry);
+		/* An ar member's mode may lack the file type bits (ar rc writes
+		 * 644): it is a file all the same, and libarchive's ar writer
+		 * passes over what is not one with only a warning. */
+		if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_AR &&
+		    archive_entry_filetype(copy) == 0)
+			archive_entry_set_filetype(copy, AE_IFREG);
+		bool data = archive_entry_filetype(copy) == AE_IFREG && !archive_entry_hardlink(entry);
 		if (data) {
 			/* The spool holds the member as redacted, what the output
 			 * will hold, never the raw input. */
@@ -835,6 +885,8 @@ static int do_libarchive(struct job *j, const char *magic)
 	archive_read_support_format_tar(ar);
 	archive_read_support_format_gnutar(ar);
 	archive_read_support_format_zip(ar);
+	archive_read_support_format_cpio(ar);
+	archive_read_support_format_ar(ar);
 	archive_read_support_format_raw(ar);
 	if (is_7z)
 		archive_read_support_format_7zip(ar);
@@ -869,13 +921,15 @@ static int do_libarchive(struct job *j, const char *magic)
 	if (archive_format(ar) == ARCHIVE_FORMAT_RAW) {
 		snprintf(j->res->format, sizeof(j->res->format), "%s", filter ? filter : magic);
 		rc = do_raw(j, ar);
-	} else if ((archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR || is_zip ||
+	} else if (same_format_writable(archive_format(ar)) || is_zip ||
 	           (is_7z && archive_format(ar) == ARCHIVE_FORMAT_7ZIP)) {
+		int base = archive_format(ar) & ARCHIVE_FORMAT_BASE_MASK;
 		snprintf(j->res->format, sizeof(j->res->format), "%s%s%s",
-		         is_zip ? "zip" : is_7z ? "7z" : "tar", filter ? "+" : "", filter ? filter : "");
+		         is_zip ? "zip" : is_7z ? "7z" : base == ARCHIVE_FORMAT_CPIO ? "cpio"
+		         : base == ARCHIVE_FORMAT_AR ? "ar" : "tar", filter ? "+" : "", filter ? filter : "");
 		rc = do_archive(j, ar, entry, is_zip ? OUT_ZIP : is_7z ? OUT_7Z : OUT_AS_READ);
 	} else {
-		fail(j, NULL, "%s", "this archive format is not supported for redaction (tar, zip and 7z are)");
+		fail(j, NULL, "%s", "this archive format is not supported for redaction (tar, zip, 7z, cpio and ar are)");
 	}
 	if (!rc && !is_zip && !is_7z && in_drain(j->in))
 		rc = fail(j, NULL, "%s", j->in->base.error);
@@ -972,9 +1026,6 @@ int redact_io_file(const char *in, const char *out, bool force, const struct red
 		snprintf(res->format, sizeof(res->format), "text");
 		if (unit(&j, NULL, &inf->base, &po.base, false) || in_drain(inf))
 			goto out;
-	} else if (!strcmp(magic, "cpio") || !strcmp(magic, "ar")) {
-		fail(&j, NULL, "a %s archive is not supported for redaction (tar, zip and 7z are)", magic);
-		goto out;
 	} else if (take_codec_memory(&j, magic, peek, (size_t)got) || do_libarchive(&j, magic)) {
 		goto out;
 	}

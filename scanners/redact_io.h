@@ -4,7 +4,8 @@
  *
  * redact_io_file() recognises the input by its magic bytes: plain text, a
  * single gzip, zstd, xz, bzip2, lz4, lzma, lzip or compress stream, a
- * tar (in any of those compressions), a zip or a 7z (written as LZMA2).
+ * tar or a cpio (odc, newc; in any of those compressions), an ar, a zip
+ * or a 7z (written as LZMA2).
  * Each text unit (the file itself, the
  * decompressed stream, an archive member) is handed to the caller's text
  * hook with a source of its bytes and an output for the rewritten ones.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # piiaudit redact, round trips in every format: plain text, single gzip,
-# zstd, xz and bzip2 streams, tar in each compression, zip.  The output has
+# zstd, xz and bzip2 streams, tar in each compression, zip, 7z, ar and
+# cpio (newc, odc, gzipped).  The output has
 # the same members (metadata too) and, member by member, exactly the input
 # with each finding of `scan` replaced by its placeholder: every byte
 # outside the replaced spans unchanged, values across the 1 MiB block
@@ -87,10 +88,48 @@ def sevenz_members(path):
             ["7z", "x", "-so", path, f["Path"]], capture_output=True, check=True).stdout
         out.append((name, body, (name, f["Attributes"], f["Modified"])))
     return sorted(out)
+def ar_members(data):
+    out, pos = [], 8
+    while pos + 60 <= len(data):
+        h = data[pos:pos + 60]
+        name, size = h[:16].decode().rstrip().rstrip("/"), int(h[48:58])
+        body = data[pos + 60:pos + 60 + size]
+        # The type bits of the mode: added to GNU ar's bare 644.
+        out.append((name, body, (name, int(h[40:48], 8) & 0o7777, int(h[16:28]))))
+        pos += 60 + size + size % 2
+    return out
+def cpio_members(data):
+    out, pos = [], 0
+    while pos < len(data):
+        if data[pos:pos + 6] == b"070701":
+            f = [int(data[pos + 6 + 8 * i:pos + 14 + 8 * i], 16) for i in range(13)]
+            mode, mtime, size, namesize = f[1], f[5], f[6], f[11]
+            name_at = pos + 110
+            at = (name_at + namesize + 3) & ~3
+            body = data[at:at + size]
+            nxt = (at + size + 3) & ~3
+        elif data[pos:pos + 6] == b"070707":
+            h = data[pos:pos + 76]
+            mode, mtime, namesize, size = int(h[18:24], 8), int(h[48:59], 8), int(h[59:65], 8), int(h[65:76], 8)
+            name_at = pos + 76
+            body = data[name_at + namesize:name_at + namesize + size]
+            nxt = name_at + namesize + size
+        else:
+            break
+        name = data[name_at:name_at + namesize - 1].decode()
+        if name == "TRAILER!!!":
+            break
+        out.append((name, body, (name, mode, mtime)))
+        pos = nxt
+    return out
 def members(path):
     data = raw(path)
     if data[:6] == b"7z\xbc\xaf\x27\x1c":
         return sevenz_members(path)
+    if data[:8] == b"!<arch>\n":
+        return ar_members(data)
+    if data[:6] in (b"070701", b"070707"):
+        return cpio_members(data)
     if data[:4] == b"PK\x03\x04":
         z = zipfile.ZipFile(path)
         # DOS times have a 2 s resolution (zip rounds up, libarchive down):
@@ -160,11 +199,30 @@ tar -C "$T/tree" -cjf "$T/c/t.tar.bz2" .
 tar -C "$T/tree" -cf - . | zstd -q -c >"$T/c/t.tar.zst"
 mkdir -p "$T/c/d" && (cd "$T/tree" && zip -qry "$T/c/d/z.zip" .)
 (cd "$T/tree" && 7z a -bd -bso0 "$T/c/d/t.7z" . && 7z a -bd -bso0 -m0=PPMd "$T/c/d/ppmd.7z" .)
+# ar as GNU ar writes it by default (D: modes as a bare 644, times 0);
+# cpio newc and odc, written here.
+(cd "$T/tree" && ar rcD "$T/c/d/l.a" a.txt b.txt blob.bin)
+python3 - "$T/tree" "$T/c/d" <<'PY'
+import os, sys
+src, dst = sys.argv[1:]
+files = [(n, open(os.path.join(src, n), "rb").read()) for n in ("a.txt", "sub/c.txt", "blob.bin")]
+newc = odc = b""
+for ino, (name, data) in enumerate(files + [("TRAILER!!!", b"")], 1):
+    nb = name.encode() + b"\0"
+    mode = 0o100640 if data else 0
+    newc += b"070701" + b"".join(b"%08X" % v for v in (ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(nb), 0)) + nb
+    newc += b"\0" * (-len(newc) % 4) + data
+    newc += b"\0" * (-len(newc) % 4)
+    odc += b"070707" + b"%06o%06o%06o%06o%06o%06o%06o%011o%06o%011o" % (0, ino, mode, 0, 0, 1, 0, 1700000000, len(nb), len(data)) + nb + data
+open(os.path.join(dst, "t.newc.cpio"), "wb").write(newc)
+open(os.path.join(dst, "t.odc.cpio"), "wb").write(odc)
+PY
+gzip -c "$T/c/d/t.newc.cpio" >"$T/c/d/t.newc.cpio.gz"
 
 run 0 "$PIIAUDIT" scan -q --db "$T/scan.db" "$T/c"
 "$PIIAUDIT" export --db "$T/scan.db" --format jsonl >"$T/find.jsonl"
 run 0 "$PIIAUDIT" redact -q --db "$T/r.db" --out "$T/clean" --verify "$T/c"
-for f in big.txt s.txt s.txt.gz s.txt.zst s.txt.xz s.txt.bz2 big.txt.gz t.tar t.tar.gz t.tar.xz t.tar.bz2 t.tar.zst d/z.zip d/t.7z d/ppmd.7z; do
+for f in big.txt s.txt s.txt.gz s.txt.zst s.txt.xz s.txt.bz2 big.txt.gz t.tar t.tar.gz t.tar.xz t.tar.bz2 t.tar.zst d/z.zip d/t.7z d/ppmd.7z d/l.a d/t.newc.cpio d/t.odc.cpio d/t.newc.cpio.gz; do
 	python3 "$T/check.py" "$T/c/$f" "$T/clean/$f" "$T/find.jsonl" "$T/c/$f" >"$T/check.out" 2>&1
 	if grep -qE '^ok [1-9]' "$T/check.out"; then ok "$f: same members, findings replaced, other bytes unchanged ($(cut -d' ' -f2 "$T/check.out") values)"
 	else not_ok "$f: round trip" "$(cat "$T/check.out")"; fi
@@ -174,6 +232,8 @@ check "the value across the block boundary is replaced once" \
 check "the folder tree is mirrored" test -f "$T/clean/d/z.zip"
 check "the output keeps the input's mode" test "$(stat -c %a "$T/c/t.tar")" = "$(stat -c %a "$T/clean/t.tar")"
 check "a binary member is copied as it was" bash -c "tar -xOf '$T/clean/t.tar' ./blob.bin | cmp -s - '$T/tree/blob.bin'"
+check "an ar keeps its last member unpadded (ar reads it)" \
+	test "$(ar t "$T/clean/d/l.a" | tr '\n' ' ')" = "a.txt b.txt blob.bin "
 check "a 7z is written as one LZMA2 7z, whatever its coder was" \
 	bash -c "7z l -slt '$T/c/d/ppmd.7z' | grep -q '^Method = PPMD' &&
 	         7z l -slt '$T/clean/d/ppmd.7z' | grep -q '^Method = LZMA2' &&
@@ -191,10 +251,10 @@ bad=0
 while IFS='|' read -r in ih out oh; do
 	[ "$(sha256sum "$in" | cut -c1-64)" = "$ih" ] && [ "$(sha256sum "$out" | cut -c1-64)" = "$oh" ] || bad=1
 done <"$T/rows"
-check "every output is recorded with the SHA-256 of input and output" test "$(wc -l <"$T/rows")" = 15 -a "$bad" = 0
+check "every output is recorded with the SHA-256 of input and output" test "$(wc -l <"$T/rows")" = 19 -a "$bad" = 0
 check "counts per rule are recorded" test "$(sqlite3 "$T/r.db" "select sum(replaced) from redaction_counts where rule = 'email.address'")" -gt 100
 check "the run is a redact run, verified" test "$(sqlite3 "$T/r.db" "select kind, status from runs; select count(*) from redactions where remaining = 0")" = "redact|ok
-15"
+19"
 
 # mask and pseudonym keep every line and the length of what they mask.
 run 0 "$PIIAUDIT" redact -q --db "$T/r.db" --style mask -o "$T/m.txt" --verify "$T/c/s.txt"
