@@ -41,6 +41,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_prompts(int argc, char **argv);
 int cmd_xref(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 
 /* What distinguishes scan from probe, which share audit/cmd_scan.c's
  * workers and sinks. */

@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", cmd_scan, "scan files, folders and archives for personal data and secrets" },
+	{ "runs", cmd_runs, "list the runs of a database: ids, status, findings" },
 	{ "export", cmd_export, "print a run's findings as JSON lines, CSV or SARIF" },
 	{ "rules", cmd_rules, "list, test and lint rule packs" },
 	{ "plan", cmd_plan, "split the sources into shards for a cluster, balanced by size" },
