@@ -188,11 +188,18 @@ uint64_t rule_matcher_ends_walked(const struct rule_matcher *m);
 /* ---- values ---- */
 
 /* Writes the normalised form of a value (what fingerprints are made of):
- * e-mail lower-cased, phone digits with a leading '+', card and id numbers
+ * e-mail lower-cased (an obfuscated one as its plain address), phone digits with a leading '+', card and id numbers
  * without separators and upper-cased.  Returns the length written, at most
  * cap - 1, NUL-terminated. */
 size_t rule_normalize(const char *category, const char *value, size_t len,
                       char *out, size_t cap);
+
+/* An obfuscated e-mail address as the plain one it stands for: "jane [at]
+ * corp [dot] io", "jane(at)corp.io", "hans[@]firma.de" and "jane&#64;corp.io"
+ * give "jane@corp.io" (case kept).  Its length, 0 (and out unspecified)
+ * when value holds an '@' of its own (outside brackets) or no "at" token.  rule_normalize and
+ * rule_mask read an e-mail value through it. */
+size_t rule_email_plain(const char *value, size_t len, char *out, size_t cap);
 
 /* Writes a masked preview safe to store and show: j***@a***.io,
  * ************1234, ****...WXYZ (40).  NUL-terminated, truncated to cap. */

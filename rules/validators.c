@@ -2102,6 +2102,15 @@ static bool v_email(const char *v, size_t len)
 	return labels >= 2;
 }
 
+/* "jane [at] corp [dot] io", "jane&#64;corp.io": an address once read plain
+ * (rule_email_plain()), and only then. */
+static bool v_email_obfuscated(const char *v, size_t len)
+{
+	char plain[MAX_LEN + 1];
+	size_t n = len_ok(v, len, MAX_LEN) ? rule_email_plain(v, len, plain, sizeof(plain)) : 0;
+	return n && v_email(plain, n);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Telephone numbers. */
 
@@ -2663,6 +2672,8 @@ static const struct rule_validator validators[] = {
 	{ "jwt", v_jwt, "JSON Web Token: base64url JSON header with alg, JSON payload" },
 	{ "entropy", v_entropy, "secret-like value: 8+ bytes, 2+ character classes, 3+ bits/byte" },
 	{ "email", v_email, "e-mail address: dot-atom local part, DNS domain with a real TLD shape" },
+	{ "email_obfuscated", v_email_obfuscated,
+	  "e-mail address written against harvesters ([at], (dot), &#64;), valid once read plain" },
 	{ "phone_e164", v_phone_e164, "international phone number: country code and NSN length" },
 	{ "phone_nanp", v_phone_nanp, "North American phone number: NXX-NXX-XXXX" },
 	{ "phone_it", v_phone_it, "Italian national phone number" },

@@ -17,6 +17,94 @@ static bool is_cat(const char *category, const char *name)
 	return category && !strcmp(category, name);
 }
 
+/* The longest obfuscated address rule_email_plain() reads; longer values
+ * are taken as they are. */
+#define EMAIL_OBFUSCATED_MAX 600
+
+static bool is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* One obfuscation token at v[0, len): blanks (up to 3), then "[at]" or
+ * "[dot]" in any case between any of [] () {} <> (blanks up to 2 inside),
+ * "[@]", or the HTML character reference of '@' or '.' (&#64; &#x40;
+ * &#46; &#x2e;, leading zeros allowed), then blanks (up to 3).  Its
+ * length, with the character it stands for in *c; 0 when there is none. */
+static size_t obfuscation_token(const char *v, size_t len, char *c)
+{
+	size_t i = 0, k;
+	while (i < len && i < 3 && is_blank((unsigned char)v[i]))
+		i++;
+	if (i + 3 < len && v[i] == '&' && v[i + 1] == '#') {
+		unsigned long code = 0;
+		bool hex = v[i + 2] == 'x' || v[i + 2] == 'X';
+		size_t digits = 0;
+		for (k = i + 2 + hex; k < len && digits < 6 && isxdigit((unsigned char)v[k]) &&
+		                      (hex || isdigit((unsigned char)v[k]));
+		     k++, digits++)
+			code = code * (hex ? 16 : 10) +
+			       (unsigned long)(isdigit((unsigned char)v[k]) ? v[k] - '0'
+			                                                   : tolower((unsigned char)v[k]) - 'a' + 10);
+		if (!digits || k >= len || v[k] != ';' || (code != '@' && code != '.'))
+			return 0;
+		*c = (char)code;
+		i = k + 1;
+	} else if (i < len && strchr("[({<", v[i]) && v[i]) {
+		k = i + 1;
+		for (size_t b = 0; k < len && b < 2 && is_blank((unsigned char)v[k]); b++)
+			k++;
+		if (k < len && v[k] == '@') {
+			*c = '@';
+			k++;
+		} else if (k + 1 < len && tolower((unsigned char)v[k]) == 'a' &&
+		           tolower((unsigned char)v[k + 1]) == 't') {
+			*c = '@';
+			k += 2;
+		} else if (k + 2 < len && tolower((unsigned char)v[k]) == 'd' &&
+		           tolower((unsigned char)v[k + 1]) == 'o' && tolower((unsigned char)v[k + 2]) == 't') {
+			*c = '.';
+			k += 3;
+		} else {
+			return 0;
+		}
+		for (size_t b = 0; k < len && b < 2 && is_blank((unsigned char)v[k]); b++)
+			k++;
+		if (k >= len || !strchr("])}>", v[k]) || !v[k])
+			return 0;
+		i = k + 1;
+	} else {
+		return 0;
+	}
+	for (size_t b = 0; i < len && b < 3 && is_blank((unsigned char)v[i]); b++)
+		i++;
+	return i;
+}
+
+size_t rule_email_plain(const char *value, size_t len, char *out, size_t cap)
+{
+	size_t n = 0, tokens = 0;
+	bool at = false;
+	if (!value || !cap || len > EMAIL_OBFUSCATED_MAX)
+		return 0;
+	for (size_t i = 0; i < len && n + 1 < cap;) {
+		char c;
+		size_t used = obfuscation_token(value + i, len - i, &c);
+		if (used) {
+			out[n++] = c;
+			at |= c == '@';
+			tokens++;
+			i += used;
+		} else if (value[i] == '@') {
+			return 0;   /* a plain address: as it is */
+		} else {
+			out[n++] = value[i++];
+		}
+	}
+	out[n] = '\0';
+	return tokens && at ? n : 0;
+}
+
 /* Categories whose values are numbers or codes written with separators. */
 static bool is_code_category(const char *category)
 {
@@ -29,6 +117,15 @@ size_t rule_normalize(const char *category, const char *value, size_t len, char 
 	size_t n = 0;
 	if (!cap)
 		return 0;
+	/* An obfuscated address joins the address it stands for. */
+	char plain[EMAIL_OBFUSCATED_MAX + 1];
+	if (is_cat(category, "email")) {
+		size_t m = rule_email_plain(value, len, plain, sizeof(plain));
+		if (m) {
+			value = plain;
+			len = m;
+		}
+	}
 	/* The category decides once, not per byte. */
 	bool phone = is_cat(category, "phone"), code = !phone && is_code_category(category);
 	bool lower = !phone && !code && (is_cat(category, "email") || is_cat(category, "ip_address") ||
@@ -118,6 +215,14 @@ size_t rule_mask(const char *category, const char *value, size_t len, char *out,
 	size_t n = 0;
 	if (!cap)
 		return 0;
+	char plain[EMAIL_OBFUSCATED_MAX + 1];
+	if (is_cat(category, "email")) {
+		size_t m = rule_email_plain(value, len, plain, sizeof(plain));
+		if (m) {
+			value = plain;
+			len = m;
+		}
+	}
 	if (len > 200)
 		len = 200;
 	if (is_cat(category, "email"))

@@ -789,8 +789,8 @@ class G:
     def email(self, first=None, last=None):
         f, l = self.name()
         f, l = (first or f).lower(), (last or l).lower()
-        kind = self.r.choices(["dotted", "plain", "plus_tag", "subdomain", "punycode"],
-                              [30, 25, 15, 15, 10])[0]
+        kind = self.r.choices(["dotted", "plain", "plus_tag", "subdomain", "punycode", "obfuscated"],
+                              [30, 25, 15, 15, 10, 5])[0]
         if kind == "dotted":
             local = self.c([f + "." + l, f[0] + "." + l, f + "." + l[0] + "." + self.c(["work", "pro", "home"])])
         elif kind == "plus_tag":
@@ -809,6 +809,12 @@ class G:
         else:
             dom = self.company_domain()
         value = local + "@" + dom
+        if kind == "obfuscated":
+            # Written against harvesters, as web pages do: [at] (dot) &#64; ...
+            at, dot = self.c([(" [at] ", " [dot] "), ("(at)", "(dot)"), (" {at} ", "."),
+                              (" <at> ", " <dot> "), ("&#64;", "."), ("&#x40;", "&#46;"),
+                              ("[@]", "."), (" (AT) ", " (DOT) ")])
+            value = local + at + dom.replace(".", dot)
         words = [("en", "Email"), ("en", "E-mail"), ("en", "email address"), ("en", "Reply-To"),
                  ("it", "Indirizzo email"), ("de", "E-Mail"), ("fr", "Adresse e-mail"),
                  ("es", "Correo electrónico")]

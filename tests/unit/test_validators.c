@@ -595,6 +595,29 @@ static const struct vec vectors[] = {
 	BAD("email", "@example.com"),
 	BAD("email", "0123456789012345678901234567890123456789012345678901234567890123x@example.com"),
 
+	/* email_obfuscated: read plain, then email's checks */
+	OK("email_obfuscated", "jane.doe [at] corp [dot] io"),
+	OK("email_obfuscated", "jane(at)corp(dot)io"),
+	OK("email_obfuscated", "jane {AT} corp.io"),
+	OK("email_obfuscated", "hans[@]firma.de"),
+	OK("email_obfuscated", "hans[ @ ]firma.de"),
+	OK("email_obfuscated", "jane&#64;corp.io"),
+	OK("email_obfuscated", "jane&#x40;corp&#46;io"),
+	OK("email_obfuscated", "jane&#00064;corp&#X2E;io"),
+	OK("email_obfuscated", "p.dubois <at> orange <dot> fr"),
+	BAD("email_obfuscated", "jane.doe@corp.io"),          /* plain: email.address's */
+	BAD("email_obfuscated", "jane [at] corp@x [dot] io"), /* an '@' of its own */
+	BAD("email_obfuscated", "jane [dot] corp [dot] io"),  /* no "at" */
+	BAD("email_obfuscated", "jane [at] corp"),            /* no domain dot */
+	BAD("email_obfuscated", "jane [at] corp [dot] c"),
+	BAD("email_obfuscated", "jane [at [dot] io"),         /* unclosed */
+	BAD("email_obfuscated", "jane [att] corp [dot] io"),
+	BAD("email_obfuscated", "jane&#65;corp.io"),          /* 'A', not '@' */
+	BAD("email_obfuscated", "jane&#64corp.io"),           /* no ';' */
+	BAD("email_obfuscated", "jane     [at] corp.io"),     /* more than 3 blanks */
+	BAD("email_obfuscated", "[at] corp [dot] io"),
+	BAD("email_obfuscated", "jane [at] [at] corp.io"),
+
 	/* phone_e164 */
 	OK("phone_e164", "+1 212 555 1234"),
 	OK("phone_e164", "+12125551234"),
@@ -780,7 +803,7 @@ static const char *const expected_names[] = {
 	"uk_nino", "uk_nhs", "nl_bsn", "pl_pesel", "pt_nif", "be_nrn", "se_personnummer",
 	"fi_hetu", "br_cpf", "br_cnpj", "in_aadhaar", "verhoeff", "in_pan", "ca_sin", "au_tfn",
 	"au_medicare", "sg_nric", "kr_rrn", "cn_resident_id", "btc_base58check", "btc_bech32",
-	"eth_address", "jwt", "entropy", "email", "phone_e164", "phone_nanp", "phone_it",
+	"eth_address", "jwt", "entropy", "email", "email_obfuscated", "phone_e164", "phone_nanp", "phone_it",
 	"phone_de", "phone_fr", "phone_gb", "phone_es", "phone_nl", "phone_in", "phone_br",
 	"us_npi", "us_dea", "date",
 };

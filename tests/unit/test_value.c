@@ -32,6 +32,13 @@ static int mask_is(const char *cat, const char *in, const char *want)
 int main(void)
 {
 	CHECK(norm_is("email", "Jane.Doe@Corp.IO", "jane.doe@corp.io"));
+	/* Written against harvesters: the plain address's fingerprint. */
+	CHECK(norm_is("email", "Jane.Doe [AT] Corp [dot] IO", "jane.doe@corp.io"));
+	CHECK(norm_is("email", "jane.doe&#64;corp&#x2e;io", "jane.doe@corp.io"));
+	CHECK(norm_is("email", "hans[@]firma.de", "hans@firma.de"));
+	/* An '@' of its own: taken as written. */
+	CHECK(norm_is("email", "a[at]b@c.io", "a[at]b@c.io"));
+	CHECK(norm_is("other", "x [at] y [dot] io", "x [at] y [dot] io"));
 	CHECK(norm_is("phone", "+39 06 1234 5678", "+390612345678"));
 	CHECK(norm_is("phone", "0039 06 1234 5678", "+390612345678"));
 	CHECK(norm_is("phone", "(415) 555-2671", "4155552671"));
@@ -41,6 +48,7 @@ int main(void)
 	CHECK(norm_is("secret", "AbC", "AbC"));
 
 	CHECK(mask_is("email", "jane.doe@acme.io", "j***@a***.io"));
+	CHECK(mask_is("email", "jane.doe (at) acme (dot) io", "j***@a***.io"));
 	CHECK(mask_is("credit_card", "4111 1111 1111 1111", "**** **** **** 1111"));
 	CHECK(mask_is("secret", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "****6789 (40 chars)"));
 	CHECK(mask_is("secret", "short", "**** (5 chars)"));
