@@ -177,10 +177,13 @@ static int plan_with(int argc, char **argv, struct path_exclude *exclude)
 		}
 	if (files_from) {
 		char err[4200];
-		if (walk_add_list(&files, files_from, null_list, follow, exclude, err, sizeof(err))) {
+		size_t listed;
+		if (walk_add_list(&files, files_from, null_list, follow, exclude, &listed, err, sizeof(err))) {
 			diag("%s", err);
 			goto out;
 		}
+		if (!listed)
+			diag("%s: the list names no paths", strcmp(files_from, "-") ? files_from : "standard input");
 	}
 	items = calloc(files.count ? files.count : 1, sizeof(*items));
 	heap = calloc(shards, sizeof(*heap));

@@ -1950,10 +1950,17 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 			goto out;
 		}
 	if (o.files_from) {
-		if (walk_add_list(&job.files, o.files_from, o.null_list, o.follow, &o.exclude, err, sizeof(err))) {
+		size_t listed;
+		if (walk_add_list(&job.files, o.files_from, o.null_list, o.follow, &o.exclude, &listed,
+		                  err, sizeof(err))) {
 			diag("%s", err);
 			goto out;
 		}
+		/* An empty list (find matched nothing) is no error; said all the
+		 * same, since a scan of nothing looks like a clean corpus. */
+		if (!listed && !o.quiet)
+			diag("%s: the list names no paths", strcmp(o.files_from, "-") ? o.files_from
+			                                                              : "standard input");
 	}
 	if (o.shard_count)
 		shard_filter(&job.files, (unsigned)o.shard_index, o.shard_count);

@@ -561,9 +561,9 @@ out:
 	return rc;
 }
 
-/* The archive formats written: the input's own (tar, through libarchive's
- * format code), zip, and 7z (LZMA2 at --xz-level, whatever the input's
- * coders were: libarchive's 7z writer takes no other LZMA preset). */
+/* The archive formats written: the input's own (tar, cpio and ar, by
+ * libarchive's format code), zip, and 7z (LZMA2 at --xz-level, whatever
+ * the input's coders were). */
 enum out_archive { OUT_AS_READ, OUT_ZIP, OUT_7Z };
 
 /* Writes a member's header.  libarchive's zip writer flags a name that is

@@ -169,19 +169,23 @@ struct listed {
 	struct walk_list *list;
 	bool follow;
 	const struct path_exclude *exclude;
+	size_t count;
 };
 
 static int add_listed(void *ctx, const char *path)
 {
-	const struct listed *l = ctx;
+	struct listed *l = ctx;
+	l->count++;
 	return walk_add(l->list, path, l->follow, l->exclude);
 }
 
 int walk_add_list(struct walk_list *list, const char *list_file, bool nul, bool follow_links,
-                  const struct path_exclude *exclude, char *err, size_t errlen)
+                  const struct path_exclude *exclude, size_t *listed, char *err, size_t errlen)
 {
 	struct listed l = { .list = list, .follow = follow_links, .exclude = exclude };
-	return path_list_read(list_file, nul, add_listed, &l, err, errlen);
+	int rc = path_list_read(list_file, nul, add_listed, &l, err, errlen);
+	*listed = l.count;
+	return rc;
 }
 
 void walk_release(struct walk_list *list)

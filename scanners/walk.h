@@ -43,10 +43,11 @@ struct walk_list {
 int walk_add(struct walk_list *list, const char *path, bool follow_links,
              const struct path_exclude *exclude);
 /* Adds each path listed in list_file (scanners/path_list.h: one a line,
- * or NUL-separated with nul; "-" is standard input) as walk_add() would.
- * -1 with a one-line reason in err. */
+ * or NUL-separated with nul; "-" is standard input) as walk_add() would;
+ * *listed gets how many paths the list named.  -1 with a one-line reason
+ * in err. */
 int walk_add_list(struct walk_list *list, const char *list_file, bool nul, bool follow_links,
-                  const struct path_exclude *exclude, char *err, size_t errlen);
+                  const struct path_exclude *exclude, size_t *listed, char *err, size_t errlen);
 void walk_release(struct walk_list *list);
 
 #endif

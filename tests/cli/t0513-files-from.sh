@@ -65,4 +65,16 @@ run 0 "$PIIAUDIT" plan --shards 2 --files-from nul.list --null
 check "plan: --null" test "$(grep -vc '^#' out)" = 3
 run 2 "$PIIAUDIT" plan --shards 2 --files-from nul.list
 check "plan: a -print0 list read as lines is refused" grep -q 'holds a NUL byte' err
+
+# A list that names nothing (find matched nothing): no error, but said.
+: >empty.list
+run 0 "$PIIAUDIT" scan --db empty.db --files-from empty.list
+check "an empty list: said, and nothing scanned" \
+	sh -c "grep -q '^piiaudit: empty.list: the list names no paths$' err && grep -q ': 0 sources' err"
+run 0 sh -c 'printf "\n\n" | exec "$1" scan -q --db empty.db --files-from -' _ "$PIIAUDIT"
+check "... not with -q" test ! -s err
+run 0 sh -c 'exec "$1" plan --shards 2 --files-from - --null </dev/null' _ "$PIIAUDIT"
+check "plan: an empty list from standard input is said" grep -q '^piiaudit: standard input: the list names no paths$' err
+run 0 "$PIIAUDIT" scan --db empty.db --files-from list
+check "a list of paths is not said to be empty" sh -c "! grep -q 'names no paths' err"
 finish
