@@ -44,7 +44,7 @@ traced scan "$PIIAUDIT" scan -q -j 2 --store-values --db "$T/v.db" "$T/c" "$T/c.
 check "scan --store-values ran" test "$(sqlite3 "$T/v.db" 'select count(value) from findings')" -gt 20000
 allowed "$T/scan.log" "scan --store-values"
 sqlite3 "$T/v.db" "update runs set status = 'interrupted'; update sources set status = 'scanning' where path like '%c.tar.gz'"
-traced resume "$PIIAUDIT" scan -q -j 2 --resume --db "$T/v.db" "$T/c" "$T/c.tar.gz"
+traced resume "$PIIAUDIT" scan -q -j 2 --resume --store-values --db "$T/v.db" "$T/c" "$T/c.tar.gz"
 check "scan --resume ran" test "$(sqlite3 "$T/v.db" 'select status from runs')" = ok
 allowed "$T/resume.log" "scan --resume (temporary table of doomed sources)"
 traced export "$PIIAUDIT" export --db "$T/v.db" --format csv
