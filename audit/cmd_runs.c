@@ -46,6 +46,7 @@ enum {
 	COL_ID, COL_UUID, COL_KIND, COL_STATUS, COL_STARTED, COL_ENDED, COL_SECONDS, COL_OK,
 	COL_FAILED, COL_BYTES, COL_LABEL, COL_STORE_VALUES, COL_SHARD_INDEX, COL_SHARD_COUNT,
 	COL_TOOL, COL_RULES, COL_KEY, COL_ARGV, COL_SETTINGS, COL_FINDINGS, COL_REPLACED,
+	COL_ARGV_JSON, COL_SETTINGS_JSON,
 };
 
 /* settings: only in databases where scan recorded it (added later). */
@@ -64,7 +65,10 @@ enum {
 	" CASE WHEN kind = 'redact' THEN NULL" \
 	"  ELSE (SELECT count(*) FROM findings f WHERE f.run_id = runs.id) END," \
 	" CASE WHEN kind = 'redact' THEN" \
-	"  (SELECT coalesce(sum(replaced), 0) FROM redactions r WHERE r.run_id = runs.id) END" \
+	"  (SELECT coalesce(sum(replaced), 0) FROM redactions r WHERE r.run_id = runs.id) END," \
+	" CASE WHEN json_valid(argv) AND json_type(argv) = 'array' THEN json(argv) END," \
+	" CASE WHEN json_valid(" settings ") AND json_type(" settings ") = 'array'" \
+	"  THEN json(" settings ") END" \
 	" FROM runs WHERE (?1 IS NULL OR kind = ?1)" \
 	" AND id > coalesce((SELECT id FROM runs WHERE (?1 IS NULL OR kind = ?1)" \
 	"  ORDER BY id DESC LIMIT 1 OFFSET ?2), 0) ORDER BY id"
@@ -145,13 +149,14 @@ static void put_json_int(sqlite3_stmt *st, int col)
 		printf("%lld", (long long)sqlite3_column_int64(st, col));
 }
 
-/* A JSON array the database holds (argv, settings), written as it is when
- * it is one, else as a string. */
-static void put_json_array(sqlite3_stmt *st, int col)
+/* A JSON array the database holds (argv, settings): as SQLite's json()
+ * wrote it (json_col) when the text is one, else the text as a string
+ * (a damaged database still gives valid JSON lines). */
+static void put_json_array(sqlite3_stmt *st, int col, int json_col)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	if (s && s[0] == '[' && s[strlen(s) - 1] == ']')
-		fputs(s, stdout);
+	const char *json = (const char *)sqlite3_column_text(st, json_col);
+	if (json)
+		fputs(json, stdout);
 	else
 		put_json_text(st, col);
 }
@@ -177,7 +182,7 @@ static void put_jsonl(sqlite3_stmt *st)
 		switch (keys[i].type) {
 		case 'i': put_json_int(st, col); break;
 		case 's': put_json_text(st, col); break;
-		case 'a': put_json_array(st, col); break;
+		case 'a': put_json_array(st, col, col == COL_ARGV ? COL_ARGV_JSON : COL_SETTINGS_JSON); break;
 		case 'b': fputs(sqlite3_column_int(st, col) ? "true" : "false", stdout); break;
 		}
 	}

@@ -48,6 +48,11 @@ ok = (len(rows) == 3 and a["kind"] == "scan" and a["status"] == "errors" and a["
 print("ok" if ok else rows)
 PY
 check "jsonl: every field, argv and settings as arrays" test "$(cat check.txt)" = ok
+# A damaged argv (not a JSON array) is written as a string: still JSON.
+cp a.db bad.db && sqlite3 bad.db "update runs set argv = '[\"x\" oops]' where id = 1"
+run 0 "$PIIAUDIT" runs --db bad.db --format jsonl
+check "a damaged argv: valid JSON lines, the text as a string" \
+	test "$(python3 -c 'import json,sys; print([json.loads(l)["argv"] for l in open(sys.argv[1])][0])' out)" = '["x" oops]'
 
 # Shards and their merge.
 run 0 "$PIIAUDIT" scan -q --shard 0/2 --db s0.db c/a.txt
