@@ -80,6 +80,9 @@ void csv_write_field(FILE *out, const char *s, size_t len);
  * previews, values): one that a spreadsheet would run as a formula (it
  * starts with = + - @, a tab or a CR) is written behind a quote mark. */
 void csv_write_text(FILE *out, const char *s, size_t len);
+/* A byte count in decimal units, as the summaries print it: "88 B",
+ * "1.2 MB", "3.4 TB". */
+void format_bytes(char *out, size_t cap, double bytes);
 /* The command line as a JSON array, malloc'd; NULL when out of memory. */
 char *json_argv(int argc, char **argv);
 

@@ -79,19 +79,6 @@ static const char *text_or(sqlite3_stmt *st, int col, const char *none)
 	return s ? s : none;
 }
 
-/* 1.2 MB, 340 kB, 12 B: decimal units, as the scan summary prints them. */
-static void put_bytes(char *out, size_t cap, long long n)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 static void put_text(sqlite3_stmt *st)
 {
 	char kind[40], took[32] = "-", found[32], bytes[32];
@@ -117,7 +104,7 @@ static void put_text(sqlite3_stmt *st)
 		         (long long)sqlite3_column_int64(st, COL_REPLACED));
 	else
 		snprintf(found, sizeof(found), "%lld", (long long)sqlite3_column_int64(st, COL_FINDINGS));
-	put_bytes(bytes, sizeof(bytes), sqlite3_column_int64(st, COL_BYTES));
+	format_bytes(bytes, sizeof(bytes), (double)sqlite3_column_int64(st, COL_BYTES));
 	printf("%4lld  %-10s %-12s %-20s %8s %8lld %7lld %15s %9s",
 	       (long long)sqlite3_column_int64(st, COL_ID), kind, text_or(st, COL_STATUS, "?"),
 	       text_or(st, COL_STARTED, "?"), took, (long long)sqlite3_column_int64(st, COL_OK),

@@ -1158,17 +1158,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void format_bytes(char *out, size_t cap, double bytes)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-	size_t u = 0;
-	while (bytes >= 1000 && u < 4) {
-		bytes /= 1000;
-		u++;
-	}
-	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-}
-
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;

@@ -141,6 +141,17 @@ void csv_write_text(FILE *out, const char *s, size_t n)
 	csv_write(out, n && memchr("=+-@\t\r", s[0], 6) ? "'" : "", s, n);
 }
 
+void format_bytes(char *out, size_t cap, double bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	size_t u = 0;
+	while (bytes >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1000;
+		u++;
+	}
+	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
 char *json_argv(int argc, char **argv)
 {
 	char *buf = NULL;

@@ -105,6 +105,21 @@ size_t rule_email_plain(const char *value, size_t len, char *out, size_t cap)
 	return tokens && at ? n : 0;
 }
 
+/* An e-mail value as what fingerprints and previews are made of: an
+ * obfuscated one as the plain address (in plain, which must hold
+ * EMAIL_OBFUSCATED_MAX + 1 bytes), anything else as it is. */
+static const char *email_read_plain(const char *category, const char *value, size_t *len,
+                                    char *plain)
+{
+	if (!is_cat(category, "email"))
+		return value;
+	size_t m = rule_email_plain(value, *len, plain, EMAIL_OBFUSCATED_MAX + 1);
+	if (!m)
+		return value;
+	*len = m;
+	return plain;
+}
+
 /* Categories whose values are numbers or codes written with separators. */
 static bool is_code_category(const char *category)
 {
@@ -119,13 +134,7 @@ size_t rule_normalize(const char *category, const char *value, size_t len, char 
 		return 0;
 	/* An obfuscated address joins the address it stands for. */
 	char plain[EMAIL_OBFUSCATED_MAX + 1];
-	if (is_cat(category, "email")) {
-		size_t m = rule_email_plain(value, len, plain, sizeof(plain));
-		if (m) {
-			value = plain;
-			len = m;
-		}
-	}
+	value = email_read_plain(category, value, &len, plain);
 	/* The category decides once, not per byte. */
 	bool phone = is_cat(category, "phone"), code = !phone && is_code_category(category);
 	bool lower = !phone && !code && (is_cat(category, "email") || is_cat(category, "ip_address") ||
@@ -216,13 +225,7 @@ size_t rule_mask(const char *category, const char *value, size_t len, char *out,
 	if (!cap)
 		return 0;
 	char plain[EMAIL_OBFUSCATED_MAX + 1];
-	if (is_cat(category, "email")) {
-		size_t m = rule_email_plain(value, len, plain, sizeof(plain));
-		if (m) {
-			value = plain;
-			len = m;
-		}
-	}
+	value = email_read_plain(category, value, &len, plain);
 	if (len > 200)
 		len = 200;
 	if (is_cat(category, "email"))
