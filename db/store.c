@@ -147,8 +147,8 @@ static int needs_upgrade(struct db_store *s)
  * released: a database made before them gets them here, once (the
  * check is by PRAGMA table_info, so this is idempotent).  A table the
  * database does not have yet is left alone: its creation brings them.
- * A database opened read only can go without the columns only writers
- * use (write_only): nothing that reads reads them. */
+ * A database opened read only can go without the columns marked
+ * write_only: what reads them (runs, merge's shards) does without. */
 static const struct added_column {
 	const char *table, *column, *decl;
 	bool write_only;
@@ -157,7 +157,7 @@ static const struct added_column {
 	{ "findings", "brand", "TEXT", false },
 	{ "redaction_counts", "found", "INTEGER", false },      /* report: before and after */
 	{ "redaction_counts", "remaining", "INTEGER", false },
-	{ "runs", "settings", "TEXT", true },           /* scan --resume compares it */
+	{ "runs", "settings", "TEXT", true },           /* scan --resume and merge compare it */
 };
 
 /* *missing: whether c's table exists without c's column. */
