@@ -17,19 +17,7 @@ ar rcD gnu.a a.txt b.txt skip.log
 ar rcU full.a a.txt b.txt
 mkdir -p pkg && cp a.txt pkg/ && tar -czf data.tar.gz pkg && printf '2.0\n' >debian-binary
 ar rcD pkg.deb debian-binary data.tar.gz
-python3 - <<'PY'
-files = [(n, open(n, "rb").read()) for n in ("a.txt", "b.txt")]
-newc = odc = b""
-for ino, (name, data) in enumerate(files + [("TRAILER!!!", b"")], 1):
-    nb = name.encode() + b"\0"
-    mode = 0o100644 if data else 0
-    newc += b"070701" + b"".join(b"%08X" % v for v in (ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(nb), 0)) + nb
-    newc += b"\0" * (-len(newc) % 4) + data
-    newc += b"\0" * (-len(newc) % 4)
-    odc += b"070707" + b"%06o%06o%06o%06o%06o%06o%06o%011o%06o%011o" % (0, ino, mode, 0, 0, 1, 0, 1700000000, len(nb), len(data)) + nb + data
-open("t.newc.cpio", "wb").write(newc)
-open("t.odc.cpio", "wb").write(odc)
-PY
+python3 "$TOP/tests/cli/cpio_fixtures.py" . . a.txt b.txt
 gzip -c t.newc.cpio >t.cpio.gz
 
 run 0 "$PIIAUDIT" scan -q --db s.db gnu.a full.a pkg.deb t.newc.cpio t.odc.cpio t.cpio.gz

@@ -155,6 +155,10 @@ check "a read-only database without runs.settings reports: exit 0 (got $rc: $(he
 reader merge -q --db "$T/nb/m2.db" "$T/ro/s0.db" "$T/ro/last-s1.db" >out.txt 2>err.txt
 rc=$?
 check "... and merges as a shard: exit 0 (got $rc: $(head -c 300 err.txt))" test "$rc" = 0
+reader runs --db "$T/ro/last.db" --format jsonl >out.txt 2>err.txt
+rc=$?
+check "... and lists its runs, settings null: exit 0 (got $rc: $(head -c 300 err.txt))" \
+	sh -c "test $rc = 0 && test \$(grep -c '\"settings\":null}' out.txt) = 2"
 
 # A scan into it: refused, naming the file.
 reader scan -q --db "$T/ro/w.db" "$T/b.txt" >out.txt 2>err.txt

@@ -200,23 +200,9 @@ tar -C "$T/tree" -cf - . | zstd -q -c >"$T/c/t.tar.zst"
 mkdir -p "$T/c/d" && (cd "$T/tree" && zip -qry "$T/c/d/z.zip" .)
 (cd "$T/tree" && 7z a -bd -bso0 "$T/c/d/t.7z" . && 7z a -bd -bso0 -m0=PPMd "$T/c/d/ppmd.7z" .)
 # ar as GNU ar writes it by default (D: modes as a bare 644, times 0);
-# cpio newc and odc, written here.
+# cpio newc and odc, written by cpio_fixtures.py.
 (cd "$T/tree" && ar rcD "$T/c/d/l.a" a.txt b.txt blob.bin)
-python3 - "$T/tree" "$T/c/d" <<'PY'
-import os, sys
-src, dst = sys.argv[1:]
-files = [(n, open(os.path.join(src, n), "rb").read()) for n in ("a.txt", "sub/c.txt", "blob.bin")]
-newc = odc = b""
-for ino, (name, data) in enumerate(files + [("TRAILER!!!", b"")], 1):
-    nb = name.encode() + b"\0"
-    mode = 0o100640 if data else 0
-    newc += b"070701" + b"".join(b"%08X" % v for v in (ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(nb), 0)) + nb
-    newc += b"\0" * (-len(newc) % 4) + data
-    newc += b"\0" * (-len(newc) % 4)
-    odc += b"070707" + b"%06o%06o%06o%06o%06o%06o%06o%011o%06o%011o" % (0, ino, mode, 0, 0, 1, 0, 1700000000, len(nb), len(data)) + nb + data
-open(os.path.join(dst, "t.newc.cpio"), "wb").write(newc)
-open(os.path.join(dst, "t.odc.cpio"), "wb").write(odc)
-PY
+python3 "$TOP/tests/cli/cpio_fixtures.py" "$T/tree" "$T/c/d" a.txt sub/c.txt blob.bin
 gzip -c "$T/c/d/t.newc.cpio" >"$T/c/d/t.newc.cpio.gz"
 
 run 0 "$PIIAUDIT" scan -q --db "$T/scan.db" "$T/c"

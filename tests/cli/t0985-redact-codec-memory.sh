@@ -114,6 +114,15 @@ run 3 "$PIIAUDIT" redact --db r.db -o oute.7z enc.7z
 check "a 7z with an encrypted header: one line naming it, nothing written" \
 	sh -c "test \$(wc -l <err) = 2 && grep -q '^piiaudit: enc.7z: .*encrypted' err && test ! -e oute.7z"
 
+# A 7z header counting 67 million folders: refused from the header, with
+# or without a budget (libarchive would allocate for the count first).
+cp "$TOP/tests/fuzz/regressions/fuzz_reader/7z-67m-folders-in-header.7z" f67m.7z
+for budget in 256M 0; do
+	run 3 timeout 60 "$PIIAUDIT" redact --db r.db --max-codec-memory $budget -o outf.7z f67m.7z
+	check "a damaged 7z header is refused from the header ($budget), nothing written" \
+		sh -c "grep -q '^piiaudit: f67m.7z: damaged 7z archive: its header is damaged' err && test ! -e outf.7z"
+done
+
 run 0 "$PIIAUDIT" redact --db r.db --max-codec-memory 0 -o outn.xz x9.xz
 check "--max-codec-memory 0: no limit" test -s outn.xz
 run 2 "$PIIAUDIT" redact --db r.db --xz-level 10 -o o.xz x9.xz
