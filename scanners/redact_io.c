@@ -363,6 +363,7 @@ struct job {
 	enum codec_kind codec;
 	uint64_t held;               /* taken from the budget; given back at the end */
 	uint64_t decoder_held;       /* of which the decoder's, until it takes them over */
+	bool in_nested;              /* inside a member's own compressed stream */
 };
 
 static int fail(struct job *j, const char *member, const char *fmt, const char *what)
@@ -397,6 +398,10 @@ static int copy_rest(struct job *j, const char *member, const unsigned char *pee
 	}
 }
 
+static bool stream_codec(const char *magic);
+static int nested_stream(struct job *j, const char *member, const char *magic, size_t peek_len,
+                         struct byte_src *rest, struct redact_out *out);
+
 /* One unit's content: peeked, then rewritten (text) or copied (binary). */
 static int unit(struct job *j, const char *member, struct byte_src *src, struct redact_out *out,
                 bool nested_is_error)
@@ -408,6 +413,8 @@ static int unit(struct job *j, const char *member, struct byte_src *src, struct 
 	/* Before the binary test: a compressed text is binary too, and must
 	 * not be copied unredacted. */
 	const char *magic = magic_sniff(j->peek, got);
+	if (magic && nested_is_error && member && !j->in_nested && stream_codec(magic))
+		return nested_stream(j, member, magic, got, src, out);
 	if (magic && nested_is_error)
 		return fail(j, member, "a nested %s is not redacted (unpack it first)", magic);
 	/* scan reads UTF-16 text; copied as binary, its values would reach
@@ -458,16 +465,19 @@ static int out_gzip(struct out_file *o, int level)
 #endif
 
 /* The input's compression on aw, or, for gzip at levels 1 to 3 with
- * ISA-L, on the output file below it.  A gzip header gets no time (as
- * gzip -n writes it), so that an output depends only on its input, never
- * on when it was written. */
-static int add_filter(struct job *j, struct archive *aw, int code)
+ * ISA-L, on the output file below it when aw writes that file (to_file;
+ * a member's own stream goes through libarchive's, zlib at that level).
+ * A gzip header gets no time (as gzip -n writes it), so that an output
+ * depends only on its input, never on when it was written. */
+static int add_filter(struct job *j, struct archive *aw, int code, bool to_file)
 {
 	int level = j->h->gzip_level ? j->h->gzip_level : REDACT_GZIP_LEVEL_DEFAULT;
 	char num[8];
 #if REDACT_GZIP_FAST_MAX
-	if (code == ARCHIVE_FILTER_GZIP && level <= REDACT_GZIP_FAST_MAX)
+	if (code == ARCHIVE_FILTER_GZIP && level <= REDACT_GZIP_FAST_MAX && to_file)
 		return out_gzip(j->out, level);
+#else
+	(void)to_file;
 #endif
 	if (archive_write_add_filter(aw, code) != ARCHIVE_OK)
 		return -1;
@@ -533,7 +543,7 @@ static int do_raw(struct job *j, struct archive *ar)
 		goto out;
 	}
 	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
-	    add_filter(j, aw, output_filter(j, ar)) ||
+	    add_filter(j, aw, output_filter(j, ar), true) ||
 	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this compression");
@@ -708,7 +718,7 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 		goto out;
 	}
 	if (set_out_format(j, aw, ar, kind) != ARCHIVE_OK || (fcode != ARCHIVE_FILTER_NONE &&
-	                          (add_filter(j, aw, fcode) ||
+	                          (add_filter(j, aw, fcode, true) ||
 	                           archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK)) ||
 	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
 		archive_fail(j, aw, NULL, "cannot write this archive format");
@@ -845,6 +855,177 @@ static int take_codec_memory(struct job *j, const char *magic, const unsigned ch
 	j->held = decoder + encoder;
 	j->decoder_held = decoder;
 	return 0;
+}
+
+/* ---- a member that is a compressed stream (a .jsonl.gz in a tar) ---- */
+
+/* The single-stream compressions: a member holding one is decoded, its
+ * text rewritten and encoded again in the same compression. */
+static bool stream_codec(const char *magic)
+{
+	static const char *const names[] = { "gzip", "zstd", "xz", "bzip2", "lz4", "lzma", "lzip", "compress" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(magic, names[i]))
+			return true;
+	return false;
+}
+
+/* libarchive reads a member's stream from a byte source. */
+struct src_reader {
+	struct byte_src *src;
+	unsigned char buf[IO_BUF_BYTES];
+};
+
+static la_ssize_t src_archive_read(struct archive *a, void *data, const void **out)
+{
+	struct src_reader *r = data;
+	ssize_t got = byte_src_read(r->src, r->buf, sizeof(r->buf));
+	if (got < 0) {
+		archive_set_error(a, EIO, "%s", r->src->error);
+		return -1;
+	}
+	*out = r->buf;
+	return got;
+}
+
+/* libarchive writes the re-encoded stream to the member's output. */
+static la_ssize_t out_redact_write(struct archive *a, void *data, const void *buf, size_t n)
+{
+	struct redact_out *o = data;
+	if (redact_out_write(o, buf, n)) {
+		archive_set_error(a, EIO, "%s", o->error);
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* What the member's decoder and encoder need, taken from the budget at
+ * once.  A job that holds nothing yet may wait for others; one that holds
+ * its file's decoder (xz, zstd, zip, 7z) must not, since a job it waits
+ * for could be waiting for it.  0, or -1 (failed) with the reason. */
+static int take_nested_memory(struct job *j, const char *member, const char *magic, enum codec_kind kind,
+                              const unsigned char *peek, size_t len, uint64_t *decoder, uint64_t *encoder)
+{
+	*decoder = codec_decoder_need(kind, peek, len);
+	*encoder = codec_encoder_need(kind, j->h->xz_level);
+	struct mem_budget *budget = j->h->budget;
+	if (!budget || !(*decoder + *encoder))
+		return 0;
+	bool may_wait = j->held == 0 && j->codec == CODEC_OTHER;
+	char detail[64], what[64], why[300];
+	if (kind == CODEC_XZ || kind == CODEC_LZMA || kind == CODEC_LZIP)
+		snprintf(detail, sizeof(detail), " and re-encode at --xz-level %d", j->h->xz_level);
+	else
+		snprintf(detail, sizeof(detail), " and re-encode");
+	snprintf(what, sizeof(what), "a member's %s", magic);
+	if (mem_budget_take_or_say(budget, *decoder + *encoder, may_wait, j->h->cancel, NULL, what,
+	                           *decoder + *encoder, detail, why, sizeof(why)))
+		return fail(j, member, "%s", why);
+	return 0;
+}
+
+/*
+ * The member's bytes (the peek's first peek_len in j->peek, then rest)
+ * are one compressed stream: decoded (xz, .lzma, lzip and zstd by
+ * piiaudit's decoders within the budget, the others by libarchive's
+ * in-process filters), the text inside rewritten as any unit's, and
+ * encoded again in the same compression into out (the member's spool).
+ * An archive or another compression inside is refused by that unit, as
+ * is a stream of more than one compression layer.
+ */
+static int nested_stream(struct job *j, const char *member, const char *magic, size_t peek_len,
+                         struct byte_src *rest, struct redact_out *out)
+{
+	enum codec_kind kind = codec_of(magic);
+	/* The inner unit peeks into j->peek: the compressed peek moves out. */
+	unsigned char *first = malloc(peek_len ? peek_len : 1);
+	struct src_reader *reader = malloc(sizeof(*reader));
+	struct archive *ar = archive_read_new(), *aw = archive_write_new();
+	struct archive_entry *entry = NULL, *e = archive_entry_new();
+	struct xz_src *xz = NULL;
+	struct zstd_src *zs = NULL;
+	uint64_t decoder = 0, encoder = 0;
+	int rc = -1;
+	if (!first || !reader || !ar || !aw || !e) {
+		fail(j, member, "%s", "out of memory");
+		goto out;
+	}
+	memcpy(first, j->peek, peek_len);
+	if (take_nested_memory(j, member, magic, kind, first, peek_len, &decoder, &encoder))
+		goto out;
+	struct replay_src replay;
+	replay_src_init(&replay, first, peek_len, rest);
+	reader->src = &replay.base;
+	if (kind == CODEC_XZ || kind == CODEC_LZMA || kind == CODEC_LZIP) {
+		enum xz_format format = kind == CODEC_LZMA ? XZ_FORMAT_LZMA
+		                        : kind == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
+		if (!(xz = xz_src_new(&replay.base, format, j->h->budget, false, j->h->cancel))) {
+			fail(j, member, "%s", "out of memory");
+			goto out;
+		}
+		xz_src_hold(xz, decoder);
+		decoder = 0;   /* the decoder's now, given back when it is freed */
+		reader->src = xz_src_base(xz);
+	} else if (kind == CODEC_ZSTD) {
+		if (!(zs = zstd_src_new(&replay.base, j->h->budget, false, j->h->cancel))) {
+			fail(j, member, "%s", "out of memory");
+			goto out;
+		}
+		zstd_src_hold(zs, decoder);
+		decoder = 0;
+		reader->src = zstd_src_base(zs);
+	}
+	archive_support_inprocess_filters(ar);
+	archive_read_support_format_raw(ar);
+	if (archive_read_open(ar, reader, NULL, src_archive_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(ar, &entry) != ARCHIVE_OK) {
+		archive_fail(j, ar, member, "cannot decode the member");
+		goto out;
+	}
+	/* libarchive counts the raw format's "none" as a layer. */
+	if (archive_filter_count(ar) > (kind == CODEC_OTHER ? 2 : 1)) {
+		fail(j, member, "%s", "more than one compression layer is not supported");
+		goto out;
+	}
+	int code = kind == CODEC_XZ ? ARCHIVE_FILTER_XZ : kind == CODEC_LZMA ? ARCHIVE_FILTER_LZMA
+	         : kind == CODEC_LZIP ? ARCHIVE_FILTER_LZIP : kind == CODEC_ZSTD ? ARCHIVE_FILTER_ZSTD
+	         : archive_filter_code(ar, 0);
+	if (archive_write_set_format_raw(aw) != ARCHIVE_OK || add_filter(j, aw, code, false) ||
+	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
+	    archive_write_open(aw, out, NULL, out_redact_write, NULL) != ARCHIVE_OK) {
+		archive_fail(j, aw, member, "cannot write this compression");
+		goto out;
+	}
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_pathname(e, "data");
+	if (archive_write_header(aw, e) != ARCHIVE_OK) {
+		archive_fail(j, aw, member, "cannot write");
+		goto out;
+	}
+	struct entry_src src = { .base.read = entry_read, .a = ar };
+	struct archive_out ao = { .base.write = archive_out_write, .a = aw };
+	j->in_nested = true;
+	int urc = unit(j, member, &src.base, &ao.base, true);
+	j->in_nested = false;
+	if (urc)
+		goto out;
+	if (archive_write_close(aw) != ARCHIVE_OK) {
+		archive_fail(j, aw, member, "cannot write");
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_entry_free(e);
+	release_writer(aw, rc);
+	archive_read_free(ar);
+	xz_src_free(xz);
+	zstd_src_free(zs);
+	if (decoder + encoder)
+		mem_budget_give(j->h->budget, decoder + encoder);
+	free(reader);
+	free(first);
+	return rc;
 }
 
 static int do_libarchive(struct job *j, const char *magic)

@@ -13,9 +13,11 @@
  * (NUL bytes in their first 8 KiB) with their data unchanged, unless the
  * caller asks them rewritten as text too (binary_as_text), and every
  * member's metadata (names, modes, owners, times, extended attributes)
- * and entries that are not regular files.  A member that is itself an
- * archive or a compressed stream is an error: it is not redacted, so it
- * is not written either.
+ * and entries that are not regular files.  A member that is a single
+ * compressed stream is decoded, its text unit rewritten, and encoded again
+ * in the same compression (its decoder and encoder from the budget); a
+ * member that is itself an archive, or a stream of two compressions, is
+ * an error: it is not redacted, so the archive is not written either.
  *
  * The output is written to a temporary file beside the target (the input's
  * mode), then renamed over it on success: on any error the target is
@@ -80,6 +82,8 @@ struct redact_io_hooks {
 	 * takes both needs at once (codec_mem.h), waiting for others to give
 	 * theirs back, and fails when they exceed the whole budget; a later
 	 * xz block or zstd frame that asks more takes it without waiting.
+	 * A compressed member's decoder and encoder are taken as it comes,
+	 * waiting only when the call holds nothing yet (else failing, named).
 	 * *cancel (may be NULL) non-zero ends a wait ("interrupted"). */
 	struct mem_budget *budget;
 	const volatile int *cancel;
