@@ -597,6 +597,10 @@ static int decoder_need(const struct input *in, uint64_t memory_max, uint64_t *n
 	*need = 0;
 	if (!next_size)
 		return 0;   /* an empty archive */
+	/* libarchive reads the header whole into a buffer of that size, even
+	 * past the end of the file: 287 bytes (fuzz_redact) asked 32 GiB. */
+	if (next_size > MAX_HEADER)
+		return damaged(why, why_cap, "its header claims to be more than 256 MiB long");
 	if (next_at > in->size || next_size > in->size - next_at ||
 	    SIGNATURE_BYTES + next_at + next_size > in->size) {
 		snprintf(why, why_cap, "its header is past the end of the file");
@@ -634,6 +638,12 @@ static int decoder_need(const struct input *in, uint64_t memory_max, uint64_t *n
 			if (c.short_read || c.bad || !ff.have_pack_size || !ff.have_unpack_size ||
 			    !ff.coders)
 				return damaged(why, why_cap, "its packed header is damaged");
+			/* libarchive allocates the unpacked header whole, whatever
+			 * the coder: a claim past any real header (287 bytes that
+			 * asked 32 GiB, found by fuzz_redact) is refused here, even
+			 * when the coder is one this cannot decode. */
+			if (ff.unpack_size > MAX_HEADER)
+				return damaged(why, why_cap, "its packed header claims to unpack to more than 256 MiB");
 			header_bytes = ff.unpack_size;
 			for (uint64_t want = FIRST_PREFIX;; want *= 2) {
 				unsigned char *plain;

@@ -162,7 +162,7 @@ static int put_packed_file(struct bytes *o, const struct bytes *plain, int metho
 {
 	unsigned char packed[4096], props[5];
 	size_t packed_len = 0;
-	if (method == 0) {
+	if (method == 0 || method == 3) {
 		memcpy(packed, plain->b, plain->n);
 		packed_len = plain->n;
 	} else {
@@ -198,10 +198,13 @@ static int put_packed_file(struct bytes *o, const struct bytes *plain, int metho
 	put_number(&enc, 1);
 	if (method == 0)
 		put_coder(&enc, 0x00, 1, NULL, 0);
+	else if (method == 3)         /* Deflate, which is not decoded here */
+		put_coder(&enc, 0x040108, 3, NULL, 0);
 	else
 		put_coder(&enc, 0x030101, 3, props, 5);
 	put_byte(&enc, 0x0c);
-	put_number(&enc, plain->n);
+	/* Method 3 claims 32 GiB unpacked (libarchive allocates that much). */
+	put_number(&enc, method == 3 ? (uint64_t)1 << 35 : plain->n);
 	put_byte(&enc, 0x00);
 	put_byte(&enc, 0x00);
 	o->n = 0;
@@ -354,6 +357,15 @@ int main(void)
 			printf("  method %d: %s\n", method, why);
 		check_truncations(&file);
 	}
+	/* A packed header claiming 32 GiB, in a coder not decoded here, and a
+	 * header said to be 32 GiB long: both damaged (287 bytes from
+	 * fuzz_redact made libarchive ask for 32 GiB). */
+	CHECK(put_packed_file(&file, &header, 3) == 0);
+	CHECK(need_of(&file, &need, why) == SEVENZ_DAMAGED && strstr(why, "more than 256 MiB"));
+	CHECK(put_packed_file(&file, &header, 0) == 0);
+	CHECK(need_of(&file, &need, why) == 0);
+	file.b[24] = 0x08;            /* next header size: 2^35 */
+	CHECK(need_of(&file, &need, why) == SEVENZ_DAMAGED && strstr(why, "more than 256 MiB long"));
 	/* Counts a header has no room for, which libarchive would allocate a
 	 * table entry for each of before reading them: 67 million folders in
 	 * a header of 40 bytes (found by fuzz_reader: 7 GB of address space
