@@ -328,6 +328,16 @@ static int find_hits(struct redactor *r, const unsigned char *s, size_t len, siz
 	return 0;
 }
 
+/* The decoded field r->decoded[0, n) of --field path_index, matched as
+ * scan matches it: with its key's name as context (rule.h). */
+static int find_field_hits(struct redactor *r, size_t path_index, size_t n)
+{
+	rule_matcher_set_field_name(r->matcher, json_path_name(&r->opt->fields.items[path_index]));
+	int rc = find_hits(r, r->decoded, n, 0, n);
+	rule_matcher_set_field_name(r->matcher, NULL);
+	return rc;
+}
+
 /* What the value becomes; returns its length (unescaped).  rule may be
  * NULL (a planned location whose rule is not loaded): counted in the
  * total only. */
@@ -791,7 +801,6 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
 	size_t raw_len = end - start;
-	(void)path_index;
 	if (raw_len + 1 > r->decoded_cap) {
 		size_t cap = raw_len + 1;
 		unsigned char *d = realloc(r->decoded, cap);
@@ -805,7 +814,7 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		r->decoded_cap = cap;
 	}
 	size_t n = json_decode_string(r->rec + start, raw_len, r->decoded, r->map);
-	if (find_hits(r, r->decoded, n, 0, n) || hits_to_spans(r, r->decoded, r->map, start, true))
+	if (find_field_hits(r, path_index, n) || hits_to_spans(r, r->decoded, r->map, start, true))
 		return -2;
 	return 0;
 }
@@ -1255,7 +1264,6 @@ static int v_window(void *ctx, void *handle, struct scan_stream *s, const struct
 static int v_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
-	(void)path_index;
 	if (end - start + 1 > r->decoded_cap) {
 		size_t cap = end - start + 1;
 		unsigned char *d = realloc(r->decoded, cap);
@@ -1269,7 +1277,7 @@ static int v_field(void *ctx, size_t path_index, size_t start, size_t end)
 		r->decoded_cap = cap;
 	}
 	size_t n = json_decode_string(r->rec + start, end - start, r->decoded, r->map);
-	if (find_hits(r, r->decoded, n, 0, n))
+	if (find_field_hits(r, path_index, n))
 		return -2;
 	r->rec_findings += count_left(r, r->decoded);
 	return 0;

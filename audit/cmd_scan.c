@@ -137,6 +137,8 @@ struct segment {
 	                             * the text matched (escapes; 0: they do not),
 	                             * to map hits back through (map_hits()) */
 	const char *field;          /* NULL: the record read as text */
+	const char *field_name;     /* its key or column, context for its values
+	                             * (rule_matcher_set_field_name()) */
 	unsigned char csv_sep;      /* how raw decodes: 0 JSON, else a CSV cell */
 };
 
@@ -596,7 +598,7 @@ static int add_segment(struct worker *w, struct unit_state *us, const unsigned c
 		memcpy(p->raw + p->raw_len, raw, raw_len);
 		p->raw_len += raw_len;
 	}
-	return scan_task_add_segment(&p->task, text, len) ? 1 : 0;
+	return scan_task_add_segment(&p->task, text, len, info->field_name) ? 1 : 0;
 }
 
 /* Where the open batch stood before a record's fields were added, so that
@@ -729,7 +731,10 @@ static int match_now(struct worker *w, struct unit_state *us, const unsigned cha
 	struct segment seg = *info;
 	seg.raw_len = raw ? raw_len : 0;
 	w->hit_count = 0;
-	if (rule_matcher_scan(w->matcher, text, len, 0, len, NULL, collect_hit, w))
+	rule_matcher_set_field_name(w->matcher, info->field_name);
+	int rc = rule_matcher_scan(w->matcher, text, len, 0, len, NULL, collect_hit, w);
+	rule_matcher_set_field_name(w->matcher, NULL);
+	if (rc)
 		return 1;
 	size_t n = settle_hits(w);
 	return n ? record_segment_hits(w, us, &seg, raw, w->hits, n, text, 0) : 0;
@@ -832,6 +837,9 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	                        .raw_base = rec->offset + start,
 	                        .field = w->job->opt->fields.items[path_index].text,
 	                        .csv_sep = rec->csv_sep };
+	/* A CSV column's name is the whole --field text, dots and all. */
+	const struct json_path *path = &w->job->opt->fields.items[path_index];
+	info.field_name = rec->csv_sep ? path->text : json_path_name(path);
 	const unsigned char *raw = n == raw_len ? NULL : rec->data + start;
 	int rc = w->record_now ? match_now(w, w->record_unit, w->decoded, n, &info, raw, raw_len)
 	         : add_segment(w, w->record_unit, w->decoded, n, &info, raw, raw_len);
@@ -1238,6 +1246,8 @@ static void scan_usage(FILE *out)
 	        "                          (dotted path, e.g. text or meta.author; arrays are\n"
 	        "                          transparent); repeatable.  Escapes are decoded for\n"
 	        "                          matching; offsets still point into the raw bytes.\n"
+	        "                          The field's name is read as the word before its\n"
+	        "                          value (phone: 639005981), as a JSON key is in text.\n"
 	        "                          CSV (*.csv, *.tsv, also .gz and in archives): the\n"
 	        "                          column of that name in the header row; record is\n"
 	        "                          the data row (header not counted).  Other content\n"

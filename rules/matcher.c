@@ -73,6 +73,16 @@ struct rule_matcher {
 	size_t *ctx_first, *ctx_n;
 	uint16_t (*ctx_by_byte)[257];
 	unsigned char *fold;         /* FOLD_BUF bytes */
+	/* A field's name (rule_matcher_set_field_name()), borrowed, and the
+	 * subject with it in front; rules that assert the subject's start
+	 * (^, \A, \G) run on the field alone. */
+	const char *field_name;
+	size_t field_name_len;
+	unsigned char *field_buf;    /* owned */
+	size_t field_cap;
+	bool *start_anchored;        /* per rule */
+	size_t start_anchored_count;
+	enum { RULES_ALL, RULES_UNANCHORED, RULES_ANCHORED } which;
 };
 
 static unsigned char fold_byte(unsigned char c)
@@ -206,6 +216,47 @@ static int build_keywords(struct rule_matcher *m)
 	return 0;
 }
 
+/* Whether a pattern asserts the subject's start somewhere: ^ (in any
+ * mode), \A or \G outside a class and outside \Q...\E.  Over-telling is
+ * harmless (such a rule is matched on a field without its name). */
+static bool has_start_anchor(const char *p)
+{
+	bool in_class = false, quoted = false;
+	for (; *p; p++) {
+		if (quoted) {
+			if (p[0] == '\\' && p[1] == 'E')
+				quoted = false, p++;
+			continue;
+		}
+		if (*p == '\\') {
+			if (!p[1])
+				break;
+			if (p[1] == 'Q')
+				quoted = true;
+			else if (!in_class && (p[1] == 'A' || p[1] == 'G'))
+				return true;
+			p++;
+			continue;
+		}
+		if (in_class) {
+			if (*p == ']')
+				in_class = false;
+			continue;
+		}
+		if (*p == '[') {
+			in_class = true;
+			/* A ] first (after ^) is a member, not the end. */
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		} else if (*p == '^') {
+			return true;
+		}
+	}
+	return false;
+}
+
 struct rule_matcher *rule_matcher_new(const struct ruleset *set)
 {
 	struct rule_matcher *m = calloc(1, sizeof(*m));
@@ -218,7 +269,14 @@ struct rule_matcher *rule_matcher_new(const struct ruleset *set)
 	m->mctx_limited = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
 	m->limit_hits = calloc(set->count + 1, sizeof(*m->limit_hits));
-	if (!m->md || !m->md_list || !m->mctx || !m->mctx_limited || !m->limit_hits || build_keywords(m) ||
+	m->start_anchored = calloc(set->count + 1, sizeof(*m->start_anchored));
+	for (size_t i = 0; m->start_anchored && i < set->count; i++)
+		if (set->rules[i].pattern && has_start_anchor(set->rules[i].pattern)) {
+			m->start_anchored[i] = true;
+			m->start_anchored_count++;
+		}
+	if (!m->md || !m->md_list || !m->mctx || !m->mctx_limited || !m->limit_hits ||
+	    !m->start_anchored || build_keywords(m) ||
 	    build_folded(m) ||
 	    (set->prefilter && !(m->pf_scratch = rule_prefilter_scratch_new(set->prefilter)))) {
 		rule_matcher_free(m);
@@ -246,6 +304,8 @@ void rule_matcher_free(struct rule_matcher *m)
 	rule_prefilter_scratch_free(m->pf_scratch);
 	pcre2_jit_stack_free(m->jit_stack);
 	free(m->limit_hits);
+	free(m->start_anchored);
+	free(m->field_buf);
 	free(m->kw);
 	free(m->kw_of_rule);
 	free(m->kw_first);
@@ -277,6 +337,12 @@ void rule_matcher_set_match_limit(struct rule_matcher *m, uint32_t limit)
 {
 	pcre2_set_match_limit(m->mctx, limit);
 	pcre2_set_match_limit(m->mctx_limited, limit);
+}
+
+void rule_matcher_set_field_name(struct rule_matcher *m, const char *name)
+{
+	m->field_name = name;
+	m->field_name_len = name ? strlen(name) : 0;
 }
 
 uint64_t rule_matcher_ends_walked(const struct rule_matcher *m)
@@ -559,15 +625,85 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 	return 0;
 }
 
+static int scan_subject(struct rule_matcher *m, const unsigned char *subject, size_t len,
+                        size_t from, size_t accept_end, const struct rule *only,
+                        rule_hit_fn fn, void *ctx);
+
+/* A field's hits, from the subject with its name in front: those whose
+ * value lies in the field, as offsets into it. */
+struct field_hits {
+	rule_hit_fn fn;
+	void *ctx;
+	size_t prefix;
+};
+
+static int field_hit(void *ctx, const struct rule_hit *hit)
+{
+	struct field_hits *f = ctx;
+	if (hit->start < f->prefix)
+		return 0;
+	struct rule_hit h = *hit;
+	h.start -= f->prefix;
+	return f->fn(f->ctx, &h);
+}
+
+/*
+ * A field with a name: matched as "name: " and the field, as text holds a
+ * key before its value, so that the words a rule wants before a value
+ * (a phone word, DOB, SSN) can be the field's name; a match may start in
+ * the name, its value may not.  From a `from` past the start, matches
+ * start in the field only.  Rules that assert the subject's start run on
+ * the field alone, after.
+ */
+static int scan_field(struct rule_matcher *m, const unsigned char *subject, size_t len,
+                      size_t from, size_t accept_end, const struct rule *only,
+                      rule_hit_fn fn, void *ctx)
+{
+	size_t prefix = m->field_name_len + 2;
+	if (len > SIZE_MAX - prefix)
+		return -1;
+	if (prefix + len > m->field_cap) {
+		size_t cap = prefix + len > 2 * m->field_cap ? prefix + len : 2 * m->field_cap;
+		unsigned char *grown = realloc(m->field_buf, cap);
+		if (!grown)
+			return -1;
+		m->field_buf = grown;
+		m->field_cap = cap;
+	}
+	memcpy(m->field_buf, m->field_name, m->field_name_len);
+	memcpy(m->field_buf + m->field_name_len, ": ", 2);
+	if (len)
+		memcpy(m->field_buf + prefix, subject, len);
+	struct field_hits f = { fn, ctx, prefix };
+	m->which = RULES_UNANCHORED;
+	int rc = scan_subject(m, m->field_buf, prefix + len, from ? prefix + from : 0, prefix + accept_end,
+	                      only, field_hit, &f);
+	if (!rc && m->start_anchored_count) {
+		m->which = RULES_ANCHORED;
+		rc = scan_subject(m, subject, len, from, accept_end, only, fn, ctx);
+	}
+	m->which = RULES_ALL;
+	return rc;
+}
+
 int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size_t len,
                       size_t from, size_t accept_end, const struct rule *only,
                       rule_hit_fn fn, void *ctx)
 {
-	const struct ruleset *set = m->set;
 	if (accept_end > len)
 		accept_end = len;
 	if (from >= accept_end)
 		return 0;
+	if (m->field_name)
+		return scan_field(m, subject, len, from, accept_end, only, fn, ctx);
+	return scan_subject(m, subject, len, from, accept_end, only, fn, ctx);
+}
+
+static int scan_subject(struct rule_matcher *m, const unsigned char *subject, size_t len,
+                        size_t from, size_t accept_end, const struct rule *only,
+                        rule_hit_fn fn, void *ctx)
+{
+	const struct ruleset *set = m->set;
 	/* Keywords count near a match, so look from KEYWORD_REACH before the
 	 * first accepted start; Hyperscan starts there too, so that assertions
 	 * on the byte before `from` (\b, \B) see it. */
@@ -582,7 +718,9 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 		find_keywords(m, subject + base, len - base);
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
-		if (r->disabled || !r->code || (only && only != r) || !rule_keywords_present(m, i))
+		if (r->disabled || !r->code || (only && only != r) ||
+		    (m->which != RULES_ALL && m->start_anchored[i] != (m->which == RULES_ANCHORED)) ||
+		    !rule_keywords_present(m, i))
 			continue;
 		int stop = prefiltered && rule_prefilter_covers(m->prefilter, i)
 		         ? scan_rule_candidates(m, i, subject, len, base, from, accept_end, fn, ctx)

@@ -172,6 +172,13 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject,
                       size_t len, size_t from, size_t accept_end,
                       const struct rule *only, rule_hit_fn fn, void *ctx);
 
+/* The name of the field the next subjects are (a JSON key, a CSV column;
+ * NULL, the default: none), borrowed until changed.  Its words count as
+ * context for a value that starts within the rule's context window of the
+ * subject's start, as a key written just before its value does in text:
+ * with `--field phone` the cell "639005981" has the context "phone". */
+void rule_matcher_set_field_name(struct rule_matcher *m, const char *name);
+
 /* Times a rule hit PCRE2's match or depth limit (for reporting, then the
  * rule goes on after the block it stopped in). */
 uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index);

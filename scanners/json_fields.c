@@ -46,6 +46,11 @@ fail:
 	return -1;
 }
 
+const char *json_path_name(const struct json_path *path)
+{
+	return path->parts ? path->part[path->parts - 1] : path->text;
+}
+
 void json_paths_release(struct json_paths *paths)
 {
 	for (size_t i = 0; i < paths->count; i++) {

@@ -41,6 +41,10 @@ struct json_paths {
 	size_t count;
 };
 
+/* The name a value at this path goes by: its last key ("author" for
+ * "meta.author"), NUL-terminated, the path's own. */
+const char *json_path_name(const struct json_path *path);
+
 /* Adds a dotted path; -1 when it is empty, has an empty part or more than
  * JSON_MAX_PATH_PARTS parts, or memory runs out. */
 int json_paths_add(struct json_paths *paths, const char *dotted);

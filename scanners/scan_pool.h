@@ -34,6 +34,7 @@ struct scan_task {
 	 * visible), instead of the window.  Its hits end at seg_hits[i] in
 	 * hits, with starts that are indices into data. */
 	size_t *seg_end, *seg_hits;
+	const char **seg_name;        /* each text's field name (borrowed), or NULL */
 	size_t seg_count, seg_alloc;
 	/* The pool's. */
 	size_t seg_base;
@@ -63,9 +64,12 @@ bool scan_pool_finished(struct scan_pool *pool, struct scan_task *task);
 int scan_task_fill(struct scan_task *task, const unsigned char *data, size_t len, size_t from,
                    size_t accept_end);
 
-/* Appends a text to match alone (a record's field); the first one after a
- * window or scan_task_clear() starts the list.  -1 when out of memory. */
-int scan_task_add_segment(struct scan_task *task, const unsigned char *text, size_t len);
+/* Appends a text to match alone (a record's field), with the name of its
+ * field (rule_matcher_set_field_name(); borrowed until the task is
+ * matched; NULL: none); the first one after a window or scan_task_clear()
+ * starts the list.  -1 when out of memory. */
+int scan_task_add_segment(struct scan_task *task, const unsigned char *text, size_t len,
+                          const char *name);
 
 /* Empties a task's window and segments (keeping its buffers). */
 void scan_task_clear(struct scan_task *task);
