@@ -328,14 +328,35 @@ static int find_hits(struct redactor *r, const unsigned char *s, size_t len, siz
 	return 0;
 }
 
-/* The decoded field r->decoded[0, n) of --field path_index, matched as
- * scan matches it: with its key's name as context (rule.h). */
-static int find_field_hits(struct redactor *r, size_t path_index, size_t n)
+/* The string field at r->rec[start, end) of --field path_index, decoded
+ * behind its name (rule_matcher_scan_field(), as scan matches it) into
+ * r->decoded, r->map its raw offsets, and matched: its text in *text, n
+ * bytes.  -1 when out of memory. */
+static int find_field_hits(struct redactor *r, size_t path_index, size_t start, size_t end,
+                           unsigned char **text, size_t *n)
 {
-	rule_matcher_set_field_name(r->matcher, json_path_name(&r->opt->fields.items[path_index]));
-	int rc = find_hits(r, r->decoded, n, 0, n);
-	rule_matcher_set_field_name(r->matcher, NULL);
-	return rc;
+	const char *name = json_path_name(&r->opt->fields.items[path_index]);
+	size_t prefix = rule_field_prefix_len(name), raw_len = end - start;
+	if (prefix + raw_len + 1 > r->decoded_cap) {
+		size_t cap = prefix + raw_len + 1;
+		unsigned char *d = realloc(r->decoded, cap);
+		if (d)
+			r->decoded = d;
+		uint32_t *m = realloc(r->map, cap * sizeof(*m));
+		if (m)
+			r->map = m;
+		if (!d || !m)
+			return -1;
+		r->decoded_cap = cap;
+	}
+	rule_field_prefix(name, r->decoded);
+	*text = r->decoded + prefix;
+	*n = json_decode_string(r->rec + start, raw_len, *text, r->map);
+	r->hit_count = 0;
+	if (rule_matcher_scan_field(r->matcher, r->decoded, prefix, prefix + *n, collect_hit, r))
+		return -1;
+	settle_hits(r, *text);
+	return 0;
 }
 
 /* What the value becomes; returns its length (unescaped).  rule may be
@@ -800,21 +821,9 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
-	size_t raw_len = end - start;
-	if (raw_len + 1 > r->decoded_cap) {
-		size_t cap = raw_len + 1;
-		unsigned char *d = realloc(r->decoded, cap);
-		if (d)
-			r->decoded = d;
-		uint32_t *m = realloc(r->map, cap * sizeof(*m));
-		if (m)
-			r->map = m;
-		if (!d || !m)
-			return -2;
-		r->decoded_cap = cap;
-	}
-	size_t n = json_decode_string(r->rec + start, raw_len, r->decoded, r->map);
-	if (find_field_hits(r, path_index, n) || hits_to_spans(r, r->decoded, r->map, start, true))
+	unsigned char *text;
+	size_t n;
+	if (find_field_hits(r, path_index, start, end, &text, &n) || hits_to_spans(r, text, r->map, start, true))
 		return -2;
 	return 0;
 }
@@ -1264,22 +1273,11 @@ static int v_window(void *ctx, void *handle, struct scan_stream *s, const struct
 static int v_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
-	if (end - start + 1 > r->decoded_cap) {
-		size_t cap = end - start + 1;
-		unsigned char *d = realloc(r->decoded, cap);
-		if (d)
-			r->decoded = d;
-		uint32_t *m = realloc(r->map, cap * sizeof(*m));
-		if (m)
-			r->map = m;
-		if (!d || !m)
-			return -2;
-		r->decoded_cap = cap;
-	}
-	size_t n = json_decode_string(r->rec + start, end - start, r->decoded, r->map);
-	if (find_field_hits(r, path_index, n))
+	unsigned char *text;
+	size_t n;
+	if (find_field_hits(r, path_index, start, end, &text, &n))
 		return -2;
-	r->rec_findings += count_left(r, r->decoded);
+	r->rec_findings += count_left(r, text);
 	return 0;
 }
 

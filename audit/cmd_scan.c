@@ -137,8 +137,8 @@ struct segment {
 	                             * the text matched (escapes; 0: they do not),
 	                             * to map hits back through (map_hits()) */
 	const char *field;          /* NULL: the record read as text */
-	const char *field_name;     /* its key or column, context for its values
-	                             * (rule_matcher_set_field_name()) */
+	size_t prefix;              /* bytes before the text: its field's name
+	                             * (rule_matcher_scan_field()) */
 	unsigned char csv_sep;      /* how raw decodes: 0 JSON, else a CSV cell */
 };
 
@@ -598,7 +598,7 @@ static int add_segment(struct worker *w, struct unit_state *us, const unsigned c
 		memcpy(p->raw + p->raw_len, raw, raw_len);
 		p->raw_len += raw_len;
 	}
-	return scan_task_add_segment(&p->task, text, len, info->field_name) ? 1 : 0;
+	return scan_task_add_segment(&p->task, text - info->prefix, info->prefix + len, info->prefix) ? 1 : 0;
 }
 
 /* Where the open batch stood before a record's fields were added, so that
@@ -708,9 +708,10 @@ static int retire_batch(struct worker *w, struct pending_window *p)
 {
 	struct scan_task *t = &p->task;
 	size_t h0 = 0, start = 0;
-	for (size_t i = 0; i < t->seg_count; h0 = t->seg_hits[i], start = t->seg_end[i], i++) {
+	for (size_t i = 0; i < t->seg_count; h0 = t->seg_hits[i], i++) {
 		if (t->seg_hits[i] == h0)
 			continue;
+		start = t->seg_text[i];
 		const struct segment *m = &p->segs[i];
 		size_t n = settle(t->hits + h0, t->seg_hits[i] - h0);
 		if (record_segment_hits(w, p->unit, m, m->raw_len ? p->raw + m->raw_at : NULL, t->hits + h0, n,
@@ -731,10 +732,8 @@ static int match_now(struct worker *w, struct unit_state *us, const unsigned cha
 	struct segment seg = *info;
 	seg.raw_len = raw ? raw_len : 0;
 	w->hit_count = 0;
-	rule_matcher_set_field_name(w->matcher, info->field_name);
-	int rc = rule_matcher_scan(w->matcher, text, len, 0, len, NULL, collect_hit, w);
-	rule_matcher_set_field_name(w->matcher, NULL);
-	if (rc)
+	if (rule_matcher_scan_field(w->matcher, text - info->prefix, info->prefix, info->prefix + len,
+	                            collect_hit, w))
 		return 1;
 	size_t n = settle_hits(w);
 	return n ? record_segment_hits(w, us, &seg, raw, w->hits, n, text, 0) : 0;
@@ -829,20 +828,23 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
-	if (room_for((void **)&w->decoded, &w->decoded_alloc, raw_len + 1, 1))
+	/* The field's name goes before its text (rule_matcher_scan_field()):
+	 * a CSV column's is the whole --field text, dots and all. */
+	const struct json_path *path = &w->job->opt->fields.items[path_index];
+	const char *name = rec->csv_sep ? path->text : json_path_name(path);
+	size_t prefix = rule_field_prefix_len(name);
+	if (room_for((void **)&w->decoded, &w->decoded_alloc, prefix + raw_len + 1, 1))
 		return -2;
-	size_t n = decode_field(rec, rec->data + start, raw_len, w->decoded, NULL);
+	rule_field_prefix(name, w->decoded);
+	unsigned char *text = w->decoded + prefix;
+	size_t n = decode_field(rec, rec->data + start, raw_len, text, NULL);
 	/* Decoding never grows: the same length means no escapes. */
 	struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
-	                        .raw_base = rec->offset + start,
-	                        .field = w->job->opt->fields.items[path_index].text,
-	                        .csv_sep = rec->csv_sep };
-	/* A CSV column's name is the whole --field text, dots and all. */
-	const struct json_path *path = &w->job->opt->fields.items[path_index];
-	info.field_name = rec->csv_sep ? path->text : json_path_name(path);
+	                        .raw_base = rec->offset + start, .field = path->text,
+	                        .prefix = prefix, .csv_sep = rec->csv_sep };
 	const unsigned char *raw = n == raw_len ? NULL : rec->data + start;
-	int rc = w->record_now ? match_now(w, w->record_unit, w->decoded, n, &info, raw, raw_len)
-	         : add_segment(w, w->record_unit, w->decoded, n, &info, raw, raw_len);
+	int rc = w->record_now ? match_now(w, w->record_unit, text, n, &info, raw, raw_len)
+	         : add_segment(w, w->record_unit, text, n, &info, raw, raw_len);
 	return rc ? -2 : 0;
 }
 

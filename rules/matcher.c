@@ -73,13 +73,8 @@ struct rule_matcher {
 	size_t *ctx_first, *ctx_n;
 	uint16_t (*ctx_by_byte)[257];
 	unsigned char *fold;         /* FOLD_BUF bytes */
-	/* A field's name (rule_matcher_set_field_name()), borrowed, and the
-	 * subject with it in front; rules that assert the subject's start
-	 * (^, \A, \G) run on the field alone. */
-	const char *field_name;
-	size_t field_name_len;
-	unsigned char *field_buf;    /* owned */
-	size_t field_cap;
+	/* Rules that assert the subject's start (^, \A, \G): a field's
+	 * text is matched by them alone, without its name in front. */
 	bool *start_anchored;        /* per rule */
 	size_t start_anchored_count;
 	enum { RULES_ALL, RULES_UNANCHORED, RULES_ANCHORED } which;
@@ -305,7 +300,6 @@ void rule_matcher_free(struct rule_matcher *m)
 	pcre2_jit_stack_free(m->jit_stack);
 	free(m->limit_hits);
 	free(m->start_anchored);
-	free(m->field_buf);
 	free(m->kw);
 	free(m->kw_of_rule);
 	free(m->kw_first);
@@ -339,10 +333,19 @@ void rule_matcher_set_match_limit(struct rule_matcher *m, uint32_t limit)
 	pcre2_set_match_limit(m->mctx_limited, limit);
 }
 
-void rule_matcher_set_field_name(struct rule_matcher *m, const char *name)
+size_t rule_field_prefix_len(const char *name)
 {
-	m->field_name = name;
-	m->field_name_len = name ? strlen(name) : 0;
+	return name ? strlen(name) + 2 : 0;
+}
+
+size_t rule_field_prefix(const char *name, unsigned char *out)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (!name)
+		return 0;
+	memcpy(out, name, n);
+	memcpy(out + n, ": ", 2);
+	return n + 2;
 }
 
 uint64_t rule_matcher_ends_walked(const struct rule_matcher *m)
@@ -625,10 +628,6 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 	return 0;
 }
 
-static int scan_subject(struct rule_matcher *m, const unsigned char *subject, size_t len,
-                        size_t from, size_t accept_end, const struct rule *only,
-                        rule_hit_fn fn, void *ctx);
-
 /* A field's hits, from the subject with its name in front: those whose
  * value lies in the field, as offsets into it. */
 struct field_hits {
@@ -647,40 +646,19 @@ static int field_hit(void *ctx, const struct rule_hit *hit)
 	return f->fn(f->ctx, &h);
 }
 
-/*
- * A field with a name: matched as "name: " and the field, as text holds a
- * key before its value, so that the words a rule wants before a value
- * (a phone word, DOB, SSN) can be the field's name; a match may start in
- * the name, its value may not.  From a `from` past the start, matches
- * start in the field only.  Rules that assert the subject's start run on
- * the field alone, after.
- */
-static int scan_field(struct rule_matcher *m, const unsigned char *subject, size_t len,
-                      size_t from, size_t accept_end, const struct rule *only,
-                      rule_hit_fn fn, void *ctx)
+int rule_matcher_scan_field(struct rule_matcher *m, const unsigned char *subject, size_t prefix,
+                            size_t len, rule_hit_fn fn, void *ctx)
 {
-	size_t prefix = m->field_name_len + 2;
-	if (len > SIZE_MAX - prefix)
+	if (!prefix)
+		return rule_matcher_scan(m, subject, len, 0, len, NULL, fn, ctx);
+	if (prefix > len)
 		return -1;
-	if (prefix + len > m->field_cap) {
-		size_t cap = prefix + len > 2 * m->field_cap ? prefix + len : 2 * m->field_cap;
-		unsigned char *grown = realloc(m->field_buf, cap);
-		if (!grown)
-			return -1;
-		m->field_buf = grown;
-		m->field_cap = cap;
-	}
-	memcpy(m->field_buf, m->field_name, m->field_name_len);
-	memcpy(m->field_buf + m->field_name_len, ": ", 2);
-	if (len)
-		memcpy(m->field_buf + prefix, subject, len);
 	struct field_hits f = { fn, ctx, prefix };
 	m->which = RULES_UNANCHORED;
-	int rc = scan_subject(m, m->field_buf, prefix + len, from ? prefix + from : 0, prefix + accept_end,
-	                      only, field_hit, &f);
-	if (!rc && m->start_anchored_count) {
+	int rc = rule_matcher_scan(m, subject, len, 0, len, NULL, field_hit, &f);
+	if (!rc && m->start_anchored_count && len > prefix) {
 		m->which = RULES_ANCHORED;
-		rc = scan_subject(m, subject, len, from, accept_end, only, fn, ctx);
+		rc = rule_matcher_scan(m, subject + prefix, len - prefix, 0, len - prefix, NULL, fn, ctx);
 	}
 	m->which = RULES_ALL;
 	return rc;
@@ -690,20 +668,11 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
                       size_t from, size_t accept_end, const struct rule *only,
                       rule_hit_fn fn, void *ctx)
 {
+	const struct ruleset *set = m->set;
 	if (accept_end > len)
 		accept_end = len;
 	if (from >= accept_end)
 		return 0;
-	if (m->field_name)
-		return scan_field(m, subject, len, from, accept_end, only, fn, ctx);
-	return scan_subject(m, subject, len, from, accept_end, only, fn, ctx);
-}
-
-static int scan_subject(struct rule_matcher *m, const unsigned char *subject, size_t len,
-                        size_t from, size_t accept_end, const struct rule *only,
-                        rule_hit_fn fn, void *ctx)
-{
-	const struct ruleset *set = m->set;
 	/* Keywords count near a match, so look from KEYWORD_REACH before the
 	 * first accepted start; Hyperscan starts there too, so that assertions
 	 * on the byte before `from` (\b, \B) see it. */

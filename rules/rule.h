@@ -172,12 +172,24 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject,
                       size_t len, size_t from, size_t accept_end,
                       const struct rule *only, rule_hit_fn fn, void *ctx);
 
-/* The name of the field the next subjects are (a JSON key, a CSV column;
- * NULL, the default: none), borrowed until changed.  Its words count as
- * context for a value that starts within the rule's context window of the
- * subject's start, as a key written just before its value does in text:
- * with `--field phone` the cell "639005981" has the context "phone". */
-void rule_matcher_set_field_name(struct rule_matcher *m, const char *name);
+/*
+ * A field of a record (a JSON value, a CSV cell) matched behind its name,
+ * as a key stands before its value in text: subject[0, prefix) holds
+ * "name: " (rule_field_prefix()), subject[prefix, len) the field's text.
+ * So the words a rule wants before a value (a phone word, DOB, SSN) can
+ * be the field's name: with `--field phone` the cell "639005981" is read
+ * as "phone: 639005981".  A match may start in the name; hits are those
+ * whose value lies in the field, with starts counted from its first byte.
+ * Rules that assert the subject's start (^, \A, \G) match the field's
+ * text alone.  prefix 0: rule_matcher_scan() of the whole subject.
+ */
+int rule_matcher_scan_field(struct rule_matcher *m, const unsigned char *subject, size_t prefix,
+                            size_t len, rule_hit_fn fn, void *ctx);
+
+/* The prefix of a field named name (NULL: none, 0 bytes): its length, and
+ * written to out (room for rule_field_prefix_len(name) bytes). */
+size_t rule_field_prefix_len(const char *name);
+size_t rule_field_prefix(const char *name, unsigned char *out);
 
 /* Times a rule hit PCRE2's match or depth limit (for reporting, then the
  * rule goes on after the block it stopped in). */

@@ -68,11 +68,9 @@ static void *pool_main(void *arg)
 			t->rc = rule_matcher_scan(pt->matcher, t->data, t->len, t->from, t->accept_end, NULL,
 			                          collect, t) ? -1 : 0;
 		for (size_t i = 0, start = 0; i < t->seg_count; start = t->seg_end[i++]) {
-			size_t n = t->seg_end[i] - start;
-			t->seg_base = start;
-			rule_matcher_set_field_name(pt->matcher, t->seg_name[i]);
-			t->rc = rule_matcher_scan(pt->matcher, t->data + start, n, 0, n, NULL, collect, t) ? -1 : 0;
-			rule_matcher_set_field_name(pt->matcher, NULL);
+			t->seg_base = t->seg_text[i];
+			t->rc = rule_matcher_scan_field(pt->matcher, t->data + start, t->seg_text[i] - start,
+			                                t->seg_end[i] - start, collect, t) ? -1 : 0;
 			t->seg_hits[i] = t->hit_count;
 			if (t->rc)
 				break;
@@ -188,7 +186,7 @@ void scan_task_clear(struct scan_task *t)
 }
 
 int scan_task_add_segment(struct scan_task *t, const unsigned char *text, size_t len,
-                          const char *name)
+                          size_t prefix)
 {
 	if (len > t->cap - t->len) {
 		size_t cap = t->cap * 2 > t->len + len ? t->cap * 2 : t->len + len;
@@ -206,17 +204,17 @@ int scan_task_add_segment(struct scan_task *t, const unsigned char *text, size_t
 		size_t *hits = realloc(t->seg_hits, alloc * sizeof(*hits));
 		if (hits)
 			t->seg_hits = hits;
-		const char **names = realloc(t->seg_name, alloc * sizeof(*names));
-		if (names)
-			t->seg_name = names;
-		if (!ends || !hits || !names)
+		size_t *texts = realloc(t->seg_text, alloc * sizeof(*texts));
+		if (texts)
+			t->seg_text = texts;
+		if (!ends || !hits || !texts)
 			return -1;
 		t->seg_alloc = alloc;
 	}
 	if (len)
 		memcpy(t->data + t->len, text, len);
+	t->seg_text[t->seg_count] = t->len + prefix;
 	t->len += len;
-	t->seg_name[t->seg_count] = name;
 	t->seg_end[t->seg_count++] = t->len;
 	return 0;
 }
@@ -227,7 +225,7 @@ void scan_task_release(struct scan_task *t)
 	free(t->hits);
 	free(t->seg_end);
 	free(t->seg_hits);
-	free(t->seg_name);
+	free(t->seg_text);
 	memset(t, 0, sizeof(*t));
 }
 

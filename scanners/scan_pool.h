@@ -29,12 +29,12 @@ struct scan_task {
 	size_t hit_count, hit_alloc;
 	int rc;                       /* rule_matcher_scan()'s: -1 out of memory */
 	/* Segments, when seg_count > 0 (scan_task_add_segment()): data holds
-	 * texts end to end, text i ending at seg_end[i]; each is matched
-	 * alone, as a whole (from its first byte to its end, nothing before it
-	 * visible), instead of the window.  Its hits end at seg_hits[i] in
-	 * hits, with starts that are indices into data. */
-	size_t *seg_end, *seg_hits;
-	const char **seg_name;        /* each text's field name (borrowed), or NULL */
+	 * them end to end, segment i ending at seg_end[i], its text starting
+	 * at seg_text[i] behind its field's name (rule_matcher_scan_field(),
+	 * from the end of the one before); each is matched alone (nothing
+	 * before it visible), instead of the window.  Its hits end at
+	 * seg_hits[i] in hits, with starts that are indices into data. */
+	size_t *seg_end, *seg_text, *seg_hits;
 	size_t seg_count, seg_alloc;
 	/* The pool's. */
 	size_t seg_base;
@@ -64,12 +64,12 @@ bool scan_pool_finished(struct scan_pool *pool, struct scan_task *task);
 int scan_task_fill(struct scan_task *task, const unsigned char *data, size_t len, size_t from,
                    size_t accept_end);
 
-/* Appends a text to match alone (a record's field), with the name of its
- * field (rule_matcher_set_field_name(); borrowed until the task is
- * matched; NULL: none); the first one after a window or scan_task_clear()
- * starts the list.  -1 when out of memory. */
+/* Appends a text to match alone (a record's field): text[prefix, len),
+ * behind its field's name in text[0, prefix) (rule_field_prefix(); 0: no
+ * name); the first one after a window or scan_task_clear() starts the
+ * list.  -1 when out of memory. */
 int scan_task_add_segment(struct scan_task *task, const unsigned char *text, size_t len,
-                          const char *name);
+                          size_t prefix);
 
 /* Empties a task's window and segments (keeping its buffers). */
 void scan_task_clear(struct scan_task *task);

@@ -1,5 +1,5 @@
 /*
- * A field's name as context (rule_matcher_set_field_name()): a rule that
+ * A field matched behind its name (rule_matcher_scan_field()): a rule that
  * wants a word before its value finds the value of a field with that name
  * ("phone" then "612345678"), as it finds `"phone": "612345678"` in text;
  * not without the name, nor with another; the value's offset is in the
@@ -56,10 +56,14 @@ static struct hits field(struct rule_matcher *m, const char *name, const char *t
 {
 	struct hits h;
 	memset(&h, 0, sizeof(h));
-	rule_matcher_set_field_name(m, name);
-	CHECK(rule_matcher_scan(m, (const unsigned char *)text, strlen(text), 0, strlen(text), NULL, collect,
-	                        &h) == 0);
-	rule_matcher_set_field_name(m, NULL);
+	size_t prefix = rule_field_prefix_len(name), n = strlen(text);
+	unsigned char *subject = malloc(prefix + n + 1);
+	if (!subject)
+		abort();
+	CHECK(rule_field_prefix(name, subject) == prefix);
+	memcpy(subject + prefix, text, n);
+	CHECK(rule_matcher_scan_field(m, subject, prefix, prefix + n, collect, &h) == 0);
+	free(subject);
 	return h;
 }
 
