@@ -66,11 +66,14 @@ static int on_hit(void *ctx, const struct rule_hit *hit)
 	return 0;
 }
 
-/* One subject, one window of it, all rules or one. */
+/* One subject, one window of it, all rules or one; or, with a prefix, a
+ * field: text[prefix, len) behind the "name" text[0, prefix)
+ * (rule_matcher_scan_field(), all rules, the whole field). */
 struct probe {
 	const char *text;
 	size_t len, from, accept_end;
 	size_t only;    /* rule index, or SIZE_MAX for all */
+	size_t prefix;
 };
 
 static uint64_t limit_hits(const struct rule_matcher *m, const struct ruleset *set)
@@ -90,6 +93,14 @@ static void run_probe(struct rule_matcher *m, const struct ruleset *set, const s
 	out->from = p->from;
 	out->accept_end = p->accept_end;
 	out->count = 0;
+	if (p->prefix) {
+		/* Hits are the field's: within text[prefix, len), counted from prefix. */
+		out->len = p->len - p->prefix;
+		out->from = 0;
+		out->accept_end = out->len;
+		rule_matcher_scan_field(m, (const unsigned char *)p->text, p->prefix, p->len, on_hit, out);
+		return;
+	}
 	rule_matcher_scan(m, (const unsigned char *)p->text, p->len, p->from, p->accept_end,
 	                  out->only, on_hit, out);
 }
@@ -131,13 +142,13 @@ static void check_probe(struct rule_matcher *pm, const struct ruleset *pset,
 	 * for group 0 (a group may end past accept_end, or stand in a
 	 * lookbehind before `from`). */
 	for (size_t i = 0; i < a.count; i++)
-		if (pset->rules[a.hits[i].rule].value_group == 0)
+		if (pset->rules[a.hits[i].rule].value_group == 0 && !p->prefix)
 			CHECK(a.hits[i].start >= p->from && a.hits[i].start < p->accept_end);
 	if (!hm)
 		return;
 	run_probe(hm, hset, p, &b);
 	for (size_t i = 0; i < b.count; i++)
-		if (hset->rules[b.hits[i].rule].value_group == 0)
+		if (hset->rules[b.hits[i].rule].value_group == 0 && !p->prefix)
 			CHECK(b.hits[i].start >= p->from && b.hits[i].start < p->accept_end);
 	if (limit_hits(pm, pset) + limit_hits(hm, hset) != limits)
 		return;
@@ -170,9 +181,12 @@ static void scan_all(struct rule_matcher *pm, const struct ruleset *pset,
 	const size_t tlen = sizeof(fuzz_sample_text) - 1;
 	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 		struct probe p = { fuzz_sample_text, tlen, cuts[c][0],
-		                   cuts[c][1] > tlen ? tlen : cuts[c][1], SIZE_MAX };
+		                   cuts[c][1] > tlen ? tlen : cuts[c][1], SIZE_MAX, 0 };
 		check_probe(pm, pset, hm, hset, &p);
 	}
+	/* The sample as a field behind its first words. */
+	struct probe field = { fuzz_sample_text, tlen, 0, tlen, SIZE_MAX, tlen < 12 ? 0 : 12 };
+	check_probe(pm, pset, hm, hset, &field);
 	for (size_t i = 0; i < pset->count; i++) {
 		const struct rule *r = &pset->rules[i];
 		if (r->disabled)
@@ -182,10 +196,15 @@ static void scan_all(struct rule_matcher *pm, const struct ruleset *pset,
 			for (size_t k = 0; k < lists[l]->count; k++) {
 				const char *text = lists[l]->items[k];
 				size_t len = strlen(text);
-				struct probe whole = { text, len, 0, len, i };
-				struct probe tail = { text, len, len / 2, len, SIZE_MAX };
+				struct probe whole = { text, len, 0, len, i, 0 };
+				struct probe tail = { text, len, len / 2, len, SIZE_MAX, 0 };
+				/* As a field behind its first word ("Phone: ..."). */
+				const char *space = memchr(text, ' ', len);
+				struct probe named = { text, len, 0, len, SIZE_MAX, space ? (size_t)(space - text) + 1 : 0 };
 				check_probe(pm, pset, hm, hset, &whole);
 				check_probe(pm, pset, hm, hset, &tail);
+				if (named.prefix)
+					check_probe(pm, pset, hm, hset, &named);
 			}
 		for (size_t k = 0; k < r->match_examples.count; k++) {
 			const char *v = r->match_examples.items[k];
