@@ -508,10 +508,11 @@ static void release_writer(struct archive *aw, int rc)
 	archive_write_free(aw);
 }
 
-/* The output's compression: the input's. */
-static int output_filter(const struct job *j, struct archive *ar)
+/* The output's compression: the input's (kind: as piiaudit decoded it;
+ * CODEC_OTHER: as libarchive's reader ar did). */
+static int filter_of(enum codec_kind kind, struct archive *ar)
 {
-	switch (j->codec) {
+	switch (kind) {
 	case CODEC_XZ: return ARCHIVE_FILTER_XZ;
 	case CODEC_LZMA: return ARCHIVE_FILTER_LZMA;
 	case CODEC_LZIP: return ARCHIVE_FILTER_LZIP;
@@ -523,50 +524,60 @@ static int output_filter(const struct job *j, struct archive *ar)
 
 /* Whether libarchive found more than one compression layer (it counts
  * the format's "none" as one; a layer piiaudit decodes is not counted). */
-static bool too_many_layers(const struct job *j, struct archive *ar)
+static bool too_many_layers(enum codec_kind kind, struct archive *ar)
 {
-	return archive_filter_count(ar) > (j->codec == CODEC_OTHER ? 2 : 1);
+	return archive_filter_count(ar) > (kind == CODEC_OTHER ? 2 : 1);
 }
 
-/* A single compressed stream: its content is one text unit. */
-static int do_raw(struct job *j, struct archive *ar)
+/* A raw compressed stream's one entry, from the reader ar, rewritten
+ * through unit() by aw (new, freed by the caller), written with the
+ * stream's filter code to cb(data): the output file's (to_file) or a
+ * member's.  0, or -1 (failed). */
+static int rewrite_raw(struct job *j, const char *member, struct archive *ar, struct archive *aw,
+                       int code, archive_write_callback *cb, void *data, bool to_file)
 {
-	struct archive *aw = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	int rc = -1;
-	if (!aw || !e) {
-		fail(j, NULL, "%s", "out of memory");
-		goto out;
-	}
-	if (too_many_layers(j, ar)) {
-		fail(j, NULL, "%s", "more than one compression layer is not supported");
-		goto out;
-	}
-	if (archive_write_set_format_raw(aw) != ARCHIVE_OK ||
-	    add_filter(j, aw, output_filter(j, ar), true) ||
+	if (!e)
+		return fail(j, member, "%s", "out of memory");
+	if (archive_write_set_format_raw(aw) != ARCHIVE_OK || add_filter(j, aw, code, to_file) ||
 	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
-	    archive_write_open(aw, j->out, NULL, out_archive_write, NULL) != ARCHIVE_OK) {
-		archive_fail(j, aw, NULL, "cannot write this compression");
+	    archive_write_open(aw, data, NULL, cb, NULL) != ARCHIVE_OK) {
+		archive_fail(j, aw, member, "cannot write this compression");
 		goto out;
 	}
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_pathname(e, "data");
 	if (archive_write_header(aw, e) != ARCHIVE_OK) {
-		archive_fail(j, aw, NULL, "cannot write");
+		archive_fail(j, aw, member, "cannot write");
 		goto out;
 	}
 	struct entry_src src = { .base.read = entry_read, .a = ar };
 	struct archive_out ao = { .base.write = archive_out_write, .a = aw };
-	if (unit(j, NULL, &src.base, &ao.base, true))
+	if (unit(j, member, &src.base, &ao.base, true))
 		goto out;
 	if (archive_write_close(aw) != ARCHIVE_OK) {
-		archive_fail(j, aw, NULL, "cannot write");
+		archive_fail(j, aw, member, "cannot write");
 		goto out;
 	}
 	rc = 0;
 out:
 	archive_entry_free(e);
+	return rc;
+}
+
+/* A single compressed stream: its content is one text unit. */
+static int do_raw(struct job *j, struct archive *ar)
+{
+	struct archive *aw = archive_write_new();
+	int rc = -1;
+	if (!aw)
+		fail(j, NULL, "%s", "out of memory");
+	else if (too_many_layers(j->codec, ar))
+		fail(j, NULL, "%s", "more than one compression layer is not supported");
+	else
+		rc = rewrite_raw(j, NULL, ar, aw, filter_of(j->codec, ar), out_archive_write, j->out, true);
 	release_writer(aw, rc);
 	return rc;
 }
@@ -712,8 +723,8 @@ static int do_archive(struct job *j, struct archive *ar, struct archive_entry *e
 	int rc = -1;
 	if (!aw)
 		return fail(j, NULL, "%s", "out of memory");
-	int fcode = output_filter(j, ar);
-	if (too_many_layers(j, ar)) {
+	int fcode = filter_of(j->codec, ar);
+	if (too_many_layers(j->codec, ar)) {
 		fail(j, NULL, "%s", "more than one compression layer is not supported");
 		goto out;
 	}
@@ -857,6 +868,30 @@ static int take_codec_memory(struct job *j, const char *magic, const unsigned ch
 	return 0;
 }
 
+/* The decoder piiaudit runs below libarchive for kind (xz, .lzma, lzip,
+ * zstd) over inner, holding `held` bytes the caller took from the budget
+ * (given back when it is freed); *xz or *zs is set.  inner itself for the
+ * other kinds; NULL when out of memory. */
+static struct byte_src *own_decoder(const struct job *j, enum codec_kind kind, struct byte_src *inner,
+                                    uint64_t held, struct xz_src **xz, struct zstd_src **zs)
+{
+	if (kind == CODEC_XZ || kind == CODEC_LZMA || kind == CODEC_LZIP) {
+		enum xz_format format = kind == CODEC_LZMA ? XZ_FORMAT_LZMA
+		                        : kind == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
+		if (!(*xz = xz_src_new(inner, format, j->h->budget, false, j->h->cancel)))
+			return NULL;
+		xz_src_hold(*xz, held);
+		return xz_src_base(*xz);
+	}
+	if (kind == CODEC_ZSTD) {
+		if (!(*zs = zstd_src_new(inner, j->h->budget, false, j->h->cancel)))
+			return NULL;
+		zstd_src_hold(*zs, held);
+		return zstd_src_base(*zs);
+	}
+	return inner;
+}
+
 /* ---- a member that is a compressed stream (a .jsonl.gz in a tar) ---- */
 
 /* The single-stream compressions: a member holding one is decoded, its
@@ -941,12 +976,12 @@ static int nested_stream(struct job *j, const char *member, const char *magic, s
 	unsigned char *first = malloc(peek_len ? peek_len : 1);
 	struct src_reader *reader = malloc(sizeof(*reader));
 	struct archive *ar = archive_read_new(), *aw = archive_write_new();
-	struct archive_entry *entry = NULL, *e = archive_entry_new();
+	struct archive_entry *entry = NULL;
 	struct xz_src *xz = NULL;
 	struct zstd_src *zs = NULL;
 	uint64_t decoder = 0, encoder = 0;
 	int rc = -1;
-	if (!first || !reader || !ar || !aw || !e) {
+	if (!first || !reader || !ar || !aw) {
 		fail(j, member, "%s", "out of memory");
 		goto out;
 	}
@@ -955,26 +990,12 @@ static int nested_stream(struct job *j, const char *member, const char *magic, s
 		goto out;
 	struct replay_src replay;
 	replay_src_init(&replay, first, peek_len, rest);
-	reader->src = &replay.base;
-	if (kind == CODEC_XZ || kind == CODEC_LZMA || kind == CODEC_LZIP) {
-		enum xz_format format = kind == CODEC_LZMA ? XZ_FORMAT_LZMA
-		                        : kind == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
-		if (!(xz = xz_src_new(&replay.base, format, j->h->budget, false, j->h->cancel))) {
-			fail(j, member, "%s", "out of memory");
-			goto out;
-		}
-		xz_src_hold(xz, decoder);
-		decoder = 0;   /* the decoder's now, given back when it is freed */
-		reader->src = xz_src_base(xz);
-	} else if (kind == CODEC_ZSTD) {
-		if (!(zs = zstd_src_new(&replay.base, j->h->budget, false, j->h->cancel))) {
-			fail(j, member, "%s", "out of memory");
-			goto out;
-		}
-		zstd_src_hold(zs, decoder);
-		decoder = 0;
-		reader->src = zstd_src_base(zs);
+	if (!(reader->src = own_decoder(j, kind, &replay.base, decoder, &xz, &zs))) {
+		fail(j, member, "%s", "out of memory");
+		goto out;
 	}
+	if (xz || zs)
+		decoder = 0;   /* the decoder's now, given back when it is freed */
 	archive_support_inprocess_filters(ar);
 	archive_read_support_format_raw(ar);
 	if (archive_read_open(ar, reader, NULL, src_archive_read, NULL) != ARCHIVE_OK ||
@@ -982,41 +1003,14 @@ static int nested_stream(struct job *j, const char *member, const char *magic, s
 		archive_fail(j, ar, member, "cannot decode the member");
 		goto out;
 	}
-	/* libarchive counts the raw format's "none" as a layer. */
-	if (archive_filter_count(ar) > (kind == CODEC_OTHER ? 2 : 1)) {
+	if (too_many_layers(kind, ar)) {
 		fail(j, member, "%s", "more than one compression layer is not supported");
 		goto out;
 	}
-	int code = kind == CODEC_XZ ? ARCHIVE_FILTER_XZ : kind == CODEC_LZMA ? ARCHIVE_FILTER_LZMA
-	         : kind == CODEC_LZIP ? ARCHIVE_FILTER_LZIP : kind == CODEC_ZSTD ? ARCHIVE_FILTER_ZSTD
-	         : archive_filter_code(ar, 0);
-	if (archive_write_set_format_raw(aw) != ARCHIVE_OK || add_filter(j, aw, code, false) ||
-	    archive_write_set_bytes_in_last_block(aw, 1) != ARCHIVE_OK ||
-	    archive_write_open(aw, out, NULL, out_redact_write, NULL) != ARCHIVE_OK) {
-		archive_fail(j, aw, member, "cannot write this compression");
-		goto out;
-	}
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_pathname(e, "data");
-	if (archive_write_header(aw, e) != ARCHIVE_OK) {
-		archive_fail(j, aw, member, "cannot write");
-		goto out;
-	}
-	struct entry_src src = { .base.read = entry_read, .a = ar };
-	struct archive_out ao = { .base.write = archive_out_write, .a = aw };
 	j->in_nested = true;
-	int urc = unit(j, member, &src.base, &ao.base, true);
+	rc = rewrite_raw(j, member, ar, aw, filter_of(kind, ar), out_redact_write, out, false);
 	j->in_nested = false;
-	if (urc)
-		goto out;
-	if (archive_write_close(aw) != ARCHIVE_OK) {
-		archive_fail(j, aw, member, "cannot write");
-		goto out;
-	}
-	rc = 0;
 out:
-	archive_entry_free(e);
 	release_writer(aw, rc);
 	archive_read_free(ar);
 	xz_src_free(xz);
@@ -1041,25 +1035,12 @@ static int do_libarchive(struct job *j, const char *magic)
 	/* xz, .lzma and zstd are decoded here, within the budget (libarchive's
 	 * decoders take whatever the data asks); never waiting, as the job
 	 * took the first block's or frame's need already. */
-	if (j->codec == CODEC_XZ || j->codec == CODEC_LZMA || j->codec == CODEC_LZIP) {
-		enum xz_format format = j->codec == CODEC_LZMA ? XZ_FORMAT_LZMA
-		                        : j->codec == CODEC_LZIP ? XZ_FORMAT_LZIP : XZ_FORMAT_XZ;
-		if (!(xz = xz_src_new(&j->in->base, format, j->h->budget, false, j->h->cancel))) {
-			fail(j, NULL, "%s", "out of memory");
-			goto out;
-		}
-		xz_src_hold(xz, j->decoder_held);
-		j->in->feed = xz_src_base(xz);
-		j->held -= j->decoder_held;   /* the decoder's now, given back when it is freed */
-	} else if (j->codec == CODEC_ZSTD) {
-		if (!(zs = zstd_src_new(&j->in->base, j->h->budget, false, j->h->cancel))) {
-			fail(j, NULL, "%s", "out of memory");
-			goto out;
-		}
-		zstd_src_hold(zs, j->decoder_held);
-		j->in->feed = zstd_src_base(zs);
-		j->held -= j->decoder_held;
+	if (!(j->in->feed = own_decoder(j, j->codec, &j->in->base, j->decoder_held, &xz, &zs))) {
+		fail(j, NULL, "%s", "out of memory");
+		goto out;
 	}
+	if (xz || zs)
+		j->held -= j->decoder_held;   /* the decoder's now, given back when it is freed */
 	/* A zip's stays with the job: libarchive's decoders use it. */
 	j->decoder_held = 0;
 	archive_support_inprocess_filters(ar);
