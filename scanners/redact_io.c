@@ -72,16 +72,23 @@ static ssize_t in_read(struct byte_src *src, void *buf, size_t n)
 	}
 }
 
+/* libarchive's read callback over a byte source, into buf. */
+static la_ssize_t src_read_for(struct archive *a, struct byte_src *src, unsigned char *buf, size_t cap,
+                               const void **out)
+{
+	ssize_t got = byte_src_read(src, buf, cap);
+	if (got < 0) {
+		archive_set_error(a, EIO, "%s", src->error);
+		return -1;
+	}
+	*out = buf;
+	return got;
+}
+
 static la_ssize_t in_archive_read(struct archive *a, void *data, const void **out)
 {
 	struct in_file *f = data;
-	ssize_t got = byte_src_read(f->feed, f->buf, sizeof(f->buf));
-	if (got < 0) {
-		archive_set_error(a, EIO, "%s", f->feed->error);
-		return -1;
-	}
-	*out = f->buf;
-	return got;
+	return src_read_for(a, f->feed, f->buf, sizeof(f->buf), out);
 }
 
 static la_int64_t in_archive_seek(struct archive *a, void *data, la_int64_t offset, int whence)
@@ -914,13 +921,7 @@ struct src_reader {
 static la_ssize_t src_archive_read(struct archive *a, void *data, const void **out)
 {
 	struct src_reader *r = data;
-	ssize_t got = byte_src_read(r->src, r->buf, sizeof(r->buf));
-	if (got < 0) {
-		archive_set_error(a, EIO, "%s", r->src->error);
-		return -1;
-	}
-	*out = r->buf;
-	return got;
+	return src_read_for(a, r->src, r->buf, sizeof(r->buf), out);
 }
 
 /* libarchive writes the re-encoded stream to the member's output. */
