@@ -54,5 +54,38 @@ fi
 "$PIIAUDIT" export --db "$T/eval.db" "${export_key[@]}" --format jsonl > "$T/findings.jsonl"
 echo "eval: $(wc -l < "$T/findings.jsonl") findings" >&2
 
+# Field mode on the JSON lines (crm.jsonl, chat.jsonl), every string field
+# selected: it must find what text mode finds there, where a key stands
+# before each value (a bare phone number after "phone").
+fields=(--field customer.name --field customer.email --field customer.phone --field customer.notes
+        --field identity.document --field identity.value --field payment.iban --field payment.card
+        --field payment_ref --field body --field tags --field opened --field segment --field id
+        --field lang --field messages.role --field messages.content --field source_url)
+"$PIIAUDIT" scan -q --db "$T/field.db" --key "$T/key" "${fields[@]}" "$T/corpus/crm.jsonl" "$T/corpus/chat.jsonl"
+"$PIIAUDIT" export --db "$T/field.db" "${export_key[@]}" --format jsonl > "$T/field.jsonl"
+"$PYTHON" - "$T" <<'PY' >&2
+import json, os, sys
+t = sys.argv[1]
+jsonl = ("crm.jsonl", "chat.jsonl")
+labels = [l for l in open(t + "/labels.jsonl")
+          if json.loads(l)["kind"] == "positive" and json.loads(l)["source"] in jsonl]
+def found(path):
+    spans = {}
+    for l in open(path):
+        f = json.loads(l)
+        src = os.path.basename(f["source"])
+        if src in jsonl:
+            spans.setdefault(src, []).append((f["offset"], f["offset"] + f["length"]))
+    hit = 0
+    for l in labels:
+        l = json.loads(l)
+        a, b = l["offset"], l["offset"] + l["length"]
+        hit += any(s < b and a < e for s, e in spans.get(l["source"], []))
+    return hit
+text, field = found(t + "/findings.jsonl"), found(t + "/field.jsonl")
+print("eval: JSON lines, every field with --field: %d of %d planted values found (text mode: %d)%s"
+      % (field, len(labels), text, "" if field == text else "  <-- field mode differs"))
+PY
+
 # shellcheck disable=SC2086  # SCORE_ARGS is a word list on purpose
 "$PYTHON" "$here/score.py" --labels "$T/labels.jsonl" --findings "$T/findings.jsonl" ${SCORE_ARGS:-}
