@@ -9,7 +9,8 @@
  * For each rule: the keyword prefilter (one of its literals must occur in
  * the window), the pattern, the value group, the validator, the allow list
  * (dropped), the placeholder list (kept, marked), the context words
- * (confidence, or no finding when context is required).
+ * (confidence, or no finding when context is required).  A record's field
+ * is matched behind its name (rule_matcher_scan_field()).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -340,9 +341,9 @@ size_t rule_field_prefix_len(const char *name)
 
 size_t rule_field_prefix(const char *name, unsigned char *out)
 {
-	size_t n = name ? strlen(name) : 0;
 	if (!name)
 		return 0;
+	size_t n = strlen(name);
 	memcpy(out, name, n);
 	memcpy(out + n, ": ", 2);
 	return n + 2;
