@@ -55,6 +55,7 @@
 #include "db/schema.h"
 #include "db/store.h"
 #include "rules/pseudonym.h"
+#include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
 #include "scanners/mem_budget.h"
 #include "scanners/reader.h"
@@ -176,6 +177,12 @@ struct redactor {
 	size_t arena_len, arena_cap;
 	const unsigned char *rec;   /* the line being walked */
 	uint64_t rec_findings;
+	/* CSV with --field: the separator, and the header's columns (for
+	 * rewriting, and for --verify's rescan); csv_text: rows as text (the
+	 * header could not be read). */
+	unsigned char csv_sep;
+	struct csv_columns csv_cols, v_cols;
+	bool csv_text, v_csv_text;
 	/* Verify. */
 	uint64_t remaining, verify_errors;
 	uint64_t v_line, v_line_hits;
@@ -328,15 +335,14 @@ static int find_hits(struct redactor *r, const unsigned char *s, size_t len, siz
 	return 0;
 }
 
-/* The string field at r->rec[start, end) of --field path_index, decoded
- * behind its name (rule_matcher_scan_field(), as scan matches it) into
- * r->decoded, r->map its raw offsets, and matched: its text in *text, n
- * bytes.  -1 when out of memory. */
-static int find_field_hits(struct redactor *r, size_t path_index, size_t start, size_t end,
-                           unsigned char **text, size_t *n)
+/* A selected field's raw content raw[0, raw_len) (a JSON string's, or a
+ * CSV cell's when csv), decoded behind its name (rule_matcher_scan_field(),
+ * as scan matches it; NULL: none) into r->decoded, r->map its raw offsets,
+ * and matched: its text in *text.  -1 when out of memory. */
+static int find_field_hits(struct redactor *r, const char *name, const unsigned char *raw,
+                           size_t raw_len, bool csv, unsigned char **text)
 {
-	const char *name = json_path_name(&r->opt->fields.items[path_index]);
-	size_t prefix = rule_field_prefix_len(name), raw_len = end - start;
+	size_t prefix = rule_field_prefix_len(name);
 	if (prefix + raw_len + 1 > r->decoded_cap) {
 		size_t cap = prefix + raw_len + 1;
 		unsigned char *d = realloc(r->decoded, cap);
@@ -351,12 +357,21 @@ static int find_field_hits(struct redactor *r, size_t path_index, size_t start, 
 	}
 	rule_field_prefix(name, r->decoded);
 	*text = r->decoded + prefix;
-	*n = json_decode_string(r->rec + start, raw_len, *text, r->map);
+	size_t n = csv ? csv_decode_cell(raw, raw_len, *text, r->map)
+	           : json_decode_string(raw, raw_len, *text, r->map);
 	r->hit_count = 0;
-	if (rule_matcher_scan_field(r->matcher, r->decoded, prefix, prefix + *n, collect_hit, r))
+	if (rule_matcher_scan_field(r->matcher, r->decoded, prefix, prefix + n, collect_hit, r))
 		return -1;
 	settle_hits(r, *text);
 	return 0;
+}
+
+/* The JSON string at r->rec[start, end) of --field path_index. */
+static int find_json_field_hits(struct redactor *r, size_t path_index, size_t start, size_t end,
+                                unsigned char **text)
+{
+	return find_field_hits(r, json_path_name(&r->opt->fields.items[path_index]), r->rec + start,
+	                       end - start, false, text);
 }
 
 /* What the value becomes; returns its length (unescaped).  rule may be
@@ -727,7 +742,13 @@ static int arena_put(struct redactor *r, const char *s, size_t n)
 }
 
 /* Appends the replacement of raw [start, end), JSON-escaped if asked. */
-static int add_span(struct redactor *r, size_t start, size_t end, const char *text, size_t n, bool json)
+/* How a replacement is written: as it is, as JSON string content, or in a
+ * CSV cell (quotes doubled when the cell is quoted; in an unquoted cell a
+ * separator, quote or line break would change the row, and is refused). */
+enum span_text { SPAN_AS_IS, SPAN_JSON, SPAN_CSV_QUOTED, SPAN_CSV_BARE };
+
+static int add_span(struct redactor *r, size_t start, size_t end, const char *text, size_t n,
+                    enum span_text how)
 {
 	if (r->span_count == r->span_alloc) {
 		size_t alloc = r->span_alloc ? 2 * r->span_alloc : 64;
@@ -742,7 +763,19 @@ static int add_span(struct redactor *r, size_t start, size_t end, const char *te
 	sp->end = end;
 	sp->planned = false;
 	sp->text = r->arena_len;
-	if (!json) {
+	if (how == SPAN_CSV_BARE) {
+		for (size_t i = 0; i < n; i++)
+			if (text[i] == (char)r->csv_sep || text[i] == '"' || text[i] == '\r' || text[i] == '\n') {
+				snprintf(r->reason, sizeof(r->reason),
+				         "a replacement holds a separator, quote or line break, which an unquoted CSV cell cannot");
+				return -1;
+			}
+	}
+	if (how == SPAN_CSV_QUOTED) {
+		for (size_t i = 0; i < n; i++)
+			if (arena_put(r, text + i, 1) || (text[i] == '"' && arena_put(r, "\"", 1)))
+				return -1;
+	} else if (how != SPAN_JSON) {
 		if (arena_put(r, text, n))
 			return -1;
 	} else {
@@ -787,7 +820,7 @@ static int rec_rule_add(struct redactor *r, size_t rule)
 /* Hits found in subject (decoded field, or raw line) become spans; map
  * (NULL for raw) turns decoded offsets into raw ones, base is added. */
 static int hits_to_spans(struct redactor *r, const unsigned char *subject, const uint32_t *map,
-                         size_t base, bool json)
+                         size_t base, enum span_text how)
 {
 	char *text = r->text;
 	size_t pos = 0;
@@ -812,7 +845,7 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 		}
 		pos = end;
 		size_t raw_start = map ? map[start] : start, raw_end = map ? map[end] : end;
-		if (add_span(r, base + raw_start, base + raw_end, text, n, json))
+		if (add_span(r, base + raw_start, base + raw_end, text, n, how))
 			return -1;
 	}
 	return 0;
@@ -822,8 +855,22 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
 	unsigned char *text;
-	size_t n;
-	if (find_field_hits(r, path_index, start, end, &text, &n) || hits_to_spans(r, text, r->map, start, true))
+	if (find_json_field_hits(r, path_index, start, end, &text) ||
+	    hits_to_spans(r, text, r->map, start, SPAN_JSON))
+		return -2;
+	return 0;
+}
+
+/* A selected CSV cell of the row r->rec, its raw content [start, end)
+ * (inside the quotes when quoted), behind its column's name. */
+static int on_csv_cell(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct redactor *r = ctx;
+	bool quoted = start > 0 && r->rec[start - 1] == '"';
+	unsigned char *text;
+	if (find_field_hits(r, r->opt->fields.items[path_index].text, r->rec + start, end - start, true,
+	                    &text) ||
+	    hits_to_spans(r, text, r->map, start, quoted ? SPAN_CSV_QUOTED : SPAN_CSV_BARE))
 		return -2;
 	return 0;
 }
@@ -884,7 +931,7 @@ static int plan_spans(struct redactor *r, const unsigned char *text, size_t len,
 		}
 		const char *repl;
 		size_t n = loc_replacement(r, loc, loc_rule(r, loc), value, vlen, &repl);
-		if (add_span(r, start, end, repl, n, false))
+		if (add_span(r, start, end, repl, n, SPAN_AS_IS))
 			return -1;
 		r->spans[r->span_count - 1].planned = true;
 		added = true;
@@ -910,6 +957,17 @@ static int first_json_byte(const unsigned char *p, size_t n)
 	return -1;
 }
 
+/* A record whose field walk failed is matched as text: what the walk met
+ * before it failed is not counted twice. */
+static void forget_fields(struct redactor *r)
+{
+	for (size_t i = 0; i < r->rec_rule_count; i++)
+		r->found[r->rec_rules[i]]--;
+	r->span_count = r->arena_len = 0;
+	r->rec_findings = 0;
+	r->rec_rule_count = 0;
+}
+
 /* The spans to replace in one record (a line, or an element of a JSON
  * array: element), at member offset off; -1 when out of memory. */
 static int record_spans(struct redactor *r, const unsigned char *line, size_t len, uint64_t off, bool element)
@@ -924,17 +982,10 @@ static int record_spans(struct redactor *r, const unsigned char *line, size_t le
 		rc = json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
 		if (rc == -2)
 			goto oom;
-		if (rc) {
-			/* Not JSON: matched as text, as scan does.  What the field
-			 * walk met before it failed is not counted twice. */
-			for (size_t i = 0; i < r->rec_rule_count; i++)
-				r->found[r->rec_rules[i]]--;
-			r->span_count = r->arena_len = 0;
-			r->rec_findings = 0;
-			r->rec_rule_count = 0;
-		}
+		if (rc)
+			forget_fields(r);   /* not JSON: matched as text, as scan does */
 	}
-	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, false)))
+	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, SPAN_AS_IS)))
 		goto oom;
 	if (r->plan && plan_spans(r, line, len, off))
 		goto oom;
@@ -1165,6 +1216,130 @@ static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
 	return len > start ? do_line(r, r->line + start, len - start, false) : 0;
 }
 
+/* ---- CSV with --field: each row a record ---- */
+
+/* The spans to replace in a data row (without its line end), at member
+ * offset off: the selected columns' cells, or, in a row that is not valid
+ * CSV (or after a header that could not be read), the whole row as text,
+ * as scan reads it.  -1 (reason set). */
+static int csv_row_spans(struct redactor *r, const unsigned char *row, size_t len, uint64_t off)
+{
+	r->span_count = r->arena_len = 0;
+	r->rec_findings = 0;
+	r->rec_rule_count = 0;
+	r->rec = row;
+	r->reason[0] = '\0';
+	int rc = -1;
+	if (!r->csv_text) {
+		struct csv_error err;
+		rc = csv_walk_row(row, len, r->csv_sep, &r->csv_cols, on_csv_cell, r, &err);
+		if (rc == -2)
+			goto failed;
+		if (rc)
+			forget_fields(r);
+	}
+	if (rc && (find_hits(r, row, len, 0, len) || hits_to_spans(r, row, NULL, 0, SPAN_AS_IS)))
+		goto failed;
+	if (r->plan && plan_spans(r, row, len, off))
+		goto failed;
+	return 0;
+failed:
+	if (!r->reason[0])
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+	return -1;
+}
+
+/* One row, number `number` (0: the header), without its LF: the header
+ * read and written as it is; a data row rewritten or dropped.  A CR before
+ * the LF is kept. */
+static int do_csv_row(struct redactor *r, const unsigned char *row, size_t len, uint64_t number,
+                      bool newline)
+{
+	size_t n = len && row[len - 1] == '\r' ? len - 1 : len;
+	if (number == 0) {
+		struct csv_error err;
+		size_t missing = CSV_NO_PATH;
+		int rc = csv_columns_read(&r->csv_cols, row, n, r->csv_sep, &r->opt->fields, &missing, &err);
+		if (rc == -2) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+		if (rc == 0 && missing != CSV_NO_PATH) {
+			snprintf(r->reason, sizeof(r->reason), "no column '%.100s' in the CSV header",
+			         r->opt->fields.items[missing].text);
+			return -1;
+		}
+		r->csv_text = rc != 0;   /* the rows as text, as scan reads them then */
+		return stream_out(r, row, len) || (newline && stream_out(r, "\n", 1)) ? -1 : 0;
+	}
+	if (csv_row_spans(r, row, n, r->line_off))
+		return -1;
+	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
+		drop_record(r);
+		return 0;
+	}
+	if (write_spans(r, row, n) || stream_out(r, row + n, len - n) || (newline && stream_out(r, "\n", 1)))
+		return -1;
+	return 0;
+}
+
+/* A CSV unit with --field: rows end at a LF outside quotes (a cell may hold
+ * line breaks); the header names the columns --field selects. */
+static int redact_csv(struct redactor *r, const struct redact_io_unit *u, unsigned char sep)
+{
+	size_t start = 0, len = 0, scan_from = 0;
+	uint64_t number = 0;
+	struct csv_split split;
+	csv_split_begin(&split, sep);
+	csv_columns_release(&r->csv_cols);
+	r->csv_sep = sep;
+	r->csv_text = false;
+	r->line_off = 0;
+	if (!r->line) {
+		r->line_cap = 1u << 20;
+		if (!(r->line = malloc(r->line_cap))) {
+			snprintf(r->reason, sizeof(r->reason), "out of memory");
+			return -1;
+		}
+	}
+	for (;;) {
+		if (got_signal) {
+			snprintf(r->reason, sizeof(r->reason), "interrupted");
+			return -1;
+		}
+		size_t end = start + csv_split_scan(&split, r->line + start, scan_from - start, len - start);
+		size_t row_len = end - start;
+		if (row_len > r->opt->max_record_bytes) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "CSV row %llu is longer than %llu bytes (--max-record-bytes): not redacted",
+			         (unsigned long long)number, (unsigned long long)r->opt->max_record_bytes);
+			return -1;
+		}
+		if (end < len) {
+			if (do_csv_row(r, r->line + start, row_len, number++, true))
+				return -1;
+			r->line_off += row_len + 1;
+			start = end + 1;
+			scan_from = start;
+			csv_split_begin(&split, sep);
+			continue;
+		}
+		if (start) {
+			memmove(r->line, r->line + start, len - start);
+			len -= start;
+			start = 0;
+		}
+		scan_from = len;
+		ssize_t got = read_more(r, u, len, (size_t)r->opt->max_record_bytes + 1);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	return len > start ? do_csv_row(r, r->line + start, len - start, number, false) : 0;
+}
+
 static int loc_offset_cmp(const void *a, const void *b)
 {
 	const struct plan_loc *x = *(struct plan_loc *const *)a, *y = *(struct plan_loc *const *)b;
@@ -1208,7 +1383,9 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = array ? redact_array(r, u) : lines ? redact_lines(r, u) : redact_stream(r, u);
+	int csv = r->opt->fields.count ? csv_separator_for(u->member ? u->member : u->path) : 0;
+	int rc = csv > 0 ? redact_csv(r, u, (unsigned char)csv)
+	         : array ? redact_array(r, u) : lines ? redact_lines(r, u) : redact_stream(r, u);
 	if (rc)
 		snprintf(err, errlen, "%s", r->reason[0] ? r->reason : "cannot rewrite");
 	for (size_t i = r->unit_loc_next; !rc && i < r->unit_loc_count; i++)
@@ -1274,8 +1451,17 @@ static int v_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
 	unsigned char *text;
-	size_t n;
-	if (find_field_hits(r, path_index, start, end, &text, &n))
+	if (find_json_field_hits(r, path_index, start, end, &text))
+		return -2;
+	r->rec_findings += count_left(r, text);
+	return 0;
+}
+
+static int v_csv_cell(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct redactor *r = ctx;
+	unsigned char *text;
+	if (find_field_hits(r, r->opt->fields.items[path_index].text, r->rec + start, end - start, true, &text))
 		return -2;
 	r->rec_findings += count_left(r, text);
 	return 0;
@@ -1292,7 +1478,26 @@ static int v_record(void *ctx, void *handle, const struct scan_record *rec)
 	}
 	r->rec = rec->data;
 	r->rec_findings = 0;
-	int rc = json_walk_fields(rec->data, rec->len, &r->opt->fields, v_field, r, &err);
+	int rc;
+	if (rec->csv_sep && rec->number == 0) {
+		/* The header: the columns of the rows that follow. */
+		struct csv_error cerr;
+		size_t missing;
+		csv_columns_release(&r->v_cols);
+		rc = csv_columns_read(&r->v_cols, rec->data, rec->len, rec->csv_sep, &r->opt->fields, &missing,
+		                      &cerr);
+		if (rc == -2)
+			return 1;
+		r->v_csv_text = rc != 0;
+		return 0;
+	}
+	if (rec->csv_sep) {
+		struct csv_error cerr;
+		rc = r->v_csv_text ? -1
+		     : csv_walk_row(rec->data, rec->len, rec->csv_sep, &r->v_cols, v_csv_cell, r, &cerr);
+	} else {
+		rc = json_walk_fields(rec->data, rec->len, &r->opt->fields, v_field, r, &err);
+	}
 	if (rc == -2)
 		return 1;
 	if (rc) {
@@ -1460,7 +1665,8 @@ static void redact_usage(FILE *out)
 	        "  --min-confidence X      leave findings below this confidence (0 to 1)\n"
 	        "  --include-placeholders  redact documentation values too (example.com...)\n"
 	        "  --field PATH            JSON lines and arrays: redact only this string field\n"
-	        "                          (dotted, repeatable); other lines are redacted as text\n"
+	        "                          (dotted, repeatable); other lines are redacted as text.\n"
+	        "                          CSV (*.csv, *.tsv): only the column of that name\n"
 	        "  --plan FILE             an erasure: redact only the values of the plan that\n"
 	        "                          'piiaudit lookup --redact-plan' wrote, at every planned\n"
 	        "                          place (checked by fingerprint first: a place whose\n"
@@ -2162,6 +2368,8 @@ static void redactor_release(struct redactor *r)
 	free(r->line);
 	free(r->decoded);
 	free(r->map);
+	csv_columns_release(&r->csv_cols);
+	csv_columns_release(&r->v_cols);
 	free(r->spans);
 	free(r->arena);
 	free(r->pseudonyms.slots);

@@ -828,11 +828,11 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 		w->have_prompt_id = n > 0 || !rec->csv_sep;
 		return 0;
 	}
-	/* A JSON field's name goes before its text (rule_matcher_scan_field()),
-	 * as redact --field matches it.  Not a CSV column's: redact reads CSV
-	 * as text, and would leave what the name found. */
+	/* The field's name goes before its text (rule_matcher_scan_field()),
+	 * as redact --field matches it: a CSV column's is the whole --field
+	 * text, dots and all; a JSON field's its last key. */
 	const struct json_path *path = &w->job->opt->fields.items[path_index];
-	const char *name = rec->csv_sep ? NULL : json_path_name(path);
+	const char *name = rec->csv_sep ? path->text : json_path_name(path);
 	size_t prefix = rule_field_prefix_len(name);
 	if (room_for((void **)&w->decoded, &w->decoded_alloc, prefix + raw_len + 1, 1))
 		return -2;
@@ -1249,8 +1249,8 @@ static void scan_usage(FILE *out)
 	        "                          (dotted path, e.g. text or meta.author; arrays are\n"
 	        "                          transparent); repeatable.  Escapes are decoded for\n"
 	        "                          matching; offsets still point into the raw bytes.\n"
-	        "                          A JSON field's name is read as the word before its\n"
-	        "                          value (phone: 639005981), as the key is in text.\n"
+	        "                          A field's name (key, column) is read as the word\n"
+	        "                          before its value (phone: 639005981), as in text.\n"
 	        "                          CSV (*.csv, *.tsv, also .gz and in archives): the\n"
 	        "                          column of that name in the header row; record is\n"
 	        "                          the data row (header not counted).  Other content\n"

@@ -4,9 +4,9 @@
 # a word that says what it is ("phone:", "DOB"), and in JSON text the key
 # before the value is that word.  With --field the field's name (a JSON
 # path's last key, a CSV column) stands before its value in the same way,
-# so field mode finds what text mode finds in JSON lines; a field named
-# otherwise gives no such word.  The value is the field's (offsets into the
-# raw bytes).  A CSV column's name is not used: redact reads CSV as text.  scan
+# so field mode finds what text mode finds in JSON lines, and a CSV column
+# named Phone or DOB gives its cells that word; a field named otherwise
+# does not.  The value is the field's (offsets into the raw bytes).  scan
 # with and without the pool and with --engine pcre2, a JSON array, and
 # redact --field all agree.
 . "$(dirname "$0")/lib.sh"
@@ -61,12 +61,17 @@ run 0 "$PIIAUDIT" scan -q --db arr.db $fields people.json
 check "a JSON array: the same five" test "$(rows arr.db people.json | cut -d'|' -f1,2,4)" = \
 	"$(printf '%s\n' "$want" | cut -d'|' -f1,2,4)"
 
-# Not a CSV column's name (yet): redact reads CSV as text and would leave
-# what the name found, so scan does not find it either.
 run 0 "$PIIAUDIT" scan -q --db csv.db --field Phone --field DOB --field notes people.csv
-check "CSV: a column's name is not read before its cells" test "$(sqlite3 csv.db 'select count(*) from findings')" = 0
-run 0 "$PIIAUDIT" redact --db r.db --verify -o clean.csv people.csv
-check "... as redact, which leaves the file as it was" cmp -s people.csv clean.csv
+check "CSV: the Phone and DOB columns give their cells the word; notes does not" \
+	test "$(rows csv.db people.csv)" = "0246409775|phone.fr|1|Phone
+1988-06-30|date_of_birth.context|1|DOB
+639005981|phone.es|2|Phone"
+run 0 "$PIIAUDIT" scan -q --db csvtext.db people.csv
+check "... where text mode finds none of them" test "$(sqlite3 csvtext.db 'select count(*) from findings')" = 0
+run 0 "$PIIAUDIT" redact --db r.db --field Phone --field DOB --field notes --verify -o clean.csv people.csv
+check "redact --field replaces those three in the CSV, notes kept" test "$(cat clean.csv)" = "name,Phone,DOB,notes
+Ana,<PHONE>,<DATE_OF_BIRTH>,
+Bo,<PHONE>,,612345678"
 
 # redact --field replaces what scan --field found, nothing else.
 run 0 "$PIIAUDIT" redact --db r.db $fields --verify -o clean.jsonl people.jsonl
