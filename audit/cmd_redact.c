@@ -1159,63 +1159,6 @@ static int redact_array(struct redactor *r, const struct redact_io_unit *u)
 	return stream_out(r, r->line + a.prev_end, len - a.prev_end);
 }
 
-/* Lines read into r->line: the unread ones are [start, len), moved to the
- * front only when more must be read (not after each line: a buffer of
- * short lines would be moved once per line). */
-static int redact_lines(struct redactor *r, const struct redact_io_unit *u)
-{
-	size_t start = 0, len = 0, scan_from = 0;
-	uint64_t number = 0;
-	r->line_off = 0;
-	if (!r->line) {
-		r->line_cap = 1u << 20;
-		if (!(r->line = malloc(r->line_cap))) {
-			snprintf(r->reason, sizeof(r->reason), "out of memory");
-			return -1;
-		}
-	}
-	for (;;) {
-		if (got_signal) {
-			snprintf(r->reason, sizeof(r->reason), "interrupted");
-			return -1;
-		}
-		unsigned char *nl = memchr(r->line + scan_from, '\n', len - scan_from);
-		/* The limit is the line's, whatever the buffer holds: a buffer
-		 * grown for an earlier unit, or its first MiB, can hold many. */
-		size_t line_len = (nl ? (size_t)(nl - r->line) : len) - start;
-		if (line_len > r->opt->max_record_bytes) {
-			snprintf(r->reason, sizeof(r->reason),
-			         "line %llu is longer than %llu bytes (--max-record-bytes): not redacted",
-			         (unsigned long long)number + 1, (unsigned long long)r->opt->max_record_bytes);
-			return -1;
-		}
-		if (nl) {
-			number++;
-			if (do_line(r, r->line + start, line_len, true))
-				return -1;
-			r->line_off += line_len + 1;
-			start += line_len + 1;
-			scan_from = start;
-			continue;
-		}
-		if (start) {
-			memmove(r->line, r->line + start, len - start);
-			len -= start;
-			start = 0;
-		}
-		scan_from = len;
-		/* len <= the limit here: room for one byte more shows a line
-		 * longer than it. */
-		ssize_t got = read_more(r, u, len, (size_t)r->opt->max_record_bytes + 1);
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	return len > start ? do_line(r, r->line + start, len - start, false) : 0;
-}
-
 /* ---- CSV with --field: each row a record ---- */
 
 /* The spans to replace in a data row (without its line end), at member
@@ -1283,17 +1226,38 @@ static int do_csv_row(struct redactor *r, const unsigned char *row, size_t len, 
 	return 0;
 }
 
-/* A CSV unit with --field: rows end at a LF outside quotes (a cell may hold
- * line breaks); the header names the columns --field selects. */
-static int redact_csv(struct redactor *r, const struct redact_io_unit *u, unsigned char sep)
+/* How a unit splits into records that each end at a LF: lines, or CSV rows
+ * (whose quoted cells may hold a LF). */
+struct record_split {
+	const char *what;           /* "line", "CSV row": for the limit's message */
+	uint64_t first;             /* the number the message gives the first record */
+	unsigned char csv_sep;      /* 0: lines */
+	struct csv_split csv;
+};
+
+/* Where the record starting at data ends: the index of its LF in
+ * [from, len), or len when it goes on (data[0, from) was seen already). */
+static size_t record_end(struct record_split *sp, const unsigned char *data, size_t from, size_t len)
+{
+	if (sp->csv_sep)
+		return csv_split_scan(&sp->csv, data, from, len);
+	const unsigned char *nl = memchr(data + from, '\n', len - from);
+	return nl ? (size_t)(nl - data) : len;
+}
+
+static int do_record(struct redactor *r, const struct record_split *sp, const unsigned char *rec,
+                     size_t len, uint64_t number, bool newline)
+{
+	return sp->csv_sep ? do_csv_row(r, rec, len, number, newline) : do_line(r, rec, len, newline);
+}
+
+/* Records read into r->line: the unread ones are [start, len), moved to
+ * the front only when more must be read (not after each record: a buffer
+ * of short lines would be moved once per line). */
+static int redact_records(struct redactor *r, const struct redact_io_unit *u, struct record_split *sp)
 {
 	size_t start = 0, len = 0, scan_from = 0;
 	uint64_t number = 0;
-	struct csv_split split;
-	csv_split_begin(&split, sep);
-	csv_columns_release(&r->csv_cols);
-	r->csv_sep = sep;
-	r->csv_text = false;
 	r->line_off = 0;
 	if (!r->line) {
 		r->line_cap = 1u << 20;
@@ -1302,26 +1266,31 @@ static int redact_csv(struct redactor *r, const struct redact_io_unit *u, unsign
 			return -1;
 		}
 	}
+	if (sp->csv_sep)
+		csv_split_begin(&sp->csv, sp->csv_sep);
 	for (;;) {
 		if (got_signal) {
 			snprintf(r->reason, sizeof(r->reason), "interrupted");
 			return -1;
 		}
-		size_t end = start + csv_split_scan(&split, r->line + start, scan_from - start, len - start);
-		size_t row_len = end - start;
-		if (row_len > r->opt->max_record_bytes) {
+		size_t end = start + record_end(sp, r->line + start, scan_from - start, len - start);
+		/* The limit is the record's, whatever the buffer holds: a buffer
+		 * grown for an earlier unit, or its first MiB, can hold many. */
+		size_t rec_len = end - start;
+		if (rec_len > r->opt->max_record_bytes) {
 			snprintf(r->reason, sizeof(r->reason),
-			         "CSV row %llu is longer than %llu bytes (--max-record-bytes): not redacted",
-			         (unsigned long long)number, (unsigned long long)r->opt->max_record_bytes);
+			         "%s %llu is longer than %llu bytes (--max-record-bytes): not redacted", sp->what,
+			         (unsigned long long)(number + sp->first), (unsigned long long)r->opt->max_record_bytes);
 			return -1;
 		}
 		if (end < len) {
-			if (do_csv_row(r, r->line + start, row_len, number++, true))
+			if (do_record(r, sp, r->line + start, rec_len, number++, true))
 				return -1;
-			r->line_off += row_len + 1;
+			r->line_off += rec_len + 1;
 			start = end + 1;
 			scan_from = start;
-			csv_split_begin(&split, sep);
+			if (sp->csv_sep)
+				csv_split_begin(&sp->csv, sp->csv_sep);
 			continue;
 		}
 		if (start) {
@@ -1330,6 +1299,8 @@ static int redact_csv(struct redactor *r, const struct redact_io_unit *u, unsign
 			start = 0;
 		}
 		scan_from = len;
+		/* len <= the limit here: room for one byte more shows a record
+		 * longer than it. */
 		ssize_t got = read_more(r, u, len, (size_t)r->opt->max_record_bytes + 1);
 		if (got < 0)
 			return -1;
@@ -1337,7 +1308,7 @@ static int redact_csv(struct redactor *r, const struct redact_io_unit *u, unsign
 			break;
 		len += (size_t)got;
 	}
-	return len > start ? do_csv_row(r, r->line + start, len - start, number, false) : 0;
+	return len > start ? do_record(r, sp, r->line + start, len - start, number, false) : 0;
 }
 
 static int loc_offset_cmp(const void *a, const void *b)
@@ -1384,8 +1355,16 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 		return -1;
 	}
 	int csv = r->opt->fields.count ? csv_separator_for(u->member ? u->member : u->path) : 0;
-	int rc = csv > 0 ? redact_csv(r, u, (unsigned char)csv)
-	         : array ? redact_array(r, u) : lines ? redact_lines(r, u) : redact_stream(r, u);
+	struct record_split split = { .what = csv > 0 ? "CSV row" : "line", .first = csv > 0 ? 0 : 1,
+	                              .csv_sep = csv > 0 ? (unsigned char)csv : 0 };
+	if (csv > 0) {
+		/* Each unit's own header. */
+		csv_columns_release(&r->csv_cols);
+		r->csv_sep = split.csv_sep;
+		r->csv_text = false;
+	}
+	int rc = csv > 0 || (lines && !array) ? redact_records(r, u, &split)
+	         : array ? redact_array(r, u) : redact_stream(r, u);
 	if (rc)
 		snprintf(err, errlen, "%s", r->reason[0] ? r->reason : "cannot rewrite");
 	for (size_t i = r->unit_loc_next; !rc && i < r->unit_loc_count; i++)
