@@ -80,6 +80,8 @@ struct redact_options {
 	double min_confidence;
 	bool placeholders;          /* --include-placeholders */
 	struct json_paths fields;
+	int csv;                    /* --format: 0 CSV by name, ',' or '\t' every input, -1 never */
+	bool format_given;
 	uint64_t max_findings;
 	uint64_t max_record_bytes;
 	bool force, verify, quiet, follow;
@@ -1354,7 +1356,8 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int csv = r->opt->fields.count ? csv_separator_for(u->member ? u->member : u->path) : 0;
+	int csv = !r->opt->fields.count ? 0 : r->opt->csv ? r->opt->csv
+	          : csv_separator_for(u->member ? u->member : u->path);
 	struct record_split split = { .what = csv > 0 ? "CSV row" : "line", .first = csv > 0 ? 0 : 1,
 	                              .csv_sep = csv > 0 ? (unsigned char)csv : 0 };
 	if (csv > 0) {
@@ -1511,7 +1514,7 @@ static void v_end(void *ctx, void *handle, enum scan_status status, const char *
 static int64_t verify_output(struct redactor *r, const char *out)
 {
 	struct scan_limits limits = {
-		.max_depth = 4, .records = r->opt->fields.count > 0,
+		.max_depth = 4, .records = r->opt->fields.count > 0, .csv = r->opt->csv,
 		.max_record_bytes = r->opt->max_record_bytes, .binary = r->opt->binary,
 		.decoder_budget = r->job->codec_budget, .cancel = &got_signal,
 	};
@@ -1646,6 +1649,8 @@ static void redact_usage(FILE *out)
 	        "  --field PATH            JSON lines and arrays: redact only this string field\n"
 	        "                          (dotted, repeatable); other lines are redacted as text.\n"
 	        "                          CSV (*.csv, *.tsv): only the column of that name\n"
+	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
+	        "                          tsv (every input), json (never CSV), as in scan\n"
 	        "  --plan FILE             an erasure: redact only the values of the plan that\n"
 	        "                          'piiaudit lookup --redact-plan' wrote, at every planned\n"
 	        "                          place (checked by fingerprint first: a place whose\n"
@@ -1685,7 +1690,7 @@ static void redact_usage(FILE *out)
 enum {
 	OPT_DB = 256, OPT_KEY, OPT_OUT, OPT_STYLE, OPT_ONLY, OPT_EXCEPT, OPT_MIN_CONF, OPT_PLACEHOLDERS,
 	OPT_FIELD, OPT_MAX_FINDINGS, OPT_MAX_RECORD, OPT_RULES, OPT_NO_BUILTIN, OPT_FORCE, OPT_VERIFY,
-	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL, OPT_XZ_LEVEL, OPT_MAX_CODEC_MEMORY,
+	OPT_FOLLOW, OPT_PLAN, OPT_GZIP_LEVEL, OPT_XZ_LEVEL, OPT_MAX_CODEC_MEMORY, OPT_FORMAT,
 };
 
 static const struct option redact_longopts[] = {
@@ -1697,6 +1702,7 @@ static const struct option redact_longopts[] = {
 	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
 	{ "include-placeholders", no_argument, NULL, OPT_PLACEHOLDERS },
 	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "max-findings", required_argument, NULL, OPT_MAX_FINDINGS },
 	{ "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
 	{ "rules", required_argument, NULL, OPT_RULES },
@@ -1804,6 +1810,20 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 				return usage_error("redact", "--field takes a dotted path such as text or meta.author, not '%s'",
 				                   optarg);
 			break;
+		case OPT_FORMAT:
+			/* As scan --format: which inputs are CSV. */
+			if (!strcmp(optarg, "auto"))
+				o->csv = 0;
+			else if (!strcmp(optarg, "csv"))
+				o->csv = ',';
+			else if (!strcmp(optarg, "tsv"))
+				o->csv = '\t';
+			else if (!strcmp(optarg, "json"))
+				o->csv = -1;
+			else
+				return usage_error("redact", "--format is auto, csv, tsv or json, not '%s'", optarg);
+			o->format_given = true;
+			break;
 		case OPT_MAX_FINDINGS:
 			if (parse_count(optarg, &o->max_findings))
 				return usage_error("redact", "--max-findings takes a number, not '%s'", optarg);
@@ -1836,6 +1856,8 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 		return usage_error("redact", "--plan drops every record holding a planned value: no --max-findings");
 	if (optind >= argc)
 		return usage_error("redact", "no paths to redact");
+	if (o->format_given && !o->fields.count)
+		return usage_error("redact", "--format needs --field: without it every input is redacted as text");
 	if (o->out_file && argc - optind != 1)
 		return usage_error("redact", "-o FILE takes one input; use --out DIR for several");
 	if (o->out_file && !strcmp(o->out_file, "-"))

@@ -73,6 +73,17 @@ check "an erasure replaces the planned cell only" \
 run 3 "$PIIAUDIT" redact --db r.db --field e_mail -o missing.csv in/people.csv
 check "a missing column is named, nothing written" \
 	sh -c "grep -q \"people.csv: no column 'e_mail' in the CSV header\" err && test ! -e missing.csv"
+# --format csv: a CSV by another name, as scan --format csv reads it.
+cp in/people.csv export.txt
+run 0 "$PIIAUDIT" scan -q --db fmt.db --format csv $fields export.txt
+run 0 "$PIIAUDIT" redact --db r.db --format csv $fields --verify -o export-out.txt export.txt
+check "--format csv: the same copy as the .csv, verified clean" \
+	sh -c 'cmp -s export-out.txt want.csv && grep -q "verified clean" err'
+check "... the values scan --format csv found" \
+	test "$(sqlite3 fmt.db 'select count(*) from findings')" = "$found"
+run 2 "$PIIAUDIT" redact --db r.db --format csv -o x.txt export.txt
+check "--format without --field: a usage error" grep -q 'format needs --field' err
+
 # A row longer than --max-record-bytes (a quoted cell of 2 KiB): not redacted.
 { printf 'id,email\n1,"'; head -c 2048 /dev/zero | tr '\0' 'x'; printf ' ann.lee@corp-mail.io"\n'; } >long.csv
 run 3 "$PIIAUDIT" redact --db r.db --field email --max-record-bytes 1K -o long-out.csv long.csv
