@@ -32,7 +32,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # Debian packages the build, the tests and the demo need; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config libpcre2-dev zlib1g-dev libsqlite3-dev libssl-dev \
-            libarchive-dev liblzma-dev libzstd-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 \
+            libarchive-dev liblzma-dev libzstd-dev libyaml-dev libsodium-dev libhyperscan-dev libisal-dev sqlite3 python3 zstd xz-utils bzip2 lz4 \
             p7zip-full zip unzip mandoc ripgrep isal time nodejs chromium \
             slurm-wlm munge parallel openssh-server openssh-client libfuzzer-14-dev strace
 

@@ -2,7 +2,7 @@
 # redact: an archive member that is a single compressed stream (a
 # .jsonl.gz in a tar, a .zst in a zip) is decoded, its text redacted, and
 # encoded again in its own compression, within the archive written back:
-# gzip, bzip2, xz, .lzma and zstd members of a tar, a tar.gz and a zip.
+# gzip, bzip2, xz, .lzma, zstd and lz4 members of a tar, a tar.gz and a zip.
 # The decoded copy is the decoded input with the values replaced, every
 # other byte the same; names and modes are kept; --verify reads it clean.
 # Refused, naming the member, nothing written: two compression layers, a
@@ -27,10 +27,11 @@ open("m/c.txt.xz", "wb").write(lzma.compress(text, format=lzma.FORMAT_XZ))
 open("m/d.txt.lzma", "wb").write(lzma.compress(text, format=lzma.FORMAT_ALONE))
 PY
 zstd -q -3 plain.txt -o m/e.txt.zst
+lz4 -q plain.txt m/g.txt.lz4
 cp plain.txt m/f.txt
 chmod 640 m/c.txt.xz
 sed -E 's/user[0-9]+\.name@corp-mail\.io/<EMAIL>/g; s/555-867-[0-9]{4}/<PHONE>/g' plain.txt >want.txt
-members="a.txt.gz b.txt.bz2 c.txt.xz d.txt.lzma e.txt.zst f.txt"
+members="a.txt.gz b.txt.bz2 c.txt.xz d.txt.lzma e.txt.zst f.txt g.txt.lz4"
 tar -C m -cf in.tar $members
 tar -C m -czf in.tar.gz $members
 (cd m && zip -q ../in.zip $members)
@@ -41,12 +42,13 @@ cat >members.py <<'PY'
 import bz2, gzip, io, lzma, subprocess, sys, tarfile, zipfile
 path, want = sys.argv[1], open("want.txt", "rb").read()
 magic = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00", "lzma": b"\x5d\x00\x00",
-         "zst": b"\x28\xb5\x2f\xfd", "txt": b"row 0"}
+         "zst": b"\x28\xb5\x2f\xfd", "lz4": b"\x04\x22\x4d\x18", "txt": b"row 0"}
 def decode(ext, data):
     if ext == "gz": return gzip.decompress(data)
     if ext == "bz2": return bz2.decompress(data)
     if ext in ("xz", "lzma"): return lzma.decompress(data)
     if ext == "zst": return subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+    if ext == "lz4": return subprocess.run(["lz4", "-dc"], input=data, capture_output=True, check=True).stdout
     return data
 if path.endswith(".zip"):
     z = zipfile.ZipFile(path)
@@ -64,7 +66,7 @@ for name, data, mode in items:
     if name == "c.txt.xz" and mode is not None and mode != 0o640:
         bad.append(name + ": mode %o" % mode)
 print(len(items), "members;", "; ".join(bad) if bad else "all redacted in their compression")
-sys.exit(1 if bad or len(items) != 6 else 0)
+sys.exit(1 if bad or len(items) != 7 else 0)
 PY
 
 for f in in.tar in.tar.gz in.zip; do
