@@ -970,30 +970,38 @@ static void forget_fields(struct redactor *r)
 	r->rec_rule_count = 0;
 }
 
-/* The spans to replace in one record (a line, or an element of a JSON
- * array: element), at member offset off; -1 when out of memory. */
+/* The spans to replace in one record, at member offset off: a line, an
+ * element of a JSON array (element), or a CSV data row without its line
+ * end (in a CSV unit, r->csv_sep set).  With --field the selected fields,
+ * or cells; a record that is not valid JSON or CSV (or a row after a CSV
+ * header that could not be read) whole, as text, as scan reads it.  -1
+ * with the reason. */
 static int record_spans(struct redactor *r, const unsigned char *line, size_t len, uint64_t off, bool element)
 {
 	r->span_count = r->arena_len = 0;
 	r->rec_findings = 0;
 	r->rec_rule_count = 0;
 	r->rec = line;
+	r->reason[0] = '\0';
 	int rc = -1;
-	if (r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
+	if (r->csv_sep ? !r->csv_text : r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
 		struct json_error err;
-		rc = json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
+		struct csv_error cerr;
+		rc = r->csv_sep ? csv_walk_row(line, len, r->csv_sep, &r->csv_cols, on_csv_cell, r, &cerr)
+		     : json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
 		if (rc == -2)
-			goto oom;
+			goto failed;
 		if (rc)
-			forget_fields(r);   /* not JSON: matched as text, as scan does */
+			forget_fields(r);
 	}
 	if (rc && (find_hits(r, line, len, 0, len) || hits_to_spans(r, line, NULL, 0, SPAN_AS_IS)))
-		goto oom;
+		goto failed;
 	if (r->plan && plan_spans(r, line, len, off))
-		goto oom;
+		goto failed;
 	return 0;
-oom:
-	snprintf(r->reason, sizeof(r->reason), "out of memory");
+failed:
+	if (!r->reason[0])
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
 	return -1;
 }
 
@@ -1163,37 +1171,6 @@ static int redact_array(struct redactor *r, const struct redact_io_unit *u)
 
 /* ---- CSV with --field: each row a record ---- */
 
-/* The spans to replace in a data row (without its line end), at member
- * offset off: the selected columns' cells, or, in a row that is not valid
- * CSV (or after a header that could not be read), the whole row as text,
- * as scan reads it.  -1 (reason set). */
-static int csv_row_spans(struct redactor *r, const unsigned char *row, size_t len, uint64_t off)
-{
-	r->span_count = r->arena_len = 0;
-	r->rec_findings = 0;
-	r->rec_rule_count = 0;
-	r->rec = row;
-	r->reason[0] = '\0';
-	int rc = -1;
-	if (!r->csv_text) {
-		struct csv_error err;
-		rc = csv_walk_row(row, len, r->csv_sep, &r->csv_cols, on_csv_cell, r, &err);
-		if (rc == -2)
-			goto failed;
-		if (rc)
-			forget_fields(r);
-	}
-	if (rc && (find_hits(r, row, len, 0, len) || hits_to_spans(r, row, NULL, 0, SPAN_AS_IS)))
-		goto failed;
-	if (r->plan && plan_spans(r, row, len, off))
-		goto failed;
-	return 0;
-failed:
-	if (!r->reason[0])
-		snprintf(r->reason, sizeof(r->reason), "out of memory");
-	return -1;
-}
-
 /* One row, number `number` (0: the header), without its LF: the header
  * read and written as it is; a data row rewritten or dropped.  A CR before
  * the LF is kept. */
@@ -1214,10 +1191,13 @@ static int do_csv_row(struct redactor *r, const unsigned char *row, size_t len, 
 			         r->opt->fields.items[missing].text);
 			return -1;
 		}
-		r->csv_text = rc != 0;   /* the rows as text, as scan reads them then */
-		return stream_out(r, row, len) || (newline && stream_out(r, "\n", 1)) ? -1 : 0;
+		/* A header that cannot be read is redacted as text with the rows,
+		 * as scan reads them then. */
+		if (rc == 0)
+			return stream_out(r, row, len) || (newline && stream_out(r, "\n", 1)) ? -1 : 0;
+		r->csv_text = true;
 	}
-	if (csv_row_spans(r, row, n, r->line_off))
+	if (record_spans(r, row, n, r->line_off, false))
 		return -1;
 	if (r->opt->style == STYLE_DROP && r->rec_findings > r->opt->max_findings) {
 		drop_record(r);
@@ -1233,24 +1213,24 @@ static int do_csv_row(struct redactor *r, const unsigned char *row, size_t len, 
 struct record_split {
 	const char *what;           /* "line", "CSV row": for the limit's message */
 	uint64_t first;             /* the number the message gives the first record */
-	unsigned char csv_sep;      /* 0: lines */
-	struct csv_split csv;
+	struct csv_split csv;       /* CSV rows (r->csv_sep set) */
 };
 
 /* Where the record starting at data ends: the index of its LF in
  * [from, len), or len when it goes on (data[0, from) was seen already). */
-static size_t record_end(struct record_split *sp, const unsigned char *data, size_t from, size_t len)
+static size_t record_end(const struct redactor *r, struct record_split *sp, const unsigned char *data,
+                         size_t from, size_t len)
 {
-	if (sp->csv_sep)
+	if (r->csv_sep)
 		return csv_split_scan(&sp->csv, data, from, len);
 	const unsigned char *nl = memchr(data + from, '\n', len - from);
 	return nl ? (size_t)(nl - data) : len;
 }
 
-static int do_record(struct redactor *r, const struct record_split *sp, const unsigned char *rec,
-                     size_t len, uint64_t number, bool newline)
+static int do_record(struct redactor *r, const unsigned char *rec, size_t len, uint64_t number,
+                     bool newline)
 {
-	return sp->csv_sep ? do_csv_row(r, rec, len, number, newline) : do_line(r, rec, len, newline);
+	return r->csv_sep ? do_csv_row(r, rec, len, number, newline) : do_line(r, rec, len, newline);
 }
 
 /* Records read into r->line: the unread ones are [start, len), moved to
@@ -1268,14 +1248,14 @@ static int redact_records(struct redactor *r, const struct redact_io_unit *u, st
 			return -1;
 		}
 	}
-	if (sp->csv_sep)
-		csv_split_begin(&sp->csv, sp->csv_sep);
+	if (r->csv_sep)
+		csv_split_begin(&sp->csv, r->csv_sep);
 	for (;;) {
 		if (got_signal) {
 			snprintf(r->reason, sizeof(r->reason), "interrupted");
 			return -1;
 		}
-		size_t end = start + record_end(sp, r->line + start, scan_from - start, len - start);
+		size_t end = start + record_end(r, sp, r->line + start, scan_from - start, len - start);
 		/* The limit is the record's, whatever the buffer holds: a buffer
 		 * grown for an earlier unit, or its first MiB, can hold many. */
 		size_t rec_len = end - start;
@@ -1286,13 +1266,13 @@ static int redact_records(struct redactor *r, const struct redact_io_unit *u, st
 			return -1;
 		}
 		if (end < len) {
-			if (do_record(r, sp, r->line + start, rec_len, number++, true))
+			if (do_record(r, r->line + start, rec_len, number++, true))
 				return -1;
 			r->line_off += rec_len + 1;
 			start = end + 1;
 			scan_from = start;
-			if (sp->csv_sep)
-				csv_split_begin(&sp->csv, sp->csv_sep);
+			if (r->csv_sep)
+				csv_split_begin(&sp->csv, r->csv_sep);
 			continue;
 		}
 		if (start) {
@@ -1310,7 +1290,7 @@ static int redact_records(struct redactor *r, const struct redact_io_unit *u, st
 			break;
 		len += (size_t)got;
 	}
-	return len > start ? do_record(r, sp, r->line + start, len - start, number, false) : 0;
+	return len > start ? do_record(r, r->line + start, len - start, number, false) : 0;
 }
 
 static int loc_offset_cmp(const void *a, const void *b)
@@ -1358,14 +1338,10 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 	}
 	int csv = !r->opt->fields.count ? 0 : r->opt->csv ? r->opt->csv
 	          : csv_separator_for(u->member ? u->member : u->path);
-	struct record_split split = { .what = csv > 0 ? "CSV row" : "line", .first = csv > 0 ? 0 : 1,
-	                              .csv_sep = csv > 0 ? (unsigned char)csv : 0 };
-	if (csv > 0) {
-		/* Each unit's own header. */
-		csv_columns_release(&r->csv_cols);
-		r->csv_sep = split.csv_sep;
-		r->csv_text = false;
-	}
+	struct record_split split = { .what = csv > 0 ? "CSV row" : "line", .first = csv > 0 ? 0 : 1 };
+	r->csv_sep = csv > 0 ? (unsigned char)csv : 0;
+	r->csv_text = false;
+	csv_columns_release(&r->csv_cols);   /* each CSV unit reads its own header */
 	int rc = csv > 0 || (lines && !array) ? redact_records(r, u, &split)
 	         : array ? redact_array(r, u) : redact_stream(r, u);
 	if (rc)
@@ -1471,7 +1447,8 @@ static int v_record(void *ctx, void *handle, const struct scan_record *rec)
 		if (rc == -2)
 			return 1;
 		r->v_csv_text = rc != 0;
-		return 0;
+		if (rc == 0)
+			return 0;
 	}
 	if (rec->csv_sep) {
 		struct csv_error cerr;

@@ -884,6 +884,13 @@ static int csv_header(struct worker *w, struct unit_state *us, const struct scan
 			snprintf(us->csv_problem, sizeof(us->csv_problem),
 			         "CSV header not valid at byte %zu: %s; rows scanned as text", err.offset,
 			         err.reason);
+		/* Nor is the header itself skipped: an unclosed quote makes it run
+		 * to the end of the file.  (One too large comes next as text.) */
+		if (!rec->too_large) {
+			if (scan_record_as_text(w, us, rec))
+				return 1;
+			batch_full(w);
+		}
 	} else if (missing != CSV_NO_PATH) {
 		snprintf(us->csv_problem, sizeof(us->csv_problem), "no column '%.100s' in the CSV header",
 		         paths->items[missing].text);

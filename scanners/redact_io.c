@@ -1008,6 +1008,12 @@ static int nested_stream(struct job *j, const char *member, const char *magic, s
 		fail(j, member, "%s", "more than one compression layer is not supported");
 		goto out;
 	}
+	/* libarchive's filters did not take the stream its magic named: it
+	 * would come out as it is, and be taken for a second layer. */
+	if (kind == CODEC_OTHER && archive_filter_count(ar) < 2) {
+		fail(j, member, "damaged %s data: not decoded", magic);
+		goto out;
+	}
 	j->in_nested = true;
 	rc = rewrite_raw(j, member, ar, aw, filter_of(kind, ar), out_redact_write, out, false);
 	j->in_nested = false;

@@ -84,6 +84,16 @@ check "... the values scan --format csv found" \
 run 2 "$PIIAUDIT" redact --db r.db --format csv -o x.txt export.txt
 check "--format without --field: a usage error" grep -q 'format needs --field' err
 
+# A header that cannot be read (an unclosed quote runs to the end): scan
+# and redact read it and the rows as text, nothing skipped.
+printf 'id,"email\nBo,bo.chan@corp-mail.io\nCy,cy.doe@corp-mail.io\n' >badhead.csv
+run 3 "$PIIAUDIT" scan -q --db badhead.db --field email badhead.csv
+check "scan: a header not valid is named, and read as text (2 found)" \
+	sh -c "grep -q 'CSV header not valid' err && test \$(sqlite3 badhead.db 'select count(*) from findings') = 2"
+run 0 "$PIIAUDIT" redact --db r.db --field email --verify -o badhead-out.csv badhead.csv
+check "redact: the same two replaced, verified clean" \
+	sh -c "grep -q 'verified clean' err && test \$(grep -c '<EMAIL>' badhead-out.csv) = 2"
+
 # A row longer than --max-record-bytes (a quoted cell of 2 KiB): not redacted.
 { printf 'id,email\n1,"'; head -c 2048 /dev/zero | tr '\0' 'x'; printf ' ann.lee@corp-mail.io"\n'; } >long.csv
 run 3 "$PIIAUDIT" redact --db r.db --field email --max-record-bytes 1K -o long-out.csv long.csv

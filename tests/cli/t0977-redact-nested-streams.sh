@@ -84,6 +84,7 @@ check "... where it found the values in the input" test "$(sqlite3 orig.db 'sele
 mkdir -p bad
 gzip -n -c m/a.txt.gz >bad/twice.gz
 head -c 200 m/a.txt.gz >bad/cut.gz
+printf 'BZh9not bzip2 at all, only its magic' >bad/fake.bz2
 tar -C bad -cf twice.tar twice.gz
 tar -C bad -cf cut.tar cut.gz
 run 3 "$PIIAUDIT" redact --db r.db -o out-twice.tar twice.tar
@@ -93,6 +94,11 @@ check "... nothing written" test ! -e out-twice.tar
 run 3 "$PIIAUDIT" redact --db r.db -o out-cut.tar cut.tar
 check "a truncated gzip member: named, refused" grep -q 'cut.tar!cut.gz: .*truncated' err
 check "... nothing written" test ! -e out-cut.tar
+tar -C bad -cf fake.tar fake.bz2
+run 3 "$PIIAUDIT" redact --db r.db -o out-fake.tar fake.tar
+check "a member with bzip2's magic that libarchive will not decode: named, refused" \
+	grep -q 'fake.tar!fake.bz2: damaged bzip2 data: not decoded' err
+check "... nothing written" test ! -e out-fake.tar
 
 # The budget: an xz -9 member needs 65 MiB to decode, --xz-level 6 94 MiB
 # to encode again.
