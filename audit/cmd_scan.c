@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "audit/cli.h"
@@ -1267,7 +1268,8 @@ static void scan_usage(FILE *out)
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
 	        "                          (default 16M); a longer one is scanned as text\n"
 	        "  --resume                continue the database's unfinished run (interrupted\n"
-	        "                          or killed) with the same inputs, rules and options\n"
+	        "                          or killed) with the same inputs (the paths named,\n"
+	        "                          in any order; --plan, --shard), rules and options\n"
 	        "                          (limits, --exclude, --field, --store-values...):\n"
 	        "                          sources already complete are skipped, those in\n"
 	        "                          flight redone\n"
@@ -1716,9 +1718,27 @@ static char *scan_settings(const struct scan_options *o)
 	return json;
 }
 
+/*
+ * What the run is asked to read, as one SHA-256 in hex: the paths named
+ * (operands and --files-from entries, in any order: walk.h), the plan's
+ * digest and the shard.  Not what was found under a folder: a file added
+ * there since does not stop a resume, it is read with the rest.
+ */
+static void scan_inputs_digest(const struct scan_options *o, const struct walk_list *files,
+                               const char *plan_digest, char hex[65])
+{
+	char named[65], text[256];
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	walk_named_digest(files, named);
+	int n = snprintf(text, sizeof(text), "named %s plan %s shard %ld/%u", named,
+	                 plan_digest, o->shard_index, o->shard_count);
+	crypto_hash_sha256(sum, (const unsigned char *)text, (unsigned long long)n);
+	sodium_bin2hex(hex, 65, sum, sizeof(sum));
+}
+
 /* --resume: the newest unfinished run continues, if it was made with the
- * same rules, key and settings; sources it completed are taken off the
- * list. */
+ * same rules, key, settings and inputs; sources it completed are taken
+ * off the list. */
 static int resume_run(struct scan_job *job, const struct db_run *run)
 {
 	struct db_unfinished_run then;
@@ -1762,6 +1782,13 @@ static int resume_run(struct scan_job *job, const struct db_run *run)
 	if (!same_settings) {
 		diag("%s: run %lld was made with other options (%s); resume with the same options",
 		     job->opt->db_path, (long long)id, differs);
+		return -1;
+	}
+	/* A run of an older version recorded none: not compared. */
+	if (then.inputs[0] && run->inputs && strcmp(then.inputs, run->inputs)) {
+		diag("%s: run %lld was made over other inputs (the paths named, --files-from's list, "
+		     "--plan or --shard differ); resume with the same inputs",
+		     job->opt->db_path, (long long)id);
 		return -1;
 	}
 	int64_t dropped = db_run_reopen(job->db, id);
@@ -1984,6 +2011,8 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	}
 	char *argv_json = json_argv(argc + 1, argv - 1);
 	char *settings = scan_settings(&o);
+	char inputs[65];
+	scan_inputs_digest(&o, &job.files, plan_digest, inputs);
 	if (!argv_json || !settings) {
 		diag("out of memory recording the run");
 		free(argv_json);
@@ -1995,7 +2024,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		.tool_version = PIIAUDIT_VERSION, .rules_digest = rules.digest, .key_id = job.key.id,
 		.label = o.label, .store_values = o.store_values,
 		.shard_index = (int)o.shard_index, .shard_count = o.plan_path ? (int)plan_shards : (int)o.shard_count,
-		.plan_digest = o.plan_path ? plan_digest : NULL,
+		.plan_digest = o.plan_path ? plan_digest : NULL, .inputs = inputs,
 	};
 	int begun;
 	if (o.resume) {

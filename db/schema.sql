@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS runs (
     status       TEXT NOT NULL DEFAULT 'running',  -- running | ok | errors | interrupted | failed
     sources_ok     INTEGER NOT NULL DEFAULT 0,
     sources_failed INTEGER NOT NULL DEFAULT 0,
-    bytes_scanned  INTEGER NOT NULL DEFAULT 0
+    bytes_scanned  INTEGER NOT NULL DEFAULT 0,
+    inputs       TEXT                              -- SHA-256 of the paths named (operands, --files-from
+                                                   -- entries; any order), --plan and --shard; resume compares it
 );
 
 CREATE TABLE IF NOT EXISTS rules (

@@ -158,6 +158,7 @@ static const struct added_column {
 	{ "redaction_counts", "found", "INTEGER", false },      /* report: before and after */
 	{ "redaction_counts", "remaining", "INTEGER", false },
 	{ "runs", "settings", "TEXT", true },           /* scan --resume and merge compare it */
+	{ "runs", "inputs", "TEXT", true },             /* scan --resume compares it */
 };
 
 /* *missing: whether c's table exists without c's column. */
@@ -582,7 +583,7 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 	if (sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO runs(uuid, kind, started_at, argv, tool_version,"
 	                       " rules_digest, key_id, label, store_values, shard_index, shard_count,"
-	                       " plan_digest, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	                       " plan_digest, settings, inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		fail(s, "cannot record the run");
 		goto out;
@@ -602,6 +603,7 @@ int db_run_begin(struct db_store *s, const struct db_run *run, int64_t *run_id)
 	}
 	bind_text(st, 12, run->plan_digest);
 	bind_text(st, 13, run->settings);
+	bind_text(st, 14, run->inputs);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		fail(s, "cannot record the run");
 		goto out;
@@ -1102,7 +1104,7 @@ int db_run_unfinished(struct db_store *s, const char *kind, struct db_unfinished
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT id, rules_digest, key_id, store_values, settings FROM runs"
+	                       "SELECT id, rules_digest, key_id, store_values, settings, inputs FROM runs"
 	                       " WHERE kind = ? AND status IN ('running', 'interrupted', 'failed')"
 	                       " ORDER BY id DESC LIMIT 1",
 	                       -1, &st, NULL) == SQLITE_OK) {
@@ -1115,6 +1117,9 @@ int db_run_unfinished(struct db_store *s, const char *kind, struct db_unfinished
 			         (const char *)sqlite3_column_text(st, 1));
 			snprintf(out->key_id, sizeof(out->key_id), "%s", (const char *)sqlite3_column_text(st, 2));
 			out->store_values = sqlite3_column_int(st, 3) != 0;
+			if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+				snprintf(out->inputs, sizeof(out->inputs), "%s",
+				         (const char *)sqlite3_column_text(st, 5));
 			out->settings = settings ? strdup(settings) : NULL;
 			rc = settings && !out->settings ? -1 : 0;
 		} else if (step == SQLITE_DONE) {

@@ -37,6 +37,9 @@ struct db_run {
 	/* The options that decide what is read and recorded, as a JSON array
 	 * of option strings (audit/cmd_scan.c's scan_settings()), or NULL. */
 	const char *settings;
+	/* The SHA-256 of what the run was asked to read (the paths named,
+	 * --plan, --shard), in hex, or NULL. */
+	const char *inputs;
 };
 
 struct db_source {
@@ -174,6 +177,7 @@ struct db_unfinished_run {
 	char key_id[17];
 	bool store_values;
 	char *settings;
+	char inputs[65];            /* "": not recorded (a run of an older version) */
 };
 int db_run_unfinished(struct db_store *s, const char *kind, struct db_unfinished_run *out);
 

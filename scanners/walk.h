@@ -11,6 +11,10 @@
  * the folder named) is neither listed nor entered, only counted; a path
  * named itself is never excluded.
  *
+ * The list also keeps a digest of the paths named (walk_add()'s and the
+ * list file's, not what was found under them) that does not depend on
+ * their order: scan --resume compares it.
+ *
  * The list owns its strings.  Errors other than out-of-memory are entries,
  * not failures.
  */
@@ -35,6 +39,8 @@ struct walk_list {
 	size_t count, alloc;
 	uint64_t total_bytes;   /* of the regular files listed */
 	uint64_t excluded;      /* files and folders left out by the globs */
+	uint64_t named_count;   /* paths named to walk_add() */
+	uint64_t named_sum[4];  /* their SHA-256s added up, lane by lane */
 };
 
 /* Adds path (a file, a folder walked recursively, or "-"), leaving out
@@ -49,5 +55,9 @@ int walk_add(struct walk_list *list, const char *path, bool follow_links,
 int walk_add_list(struct walk_list *list, const char *list_file, bool nul, bool follow_links,
                   const struct path_exclude *exclude, size_t *listed, char *err, size_t errlen);
 void walk_release(struct walk_list *list);
+
+/* The SHA-256, in hex, of the paths named so far as a set with repeats
+ * (the same paths in any order give the same digest). */
+void walk_named_digest(const struct walk_list *list, char hex[65]);
 
 #endif

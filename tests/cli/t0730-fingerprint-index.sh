@@ -96,7 +96,10 @@ check "(and it is used by lookups by run and fingerprint)" \
 	grep -q 'findings_run_fingerprint (run_id=? AND fingerprint=?)' \
 	<<<"$(sql killed.db "explain query plan select * from findings where run_id = 1 and fingerprint = 'x'")"
 check "that database is intact" test "$(sql killed.db 'pragma integrity_check')" = ok
-run 0 "$PIIAUDIT" scan -q --resume --db fresh.db c1/a.txt c2/b.txt
+# Resumed with the same inputs: the FIFO, read again, gives b.txt's lines.
+cat c2/b.txt >fifo & writer=$!
+run 0 "$PIIAUDIT" scan -q --resume --db fresh.db c1/a.txt fifo
+wait "$writer"
 check "--resume finishes the run and builds the index" test "$(idx fresh.db)" = 1
 check "the resumed run's findings: 40 + 25 of the value, 65 others" \
 	test "$(sql fresh.db "select count(*) from findings")" = 130

@@ -79,9 +79,15 @@ for sig in INT TERM; do
 	check "SIG$sig: run marked interrupted" test "$(sqlite3 "$T/s.db" 'select status from runs')" = interrupted
 	check "SIG$sig: the finished source kept its findings" \
 		test "$(sqlite3 "$T/s.db" "select findings from sources where status = 'ok'")" = 2000
-	run 0 "$PIIAUDIT" scan -q --resume --db "$T/s.db" "$T/c/f001.txt"
+	# The same inputs: the FIFO, written again and closed, is read anew.
+	printf 'again a@b.io\n' >"$T/fifo" &
+	writer=$!
+	run 0 "$PIIAUDIT" scan -q --resume --db "$T/s.db" "$T/c/f001.txt" "$T/fifo"
+	wait "$writer" 2>/dev/null
 	check "SIG$sig: resume skips the completed source" \
 		test "$(sqlite3 "$T/s.db" "select count(*) from sources where path like '%f001.txt'")" = 1
+	check "SIG$sig: ... and reads the one in flight again" \
+		test "$(sqlite3 "$T/s.db" "select status, findings from sources where path like '%fifo'; select status from runs")" = "$(printf 'ok|1\nok')"
 done
 
 # Resume refuses other rules or another key.
@@ -97,11 +103,16 @@ else
 	ok "skipped: the scan finished before it could be killed"
 fi
 # Resume refuses other settings: a run left interrupted after one source
-# (its status set as an interrupted scan leaves it) continues only with the
-# options that decide what is read and recorded.
+# (the other's rows deleted and its status set as an interrupted scan
+# leaves them) continues only with the options that decide what is read
+# and recorded.
+interrupt_after_f001() {
+	sqlite3 "$1" "delete from findings where source_id in (select id from sources where path like '%f002%');
+		delete from sources where path like '%f002%'; update runs set status = 'interrupted'"
+}
 rm -f "$T/o.db"*
-"$PIIAUDIT" scan -q --exclude '*.bak' --exclude /c/old --db "$T/o.db" "$T/c/f001.txt"
-sqlite3 "$T/o.db" "update runs set status = 'interrupted'"
+"$PIIAUDIT" scan -q --exclude '*.bak' --exclude /c/old --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
+interrupt_after_f001 "$T/o.db"
 run 2 "$PIIAUDIT" scan -q --resume --exclude '*.bak' --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
 check "resume without one of the run's --exclude globs is refused, naming it" \
 	grep -q "o.db: run 1 was made with other options (--exclude=/c/old then, not now); resume with the same options" "$T/err"
@@ -116,13 +127,14 @@ check "the refused resumes read nothing and stored no raw value" \
 run 0 "$PIIAUDIT" scan -q --resume -j 1 --engine pcre2 --exclude c/old/ --exclude '*.bak' --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
 check "the same globs in another order and spelling, other --jobs and --engine: resumed" \
 	test "$(sqlite3 "$T/o.db" "select count(*) from sources where status = 'ok'; select status from runs")" = "$(printf '2\nok')"
-# A run recorded before settings were (NULL): only --store-values is compared.
+# A run recorded before settings and inputs were (NULL): only
+# --store-values is compared.
 rm -f "$T/o.db"*
 "$PIIAUDIT" scan -q --db "$T/o.db" "$T/c/f001.txt"
-sqlite3 "$T/o.db" "update runs set status = 'interrupted', settings = NULL"
+sqlite3 "$T/o.db" "update runs set status = 'interrupted', settings = NULL, inputs = NULL"
 run 2 "$PIIAUDIT" scan -q --resume --store-values --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
 check "a run without recorded settings: --store-values still compared" grep -q "made without --store-values" "$T/err"
 run 0 "$PIIAUDIT" scan -q --resume --max-depth 2 --db "$T/o.db" "$T/c/f001.txt" "$T/c/f002.txt"
-check "... other options cannot be compared, so it resumes" \
+check "... other options and inputs cannot be compared, so it resumes" \
 	test "$(sqlite3 "$T/o.db" "select count(*) from sources where status = 'ok'")" = 2
 finish

@@ -114,8 +114,11 @@ check "... one clear line" grep -q 'm.db: .*database is locked (another process 
 check "... integrity_check passes" test "$(sql "$T/m.db" 'pragma integrity_check')" = ok
 check "... the finished source kept" test "$(sql "$T/m.db" "select count(*) from sources where status = 'ok'")" = 1
 check "... the run is not marked complete" test "$(sql "$T/m.db" "select status from runs")" != ok
-run 0 "$PIIAUDIT" scan -q --resume --db "$T/m.db" "$T/c/f01.txt"
-check "... --resume completes it" test "$(sql "$T/m.db" "select group_concat(status) from runs")" = ok
+printf 'fifo line fifo.mail@fifo.io\n' >"$T/fifo" & writer=$!
+run 0 "$PIIAUDIT" scan -q --resume --db "$T/m.db" "$T/c/f01.txt" "$T/fifo"
+wait "$writer"
+check "... --resume with the same inputs completes it" test "$(sql "$T/m.db" "select group_concat(status) from runs")" = ok
+check "... the FIFO read again" test "$(sql "$T/m.db" "select count(*) from findings f join sources s on s.id = f.source_id where s.path like '%fifo'")" = 1
 
 # Two scans into one database at once: they take turns, both complete.
 rm -f "$T/two.db"*
