@@ -178,6 +178,7 @@ struct redactor {
 	char *arena;
 	size_t arena_len, arena_cap;
 	const unsigned char *rec;   /* the line being walked */
+	struct json_keys keys;      /* --field '*': the keys above the value */
 	uint64_t rec_findings;
 	/* CSV with --field: the separator, and the header's columns (for
 	 * rewriting, and for --verify's rescan); csv_text: rows as text (the
@@ -368,12 +369,48 @@ static int find_field_hits(struct redactor *r, const char *name, const unsigned 
 	return 0;
 }
 
-/* The JSON string at r->rec[start, end) of --field path_index. */
+/* The name a value of --field path_index is matched behind, as scan
+ * matches it: a JSON field's last key, a CSV column's --field text; under
+ * '*', the key or column it came with (its raw bytes, FIELD_NAME_MAX at
+ * most, in buf), none for a key itself. */
+#define FIELD_NAME_MAX 64
+static const char *field_name(const struct redactor *r, const struct csv_columns *cols, size_t path_index,
+                              char buf[FIELD_NAME_MAX + 1])
+{
+	const struct json_paths *paths = &r->opt->fields;
+	if (path_index < paths->count)
+		return cols ? paths->items[path_index].text : json_path_name(&paths->items[path_index]);
+	const unsigned char *raw;
+	size_t len;
+	if (cols) {
+		raw = (const unsigned char *)cols->name[path_index - paths->count];
+		len = strlen((const char *)raw);
+	} else if (path_index == JSON_PATH_EVERY && r->keys.count) {
+		raw = r->rec + r->keys.start[r->keys.count - 1];
+		len = r->keys.end[r->keys.count - 1] - r->keys.start[r->keys.count - 1];
+	} else {
+		return NULL;
+	}
+	if (!len || len > FIELD_NAME_MAX || memchr(raw, 0, len))
+		return NULL;
+	memcpy(buf, raw, len);
+	buf[len] = 0;
+	return buf;
+}
+
+/* The JSON string (under '*', also a number or a key) at
+ * r->rec[start, end) of --field path_index. */
 static int find_json_field_hits(struct redactor *r, size_t path_index, size_t start, size_t end,
                                 unsigned char **text)
 {
-	return find_field_hits(r, json_path_name(&r->opt->fields.items[path_index]), r->rec + start,
-	                       end - start, false, text);
+	char name[FIELD_NAME_MAX + 1];
+	return find_field_hits(r, field_name(r, NULL, path_index, name), r->rec + start, end - start, false,
+	                       text);
+}
+
+static bool field_mode(const struct redact_options *o)
+{
+	return o->fields.count || o->fields.every;
 }
 
 /* What the value becomes; returns its length (unescaped).  rule may be
@@ -726,7 +763,8 @@ static int redact_stream_windows(struct redactor *r, const struct redact_io_unit
 
 /* ---- line mode ---- */
 
-static int arena_put(struct redactor *r, const char *s, size_t n)
+/* Room for n more bytes in the arena (which may move). */
+static int arena_reserve(struct redactor *r, size_t n)
 {
 	if (r->arena_len + n > r->arena_cap) {
 		size_t cap = r->arena_cap ? r->arena_cap : 4096;
@@ -738,6 +776,13 @@ static int arena_put(struct redactor *r, const char *s, size_t n)
 		r->arena = grown;
 		r->arena_cap = cap;
 	}
+	return 0;
+}
+
+static int arena_put(struct redactor *r, const char *s, size_t n)
+{
+	if (arena_reserve(r, n))
+		return -1;
 	memcpy(r->arena + r->arena_len, s, n);
 	r->arena_len += n;
 	return 0;
@@ -853,12 +898,49 @@ static int hits_to_spans(struct redactor *r, const unsigned char *subject, const
 	return 0;
 }
 
+/*
+ * Under '*' a JSON number is a field too; one that holds a value becomes a
+ * string, so the spans of its hits (from `first` on) are made one that
+ * quotes the whole number with the values replaced (a number has nothing
+ * to escape; the replacements are escaped already).
+ */
+static int quote_number(struct redactor *r, size_t first, size_t start, size_t end)
+{
+	if (r->span_count == first)
+		return 0;
+	/* The replacements are copied from the arena into it: room first. */
+	size_t need = end - start + 2;
+	for (size_t i = first; i < r->span_count; i++)
+		need += r->spans[i].len;
+	if (arena_reserve(r, need))
+		return -1;
+	size_t text = r->arena_len, at = start;
+	if (arena_put(r, "\"", 1))
+		return -1;
+	for (size_t i = first; i < r->span_count; i++) {
+		const struct span *sp = &r->spans[i];
+		if (arena_put(r, (const char *)r->rec + at, sp->start - at) ||
+		    arena_put(r, r->arena + sp->text, sp->len))
+			return -1;
+		at = sp->end;
+	}
+	if (arena_put(r, (const char *)r->rec + at, end - at) || arena_put(r, "\"", 1))
+		return -1;
+	r->span_count = first + 1;
+	r->spans[first] = (struct span){ .start = start, .end = end, .text = text, .len = r->arena_len - text };
+	return 0;
+}
+
 static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
 	unsigned char *text;
+	size_t first = r->span_count;
 	if (find_json_field_hits(r, path_index, start, end, &text) ||
 	    hits_to_spans(r, text, r->map, start, SPAN_JSON))
+		return -2;
+	if (path_index == JSON_PATH_EVERY && start > 0 && r->rec[start - 1] != '"' &&
+	    quote_number(r, first, start, end))
 		return -2;
 	return 0;
 }
@@ -870,7 +952,8 @@ static int on_csv_cell(void *ctx, size_t path_index, size_t start, size_t end)
 	struct redactor *r = ctx;
 	bool quoted = start > 0 && r->rec[start - 1] == '"';
 	unsigned char *text;
-	if (find_field_hits(r, r->opt->fields.items[path_index].text, r->rec + start, end - start, true,
+	char name[FIELD_NAME_MAX + 1];
+	if (find_field_hits(r, field_name(r, &r->csv_cols, path_index, name), r->rec + start, end - start, true,
 	                    &text) ||
 	    hits_to_spans(r, text, r->map, start, quoted ? SPAN_CSV_QUOTED : SPAN_CSV_BARE))
 		return -2;
@@ -984,11 +1067,11 @@ static int record_spans(struct redactor *r, const unsigned char *line, size_t le
 	r->rec = line;
 	r->reason[0] = '\0';
 	int rc = -1;
-	if (r->csv_sep ? !r->csv_text : r->opt->fields.count && (element || first_json_byte(line, len) == '{')) {
+	if (r->csv_sep ? !r->csv_text : field_mode(r->opt) && (element || first_json_byte(line, len) == '{')) {
 		struct json_error err;
 		struct csv_error cerr;
 		rc = r->csv_sep ? csv_walk_row(line, len, r->csv_sep, &r->csv_cols, on_csv_cell, r, &cerr)
-		     : json_walk_fields(line, len, &r->opt->fields, on_field, r, &err);
+		     : json_walk_fields_keys(line, len, &r->opt->fields, on_field, r, &err, &r->keys);
 		if (rc == -2)
 			goto failed;
 		if (rc)
@@ -1328,15 +1411,15 @@ static int on_text(void *ctx, const struct redact_io_unit *u, char *err, size_t 
 {
 	struct redactor *r = ctx;
 	int first = first_json_byte(u->peek, u->peek_len);
-	bool array = r->opt->fields.count && first == '[';
-	bool lines = r->opt->style == STYLE_DROP || (r->opt->fields.count && first == '{');
+	bool array = field_mode(r->opt) && first == '[';
+	bool lines = r->opt->style == STYLE_DROP || (field_mode(r->opt) && first == '{');
 	r->out = u->out;
 	r->reason[0] = '\0';
 	if (r->plan && plan_unit(r, u->member)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int csv = !r->opt->fields.count ? 0 : r->opt->csv ? r->opt->csv
+	int csv = !field_mode(r->opt) ? 0 : r->opt->csv ? r->opt->csv
 	          : csv_separator_for(u->member ? u->member : u->path);
 	struct record_split split = { .what = csv > 0 ? "CSV row" : "line", .first = csv > 0 ? 0 : 1 };
 	r->csv_sep = csv > 0 ? (unsigned char)csv : 0;
@@ -1419,7 +1502,9 @@ static int v_csv_cell(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct redactor *r = ctx;
 	unsigned char *text;
-	if (find_field_hits(r, r->opt->fields.items[path_index].text, r->rec + start, end - start, true, &text))
+	char name[FIELD_NAME_MAX + 1];
+	if (find_field_hits(r, field_name(r, &r->v_cols, path_index, name), r->rec + start, end - start, true,
+	                    &text))
 		return -2;
 	r->rec_findings += count_left(r, text);
 	return 0;
@@ -1455,7 +1540,7 @@ static int v_record(void *ctx, void *handle, const struct scan_record *rec)
 		rc = r->v_csv_text ? -1
 		     : csv_walk_row(rec->data, rec->len, rec->csv_sep, &r->v_cols, v_csv_cell, r, &cerr);
 	} else {
-		rc = json_walk_fields(rec->data, rec->len, &r->opt->fields, v_field, r, &err);
+		rc = json_walk_fields_keys(rec->data, rec->len, &r->opt->fields, v_field, r, &err, &r->keys);
 	}
 	if (rc == -2)
 		return 1;
@@ -1491,7 +1576,7 @@ static void v_end(void *ctx, void *handle, enum scan_status status, const char *
 static int64_t verify_output(struct redactor *r, const char *out)
 {
 	struct scan_limits limits = {
-		.max_depth = 4, .records = r->opt->fields.count > 0, .csv = r->opt->csv,
+		.max_depth = 4, .records = field_mode(r->opt), .csv = r->opt->csv,
 		.max_record_bytes = r->opt->max_record_bytes, .binary = r->opt->binary,
 		.decoder_budget = r->job->codec_budget, .cancel = &got_signal,
 	};
@@ -1625,7 +1710,8 @@ static void redact_usage(FILE *out)
 	        "  --include-placeholders  redact documentation values too (example.com...)\n"
 	        "  --field PATH            JSON lines and arrays: redact only this string field\n"
 	        "                          (dotted, repeatable); other lines are redacted as text.\n"
-	        "                          CSV (*.csv, *.tsv): only the column of that name\n"
+	        "                          CSV (*.csv, *.tsv): only the column of that name.\n"
+	        "                          '*': every string, number and key, every column\n"
 	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
 	        "                          tsv (every input), json (never CSV), as in scan\n"
 	        "  --plan FILE             an erasure: redact only the values of the plan that\n"
@@ -1833,7 +1919,7 @@ static int parse_redact_options(int argc, char **argv, struct redact_options *o)
 		return usage_error("redact", "--plan drops every record holding a planned value: no --max-findings");
 	if (optind >= argc)
 		return usage_error("redact", "no paths to redact");
-	if (o->format_given && !o->fields.count)
+	if (o->format_given && !field_mode(o))
 		return usage_error("redact", "--format needs --field: without it every input is redacted as text");
 	if (o->out_file && argc - optind != 1)
 		return usage_error("redact", "-o FILE takes one input; use --out DIR for several");

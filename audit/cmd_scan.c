@@ -39,6 +39,7 @@
 #include "db/store.h"
 #include "db/xref.h"
 #include "scanners/csv_fields.h"
+#include "scanners/field_paths.h"
 #include "rules/validators.h"
 #include "scanners/json_fields.h"
 #include "scanners/mem_budget.h"
@@ -111,6 +112,7 @@ struct scan_job {
 	const struct scan_mode *mode;
 	struct ruleset *rules;
 	struct db_store *db;
+	struct field_paths *field_paths;    /* --field '*': the paths recorded */
 	struct scan_pool *pool;             /* matches windows; NULL: workers match */
 	struct db_key key;
 	int64_t run_id;
@@ -195,6 +197,10 @@ struct worker {
 	 * offsets by map_hits()). */
 	unsigned char *decoded;
 	size_t decoded_alloc;
+	/* --field '*': the keys above the value handed out, and its raw path. */
+	struct json_keys keys;
+	unsigned char *field_key;
+	size_t field_key_alloc;
 	bool record_now;                    /* its fields matched here: match_now() */
 	const struct scan_record *record;   /* the record being walked */
 	struct unit_state *record_unit;
@@ -809,6 +815,127 @@ static size_t decode_field(const struct scan_record *rec, const unsigned char *r
 	return rec->csv_sep ? csv_decode_cell(raw, n, out, map) : json_decode_string(raw, n, out, map);
 }
 
+/*
+ * --field '*': a value's field is the path of keys it was found under
+ * (arrays add none), or its CSV column's name, made from the data: so a
+ * part is recorded only when it is a plain name (FIELD_NAME_MAX bytes at
+ * most, a letter, '_', '@' or '$' first, printable ASCII without '\' or
+ * '"', nor '.' in a key, and nothing the rules find in it), "*" otherwise,
+ * and the whole path is "*" past FIELD_PATH_MAX bytes.  A key that is itself an
+ * e-mail address or a card number is never written to the database.
+ * Each raw path is judged once per scan (job->field_paths).
+ */
+#define FIELD_NAME_MAX 64
+#define FIELD_PATH_MAX 512
+#define FIELD_KEY_MAX 4096
+
+static int any_hit(void *ctx, const struct rule_hit *hit)
+{
+	(void)hit;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+static bool plain_name(struct worker *w, const unsigned char *s, size_t n, bool dots)
+{
+	if (!n || n > FIELD_NAME_MAX ||
+	    !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_' || s[0] == '@' ||
+	      s[0] == '$'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || (s[i] == '.' && !dots) || s[i] == '\\' || s[i] == '"')
+			return false;
+	bool found = false;
+	rule_matcher_scan(w->matcher, s, n, 0, n, NULL, any_hit, &found);
+	return !found;
+}
+
+/* The recorded path of raw key[0, len) (parts separated by NUL bytes,
+ * after a kind byte), made and kept on first sight. */
+static const char *recorded_path(struct worker *w, const unsigned char *key, size_t len, bool column)
+{
+	const char *known = field_paths_find(w->job->field_paths, key, len);
+	if (known)
+		return known;
+	char path[FIELD_PATH_MAX + FIELD_NAME_MAX + 2];
+	size_t n = 0;
+	for (size_t at = 1; at <= len;) {
+		const unsigned char *part = key + at;
+		const unsigned char *end = memchr(part, 0, len - at);
+		size_t part_len = end ? (size_t)(end - part) : len - at;
+		const char *text = plain_name(w, part, part_len, column) ? (const char *)part : "*";
+		size_t text_len = text == (const char *)part ? part_len : 1;
+		if (n + (n > 0) + text_len > FIELD_PATH_MAX) {
+			n = 0;
+			text = "*";
+			text_len = 1;
+			at = len + 1;
+		} else {
+			at += part_len + 1;
+		}
+		if (n)
+			path[n++] = '.';
+		memcpy(path + n, text, text_len);
+		n += text_len;
+	}
+	if (!n)
+		path[n++] = '*';
+	path[n] = 0;
+	return field_paths_add(w->job->field_paths, key, len, path);
+}
+
+/* A '*' value's recorded field, and the name to match it behind (in
+ * name_buf, FIELD_NAME_MAX + 1 bytes, or NULL); NULL: out of memory. */
+static const char *every_field(struct worker *w, size_t path_index, char *name_buf, const char **name)
+{
+	const struct scan_record *rec = w->record;
+	const unsigned char *raw_name;
+	size_t raw_len;
+	unsigned char *key;
+	size_t key_len;
+	if (rec->csv_sep) {
+		const char *column = w->record_unit->csv.name[path_index - w->job->opt->fields.count];
+		raw_name = (const unsigned char *)column;
+		raw_len = strlen(column);
+		key_len = 1 + raw_len;
+		if (room_for((void **)&w->field_key, &w->field_key_alloc, key_len, 1))
+			return NULL;
+		key = w->field_key;
+		key[0] = 'C';
+		memcpy(key + 1, column, raw_len);
+	} else {
+		const struct json_keys *keys = &w->keys;
+		key_len = 1;
+		for (size_t k = 0; k < keys->count; k++)
+			key_len += (k > 0) + keys->end[k] - keys->start[k];
+		if (room_for((void **)&w->field_key, &w->field_key_alloc, key_len, 1))
+			return NULL;
+		key = w->field_key;
+		key[0] = 'J';
+		size_t at = 1;
+		for (size_t k = 0; k < keys->count; k++) {
+			if (k)
+				key[at++] = 0;
+			memcpy(key + at, rec->data + keys->start[k], keys->end[k] - keys->start[k]);
+			at += keys->end[k] - keys->start[k];
+		}
+		raw_name = keys->count ? rec->data + keys->start[keys->count - 1] : NULL;
+		raw_len = keys->count ? keys->end[keys->count - 1] - keys->start[keys->count - 1] : 0;
+	}
+	/* Matched behind its name as any field is, whatever is recorded; a
+	 * name too long for a word before a value goes without. */
+	*name = NULL;
+	if (raw_len && raw_len <= FIELD_NAME_MAX && !memchr(raw_name, 0, raw_len)) {
+		memcpy(name_buf, raw_name, raw_len);
+		name_buf[raw_len] = 0;
+		*name = name_buf;
+	}
+	/* Keys this long are no names: not kept, whatever their number. */
+	if (key_len > FIELD_KEY_MAX)
+		return "*";
+	return recorded_path(w, key, key_len, rec->csv_sep != 0);
+}
+
 /* A selected string field of the current record: decode, match, and map
  * each hit back to the raw bytes of the record. */
 static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
@@ -831,9 +958,20 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	}
 	/* The field's name goes before its text (rule_matcher_scan_field()),
 	 * as redact --field matches it: a CSV column's is the whole --field
-	 * text, dots and all; a JSON field's its last key. */
-	const struct json_path *path = &w->job->opt->fields.items[path_index];
-	const char *name = rec->csv_sep ? path->text : json_path_name(path);
+	 * text, dots and all; a JSON field's its last key.  Under '*', the
+	 * key or column the value came with, and the field recorded is made
+	 * from the data (every_field()). */
+	const struct json_paths *paths = &w->job->opt->fields;
+	char every_name[FIELD_NAME_MAX + 1];
+	const char *name, *field;
+	if (path_index < paths->count) {
+		name = rec->csv_sep ? paths->items[path_index].text : json_path_name(&paths->items[path_index]);
+		field = paths->items[path_index].text;
+	} else if (!(field = every_field(w, path_index, every_name, &name))) {
+		return -2;
+	} else if (path_index == JSON_PATH_EVERY_KEY) {
+		name = NULL;    /* a key is matched alone */
+	}
 	size_t prefix = rule_field_prefix_len(name);
 	if (room_for((void **)&w->decoded, &w->decoded_alloc, prefix + raw_len + 1, 1))
 		return -2;
@@ -842,7 +980,7 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	size_t n = decode_field(rec, rec->data + start, raw_len, text, NULL);
 	/* Decoding never grows: the same length means no escapes. */
 	struct segment info = { .record = (int64_t)rec->number, .line = rec->line,
-	                        .raw_base = rec->offset + start, .field = path->text,
+	                        .raw_base = rec->offset + start, .field = field,
 	                        .prefix = prefix, .csv_sep = rec->csv_sep };
 	const unsigned char *raw = n == raw_len ? NULL : rec->data + start;
 	int rc = w->record_now ? match_now(w, w->record_unit, text, n, &info, raw, raw_len)
@@ -938,7 +1076,8 @@ static int unit_record(void *ctx, void *handle, const struct scan_record *rec)
 		    json_walk_fields(rec->data, rec->len, NULL, NULL, NULL, &err))
 			rc = -1;
 		else if (!rec->csv_sep)
-			rc = json_walk_fields(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err);
+			rc = json_walk_fields_keys(rec->data, rec->len, &w->job->opt->fields, on_field, w, &err,
+			                           &w->keys);
 		else if (us->csv_header_bad)
 			rc = -3;
 		else
@@ -1153,7 +1292,8 @@ static void *worker_main(void *arg)
 	struct scan_job *job = w->job;
 	const struct scan_sink sink = {
 		.ctx = w, .begin = unit_begin, .window = unit_window, .end = unit_end,
-		.record = job->opt->fields.count ? unit_record : NULL, .digest = unit_digest,
+		.record = job->opt->fields.count || job->opt->fields.every ? unit_record : NULL,
+		.digest = unit_digest,
 		.excluded = unit_excluded,
 	};
 	while (!stopping(job)) {
@@ -1262,7 +1402,10 @@ static void scan_usage(FILE *out)
 	        "                          CSV (*.csv, *.tsv, also .gz and in archives): the\n"
 	        "                          column of that name in the header row; record is\n"
 	        "                          the data row (header not counted).  Other content\n"
-	        "                          is scanned as text.\n"
+	        "                          is scanned as text.  '*': every field, key and\n"
+	        "                          column, each behind its own name, the path it was\n"
+	        "                          found under recorded (a key that is no plain name,\n"
+	        "                          or holds a finding, as *)\n"
 	        "  --format FMT            with --field: auto (CSV by name, default), csv or\n"
 	        "                          tsv (every input, stdin too), json (never CSV)\n"
 	        "  --max-record-bytes N    longest JSON record or CSV row held in memory\n"
@@ -1673,7 +1816,7 @@ static int by_text(const void *a, const void *b)
 static char *scan_settings(const struct scan_options *o)
 {
 	const struct scan_limits *l = &o->limits;
-	size_t cap = 16 + o->fields.count + o->exclude.count, n = 0, sorted_from;
+	size_t cap = 17 + o->fields.count + o->exclude.count, n = 0, sorted_from;
 	char **items = calloc(cap, sizeof(*items)), *json = NULL;
 	if (!items)
 		return NULL;
@@ -1701,6 +1844,8 @@ static char *scan_settings(const struct scan_options *o)
 	for (size_t i = 0; i < o->fields.count; i++)
 		if (!o->id_field || i != o->id_index)
 			items[n++] = setting("--field=%s", o->fields.items[i].text);
+	if (o->fields.every)
+		items[n++] = setting("--field=*");
 	for (size_t i = 0; i < o->exclude.count; i++) {
 		const struct path_exclude_glob *g = &o->exclude.globs[i];
 		items[n++] = setting("--exclude=%s%s", g->anchored ? "/" : "", g->text);
@@ -1910,6 +2055,7 @@ static int run_workers(struct scan_job *job, bool show_progress)
 		free(w->batch);
 		free(w->hits);
 		free(w->decoded);
+		free(w->field_key);
 		db_outrec_close(w->outrec);
 	}
 	free(workers);
@@ -2005,6 +2151,10 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		goto out;
 	}
 	db_set_wait(job.db, o.wait);
+	if (o.fields.every && !(job.field_paths = field_paths_new())) {
+		diag("out of memory");
+		goto out;
+	}
 	if (o.id_field && db_xref_init(job.db, err, sizeof(err))) {
 		diag("%s: %s", o.db_path, err);
 		goto out;
@@ -2096,6 +2246,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	}
 out:
 	db_close(job.db);
+	field_paths_free(job.field_paths);
 	db_key_wipe(&job.key);
 	walk_release(&job.files);
 	ruleset_release(&rules);

@@ -246,6 +246,16 @@ static int on_header_cell(void *ctx, size_t column, size_t start, size_t end)
 				h->c->path[column] = p;
 		}
 	}
+	if (h->paths->every) {
+		size_t n = end - start;
+		char *name = malloc(n + 1);
+		if (!name)
+			return -2;
+		name[csv_decode_cell(h->row + start, n, (unsigned char *)name, NULL)] = 0;
+		h->c->name[column] = name;
+		if (h->c->path[column] == CSV_NO_PATH)
+			h->c->path[column] = h->paths->count + column;
+	}
 	return 0;
 }
 
@@ -256,13 +266,15 @@ int csv_columns_read(struct csv_columns *c, const unsigned char *row, size_t len
 	int rc = 0;
 	bool *named = NULL;
 	c->path = NULL;
+	c->name = NULL;
 	c->count = 0;
 	*missing = CSV_NO_PATH;
 	if (walk_cells(row, len, sep, NULL, NULL, &cells, err))
 		return -1;
 	c->path = malloc(cells * sizeof(*c->path));
+	c->name = paths->every ? calloc(cells, sizeof(*c->name)) : NULL;
 	named = calloc(paths->count ? paths->count : 1, sizeof(*named));
-	if (!c->path || !named) {
+	if (!c->path || !named || (paths->every && !c->name)) {
 		rc = -2;
 		goto out;
 	}
@@ -270,7 +282,10 @@ int csv_columns_read(struct csv_columns *c, const unsigned char *row, size_t len
 	for (size_t k = 0; k < cells; k++)
 		c->path[k] = CSV_NO_PATH;
 	struct header_ctx h = { row, c, paths, named };
-	walk_cells(row, len, sep, on_header_cell, &h, &cells, err);
+	if (walk_cells(row, len, sep, on_header_cell, &h, &cells, err) == -2) {
+		rc = -2;
+		goto out;
+	}
 	for (size_t p = 0; p < paths->count; p++) {
 		if (!named[p]) {
 			*missing = p;
@@ -286,7 +301,12 @@ out:
 
 void csv_columns_release(struct csv_columns *c)
 {
+	if (c->name)
+		for (size_t k = 0; k < c->count; k++)
+			free(c->name[k]);
+	free(c->name);
 	free(c->path);
+	c->name = NULL;
 	c->path = NULL;
 	c->count = 0;
 }

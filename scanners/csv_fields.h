@@ -61,9 +61,12 @@ void csv_split_begin(struct csv_split *s, unsigned char sep);
 size_t csv_split_scan(struct csv_split *s, const unsigned char *data, size_t from, size_t len);
 
 /* The header: path[k] is the index into the paths of column k, or
- * CSV_NO_PATH. */
+ * CSV_NO_PATH.  With paths->every, a column no item names is selected
+ * with the index paths->count + k, and name[k] is every column's name
+ * (quotes undoubled); name is NULL otherwise. */
 struct csv_columns {
 	size_t *path;
+	char **name;
 	size_t count;
 };
 

@@ -18,6 +18,10 @@ int json_paths_add(struct json_paths *paths, const char *dotted)
 {
 	struct json_path p = {0};
 	size_t n = strlen(dotted);
+	if (!strcmp(dotted, "*")) {
+		paths->every = true;
+		return 0;
+	}
 	if (!n || dotted[0] == '.' || dotted[n - 1] == '.' || strstr(dotted, ".."))
 		return -1;
 	p.text = strdup(dotted);
@@ -60,6 +64,7 @@ void json_paths_release(struct json_paths *paths)
 	free(paths->items);
 	paths->items = NULL;
 	paths->count = 0;
+	paths->every = false;
 }
 
 struct walker {
@@ -71,6 +76,7 @@ struct walker {
 	struct json_error *err;
 	size_t keys;                                /* keys on the stack */
 	size_t key_start[JSON_MAX_DEPTH], key_end[JSON_MAX_DEPTH];
+	struct json_keys *out_keys;                 /* for JSON_PATH_EVERY, or NULL */
 };
 
 static int fail(struct walker *w, const char *reason)
@@ -155,6 +161,22 @@ static bool path_selected(const struct walker *w, size_t *which)
 	return false;
 }
 
+/* Which item selects the string or number at the current keys; with
+ * every, one that none does is JSON_PATH_EVERY. */
+static bool value_selected(struct walker *w, size_t *which, bool number)
+{
+	if (!w->fn || !w->paths)
+		return false;
+	if (path_selected(w, which) && (!number || w->paths->items[*which].scalars))
+		return true;
+	if (!w->paths->every)
+		return false;
+	*which = JSON_PATH_EVERY;
+	if (w->out_keys)
+		*w->out_keys = (struct json_keys){ w->keys, w->key_start, w->key_end };
+	return true;
+}
+
 static int parse_number(struct walker *w)
 {
 	size_t at = w->i;
@@ -225,6 +247,16 @@ static int parse_object(struct walker *w, size_t nest)
 		w->key_start[w->keys] = ks;
 		w->key_end[w->keys] = ke;
 		w->keys++;
+		/* Under "*" a key is text too (an address may be one). */
+		if (w->fn && w->paths && w->paths->every) {
+			if (w->out_keys)
+				*w->out_keys = (struct json_keys){ w->keys, w->key_start, w->key_end };
+			rc = w->fn(w->ctx, JSON_PATH_EVERY_KEY, ks, ke);
+			if (rc) {
+				w->keys--;
+				return rc;
+			}
+		}
 		rc = parse_value(w, nest + 1);
 		w->keys--;
 		if (rc)
@@ -284,7 +316,7 @@ static int parse_value(struct walker *w, size_t nest)
 		int rc = parse_string(w, &start, &end);
 		if (rc)
 			return rc;
-		if (w->fn && w->paths && path_selected(w, &which))
+		if (value_selected(w, &which, false))
 			return w->fn(w->ctx, which, start, end);
 		return 0;
 	}
@@ -292,11 +324,15 @@ static int parse_value(struct walker *w, size_t nest)
 		return parse_literal(w, "null");
 	default: {
 		size_t start = w->i, which;
+		bool word = w->s[w->i] == 't' || w->s[w->i] == 'f';
 		int rc = w->s[w->i] == 't' ? parse_literal(w, "true")
 		         : w->s[w->i] == 'f' ? parse_literal(w, "false") : parse_number(w);
 		if (rc)
 			return rc;
-		if (w->fn && w->paths && path_selected(w, &which) && w->paths->items[which].scalars)
+		/* Every number under "*"; true and false only at a named path
+		 * that takes scalars (they hold nothing to find). */
+		if (word ? w->fn && w->paths && path_selected(w, &which) && w->paths->items[which].scalars
+		         : value_selected(w, &which, true))
 			return w->fn(w->ctx, which, start, w->i);
 		return 0;
 	}
@@ -306,7 +342,14 @@ static int parse_value(struct walker *w, size_t nest)
 int json_walk_fields(const unsigned char *text, size_t len, const struct json_paths *paths,
                      json_field_fn fn, void *ctx, struct json_error *err)
 {
-	struct walker w = { .s = text, .n = len, .paths = paths, .fn = fn, .ctx = ctx, .err = err };
+	return json_walk_fields_keys(text, len, paths, fn, ctx, err, NULL);
+}
+
+int json_walk_fields_keys(const unsigned char *text, size_t len, const struct json_paths *paths,
+                          json_field_fn fn, void *ctx, struct json_error *err, struct json_keys *keys)
+{
+	struct walker w = { .s = text, .n = len, .paths = paths, .fn = fn, .ctx = ctx, .err = err,
+	                    .out_keys = keys };
 	int rc = parse_value(&w, 0);
 	if (rc)
 		return rc;

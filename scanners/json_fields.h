@@ -11,6 +11,9 @@
  *
  * Paths are dotted keys ("text", "meta.author"); arrays are transparent, so
  * "messages.content" selects the content of every element of messages.
+ * The path "*" selects every string and number at any depth, handed out
+ * with JSON_PATH_EVERY, and every key, with JSON_PATH_EVERY_KEY
+ * (json_walk_fields_keys() says under which keys).
  * The caller owns every buffer; nothing here allocates except
  * json_paths_init() and nothing prints.  Errors: -1 with a reason and the
  * offset where the JSON went wrong.
@@ -39,14 +42,22 @@ struct json_path {
 struct json_paths {
 	struct json_path *items;
 	size_t count;
+	/* "*" was added: every string and number that no item selects is
+	 * handed out too, with JSON_PATH_EVERY; a CSV's every column (its
+	 * index after the items: csv_fields.h). */
+	bool every;
 };
+
+#define JSON_PATH_EVERY ((size_t)-2)
+#define JSON_PATH_EVERY_KEY ((size_t)-3)
 
 /* The name a value at this path goes by: its last key ("author" for
  * "meta.author"), NUL-terminated, the path's own. */
 const char *json_path_name(const struct json_path *path);
 
-/* Adds a dotted path; -1 when it is empty, has an empty part or more than
- * JSON_MAX_PATH_PARTS parts, or memory runs out. */
+/* Adds a dotted path ("*": sets every, adds no item); -1 when it is
+ * empty, has an empty part or more than JSON_MAX_PATH_PARTS parts, or
+ * memory runs out. */
 int json_paths_add(struct json_paths *paths, const char *dotted);
 void json_paths_release(struct json_paths *paths);
 
@@ -65,6 +76,20 @@ typedef int (*json_field_fn)(void *ctx, size_t path_index, size_t start, size_t 
  * is not valid JSON (err set). */
 int json_walk_fields(const unsigned char *text, size_t len, const struct json_paths *paths,
                      json_field_fn fn, void *ctx, struct json_error *err);
+
+/* The keys above a value handed out with JSON_PATH_EVERY, outermost
+ * first, as offsets of their raw (still escaped) content in the text;
+ * arrays add none; for a key (JSON_PATH_EVERY_KEY), the last is itself.
+ * Valid during the callback only. */
+struct json_keys {
+	size_t count;
+	const size_t *start, *end;
+};
+
+/* json_walk_fields() that sets *keys before each JSON_PATH_EVERY value
+ * (keys may be NULL). */
+int json_walk_fields_keys(const unsigned char *text, size_t len, const struct json_paths *paths,
+                          json_field_fn fn, void *ctx, struct json_error *err, struct json_keys *keys);
 
 /* Decodes the escapes of raw[0, n) (string content, without quotes) into
  * out (room for n bytes: decoding never grows), with map[i] the raw offset

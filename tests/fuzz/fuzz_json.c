@@ -13,7 +13,11 @@
  * string, ends with n, and a string without backslashes decodes to
  * itself; decoding without a map gives the same bytes, and
  * json_decode_offsets() the map's values at any positions; validity does
- * not depend on the paths; an array that splits
+ * not depend on the paths; with "*" (and "text"), every key and every
+ * string and number is handed out, each string and key between quotes, a
+ * number as a number's bytes, the keys above it inside the text in order
+ * (a key's own last), and at least the strings the fixed paths select,
+ * "text" with its own index; an array that splits
  * cleanly is a valid JSON value and the other way round; every element is
  * valid JSON on its own, and elements come in order without overlapping.
  */
@@ -22,7 +26,7 @@
 #include "scanners/json_fields.h"
 #include "tests/fuzz/fuzz_common.h"
 
-static struct json_paths paths;
+static struct json_paths paths, every;
 
 static const char *const path_list[] = {
 	"text", "user.email", "messages.content", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p", "\xc3\xa9", "k",
@@ -33,6 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < sizeof(path_list) / sizeof(path_list[0]); i++)
 		if (json_paths_add(&paths, path_list[i]))
 			fuzz_die("json_paths_add", path_list[i]);
+	if (json_paths_add(&every, "*") || json_paths_add(&every, "text"))
+		fuzz_die("json_paths_add", "*");
 	struct json_paths bad = {0};
 	CHECK(json_paths_add(&bad, "") == -1);
 	CHECK(json_paths_add(&bad, ".a") == -1);
@@ -88,6 +94,45 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	return 0;
 }
 
+struct every_ctx {
+	const unsigned char *text;
+	size_t len;
+	unsigned strings;
+	struct json_keys keys;
+};
+
+static int on_every(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct every_ctx *e = ctx;
+	CHECK(path_index == 0 || path_index == JSON_PATH_EVERY || path_index == JSON_PATH_EVERY_KEY);
+	CHECK(start <= end && end <= e->len);
+	bool quoted = start >= 1 && e->text[start - 1] == '"' && end < e->len && e->text[end] == '"';
+	if (path_index == JSON_PATH_EVERY && !quoted) {
+		CHECK(start < end);
+		for (size_t i = start; i < end; i++)
+			CHECK(strchr("0123456789.eE+-", e->text[i]) != NULL);
+	} else {
+		CHECK(quoted);
+	}
+	if (path_index != JSON_PATH_EVERY_KEY && quoted)
+		e->strings++;
+	if (path_index == 0)
+		return 0;
+	CHECK(e->keys.count <= JSON_MAX_DEPTH);
+	for (size_t k = 0; k < e->keys.count; k++) {
+		CHECK(e->keys.start[k] >= 1 && e->keys.start[k] <= e->keys.end[k] && e->keys.end[k] < e->len);
+		CHECK(e->text[e->keys.start[k] - 1] == '"' && e->text[e->keys.end[k]] == '"');
+		if (k)
+			CHECK(e->keys.start[k] > e->keys.end[k - 1]);
+	}
+	if (path_index == JSON_PATH_EVERY_KEY)
+		CHECK(e->keys.count && e->keys.start[e->keys.count - 1] == start &&
+		      e->keys.end[e->keys.count - 1] == end);
+	else if (e->keys.count)
+		CHECK(e->keys.end[e->keys.count - 1] < start);
+	return 0;
+}
+
 struct elem_ctx {
 	const unsigned char *text;
 	size_t len;
@@ -118,6 +163,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(json_walk_fields(data, size, NULL, NULL, NULL, &err2) == valid);
 	if (valid)
 		CHECK(err2.offset == err.offset && !strcmp(err2.reason, err.reason));
+
+	struct every_ctx ev = { .text = data, .len = size };
+	struct json_error err4 = { 0, NULL };
+	CHECK(json_walk_fields_keys(data, size, &every, on_every, &ev, &err4, &ev.keys) == valid);
+	if (valid == 0)
+		CHECK(ev.strings >= w.fields);
 
 	struct elem_ctx e = { data, size, 0, 0 };
 	struct json_error err3 = { 0, NULL };

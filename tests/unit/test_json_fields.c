@@ -2,26 +2,119 @@
  * The JSON walker (validation, selected paths) and the escape decoder with
  * its map back to raw offsets.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "scanners/csv_fields.h"
 #include "scanners/json_fields.h"
 #include "tests/unit/unit.h"
 
 struct seen {
 	size_t count;
-	size_t path[8], start[8], end[8];
+	size_t path[16], start[16], end[16];
+	/* Under "*": the keys above each value, joined with '.'. */
+	const char *text;
+	struct json_keys keys;
+	char under[16][64];
 };
 
 static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	struct seen *s = ctx;
-	if (s->count < 8) {
+	if (s->count < 16) {
 		s->path[s->count] = path_index;
 		s->start[s->count] = start;
 		s->end[s->count] = end;
+		char *at = s->under[s->count];
+		*at = 0;
+		if (path_index == JSON_PATH_EVERY || path_index == JSON_PATH_EVERY_KEY)
+			for (size_t k = 0; k < s->keys.count; k++)
+				at += snprintf(at, 64 - (size_t)(at - s->under[s->count]), "%s%.*s", k ? "." : "",
+				               (int)(s->keys.end[k] - s->keys.start[k]), s->text + s->keys.start[k]);
 	}
 	s->count++;
 	return 0;
+}
+
+static int walk_every(const char *text, struct json_paths *paths, struct seen *s)
+{
+	struct json_error err;
+	memset(s, 0, sizeof(*s));
+	s->text = text;
+	return json_walk_fields_keys((const unsigned char *)text, strlen(text), paths, on_field, s, &err,
+	                             &s->keys);
+}
+
+static int stop_at_first(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	(void)path_index;
+	(void)start;
+	(void)end;
+	++*(size_t *)ctx;
+	return 5;
+}
+
+/* "*": every key, string and number (not true, false or null), with the
+ * keys above it; a named path keeps its own index; CSV: every column
+ * with its name. */
+static void test_every(void)
+{
+	struct json_paths paths = {0};
+	struct seen s;
+	CHECK(json_paths_add(&paths, "*") == 0 && paths.every && paths.count == 0);
+	const char *doc = "{\"a\":\"x\",\"m\":{\"b\":[\"y\",7,true,null,{\"c\":\"z\"}]},\"e\\\"k\":-1.5}";
+	CHECK(walk_every(doc, &paths, &s) == 0);
+	CHECK(s.count == 10);
+	const size_t want_path[] = { JSON_PATH_EVERY_KEY, JSON_PATH_EVERY, JSON_PATH_EVERY_KEY, JSON_PATH_EVERY_KEY,
+	                             JSON_PATH_EVERY, JSON_PATH_EVERY, JSON_PATH_EVERY_KEY, JSON_PATH_EVERY,
+	                             JSON_PATH_EVERY_KEY, JSON_PATH_EVERY };
+	const char *want_under[] = { "a", "a", "m", "m.b", "m.b", "m.b", "m.b.c", "m.b.c", "e\\\"k", "e\\\"k" };
+	const char *want_text[] = { "a", "x", "m", "b", "y", "7", "c", "z", "e\\\"k", "-1.5" };
+	for (size_t i = 0; i < 10 && i < s.count; i++) {
+		CHECK(s.path[i] == want_path[i]);
+		CHECK(!strcmp(s.under[i], want_under[i]));
+		CHECK(s.end[i] - s.start[i] == strlen(want_text[i]) &&
+		      !memcmp(doc + s.start[i], want_text[i], strlen(want_text[i])));
+	}
+	/* A named path keeps its index (and numbers there only with scalars);
+	 * the rest goes as "*". */
+	CHECK(json_paths_add(&paths, "m.b") == 0);
+	CHECK(walk_every(doc, &paths, &s) == 0 && s.count == 10);
+	CHECK(s.path[4] == 0 && s.path[5] == JSON_PATH_EVERY && s.path[1] == JSON_PATH_EVERY);
+	/* A callback's non-zero value stops the walk at a key too. */
+	struct json_error err;
+	size_t calls = 0;
+	CHECK(json_walk_fields_keys((const unsigned char *)"{\"a\":1}", 7, &paths, stop_at_first, &calls, &err,
+	                            NULL) == 5 && calls == 1);
+	json_paths_release(&paths);
+	CHECK(!paths.every);
+
+	/* CSV: columns no item names are selected after the items, each with
+	 * its name, quotes undoubled. */
+	CHECK(json_paths_add(&paths, "*") == 0 && json_paths_add(&paths, "b") == 0);
+	const char *header = "a,b,\"say \"\"hi\"\"\"";
+	struct csv_columns cols;
+	struct csv_error cerr;
+	size_t missing;
+	CHECK(csv_columns_read(&cols, (const unsigned char *)header, strlen(header), ',', &paths, &missing,
+	                       &cerr) == 0);
+	CHECK(missing == CSV_NO_PATH && cols.count == 3 && cols.name);
+	CHECK(cols.path[0] == 1 + 0 && cols.path[1] == 0 && cols.path[2] == 1 + 2);
+	CHECK(!strcmp(cols.name[0], "a") && !strcmp(cols.name[1], "b") && !strcmp(cols.name[2], "say \"hi\""));
+	const char *row = "1,2,3";
+	memset(&s, 0, sizeof(s));
+	CHECK(csv_walk_row((const unsigned char *)row, strlen(row), ',', &cols, on_field, &s, &cerr) == 0);
+	CHECK(s.count == 3 && s.path[0] == 1 && s.path[1] == 0 && s.path[2] == 3);
+	csv_columns_release(&cols);
+	CHECK(!cols.name && !cols.path);
+	json_paths_release(&paths);
+	/* Without "*" no names are kept. */
+	CHECK(json_paths_add(&paths, "b") == 0);
+	CHECK(csv_columns_read(&cols, (const unsigned char *)header, strlen(header), ',', &paths, &missing,
+	                       &cerr) == 0);
+	CHECK(!cols.name && cols.path[0] == CSV_NO_PATH && cols.path[1] == 0);
+	csv_columns_release(&cols);
+	json_paths_release(&paths);
 }
 
 static int walk(const char *text, struct json_paths *paths, struct seen *s)
@@ -97,5 +190,6 @@ int main(void)
 	CHECK(s.count == 3 && !memcmp(arr + s.start[1], "\"s\"", 3) && s.end[2] - s.start[2] == 1);
 	CHECK(json_array_elements((const unsigned char *)"{}", 2, on_field, &s, &err) == -1);
 	json_paths_release(&paths);
+	test_every();
 	return unit_finish("test_json_fields");
 }
