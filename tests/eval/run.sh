@@ -63,6 +63,9 @@ fields=(--field customer.name --field customer.email --field customer.phone --fi
         --field lang --field messages.role --field messages.content --field source_url)
 "$PIIAUDIT" scan -q --db "$T/field.db" --key "$T/key" "${fields[@]}" "$T/corpus/crm.jsonl" "$T/corpus/chat.jsonl"
 "$PIIAUDIT" export --db "$T/field.db" "${export_key[@]}" --format jsonl > "$T/field.jsonl"
+# ... and with --field '*' (every field, key and number without naming one).
+"$PIIAUDIT" scan -q --db "$T/every.db" --key "$T/key" --field '*' "$T/corpus/crm.jsonl" "$T/corpus/chat.jsonl"
+"$PIIAUDIT" export --db "$T/every.db" "${export_key[@]}" --format jsonl > "$T/every.jsonl"
 "$PYTHON" - "$T" <<'PY' >&2
 import json, os, sys
 t = sys.argv[1]
@@ -85,6 +88,9 @@ def found(path):
 text, field = found(t + "/findings.jsonl"), found(t + "/field.jsonl")
 print("eval: JSON lines, every field with --field: %d of %d planted values found (text mode: %d)%s"
       % (field, len(labels), text, "" if field == text else "  <-- field mode differs"))
+every = found(t + "/every.jsonl")
+print("eval: JSON lines, --field '*': %d of %d planted values found (text mode: %d)%s"
+      % (every, len(labels), text, "" if every == text else "  <-- field mode differs"))
 PY
 
 # shellcheck disable=SC2086  # SCORE_ARGS is a word list on purpose
