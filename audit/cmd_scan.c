@@ -821,9 +821,10 @@ static size_t decode_field(const struct scan_record *rec, const unsigned char *r
  * part is recorded only when it is a plain name (FIELD_NAME_MAX bytes at
  * most, a letter, '_', '@' or '$' first, printable ASCII without '\' or
  * '"', nor '.' in a key, and nothing the rules find in it), "*" otherwise,
- * and the whole path is "*" past FIELD_PATH_MAX bytes.  A key that is itself an
- * e-mail address or a card number is never written to the database.
- * Each raw path is judged once per scan (job->field_paths).
+ * and the whole path is "*" past FIELD_PATH_MAX bytes (or raw keys past
+ * FIELD_KEY_MAX).  A key that is itself an e-mail address or a card
+ * number is never written to the database.  Each raw path is judged once
+ * per scan (job->field_paths).
  */
 #define FIELD_NAME_MAX 64
 #define FIELD_PATH_MAX 512
@@ -889,38 +890,22 @@ static const char *recorded_path(struct worker *w, const unsigned char *key, siz
 static const char *every_field(struct worker *w, size_t path_index, char *name_buf, const char **name)
 {
 	const struct scan_record *rec = w->record;
-	const unsigned char *raw_name;
-	size_t raw_len;
-	unsigned char *key;
-	size_t key_len;
+	const struct json_keys *keys = &w->keys;
+	const char *column = NULL;
+	const unsigned char *raw_name = NULL;
+	size_t raw_len = 0, key_len = 1;
 	if (rec->csv_sep) {
-		const char *column = w->record_unit->csv.name[path_index - w->job->opt->fields.count];
+		column = w->record_unit->csv.name[path_index - w->job->opt->fields.count];
 		raw_name = (const unsigned char *)column;
 		raw_len = strlen(column);
-		key_len = 1 + raw_len;
-		if (room_for((void **)&w->field_key, &w->field_key_alloc, key_len, 1))
-			return NULL;
-		key = w->field_key;
-		key[0] = 'C';
-		memcpy(key + 1, column, raw_len);
+		key_len += raw_len;
 	} else {
-		const struct json_keys *keys = &w->keys;
-		key_len = 1;
 		for (size_t k = 0; k < keys->count; k++)
 			key_len += (k > 0) + keys->end[k] - keys->start[k];
-		if (room_for((void **)&w->field_key, &w->field_key_alloc, key_len, 1))
-			return NULL;
-		key = w->field_key;
-		key[0] = 'J';
-		size_t at = 1;
-		for (size_t k = 0; k < keys->count; k++) {
-			if (k)
-				key[at++] = 0;
-			memcpy(key + at, rec->data + keys->start[k], keys->end[k] - keys->start[k]);
-			at += keys->end[k] - keys->start[k];
+		if (keys->count) {
+			raw_name = rec->data + keys->start[keys->count - 1];
+			raw_len = keys->end[keys->count - 1] - keys->start[keys->count - 1];
 		}
-		raw_name = keys->count ? rec->data + keys->start[keys->count - 1] : NULL;
-		raw_len = keys->count ? keys->end[keys->count - 1] - keys->start[keys->count - 1] : 0;
 	}
 	/* Matched behind its name as any field is, whatever is recorded; a
 	 * name too long for a word before a value goes without. */
@@ -933,7 +918,23 @@ static const char *every_field(struct worker *w, size_t path_index, char *name_b
 	/* Keys this long are no names: not kept, whatever their number. */
 	if (key_len > FIELD_KEY_MAX)
 		return "*";
-	return recorded_path(w, key, key_len, rec->csv_sep != 0);
+	if (room_for((void **)&w->field_key, &w->field_key_alloc, key_len, 1))
+		return NULL;
+	unsigned char *key = w->field_key;
+	if (column) {
+		key[0] = 'C';
+		memcpy(key + 1, column, raw_len);
+	} else {
+		key[0] = 'J';
+		size_t at = 1;
+		for (size_t k = 0; k < keys->count; k++) {
+			if (k)
+				key[at++] = 0;
+			memcpy(key + at, rec->data + keys->start[k], keys->end[k] - keys->start[k]);
+			at += keys->end[k] - keys->start[k];
+		}
+	}
+	return recorded_path(w, key, key_len, column != NULL);
 }
 
 /* A selected string field of the current record: decode, match, and map

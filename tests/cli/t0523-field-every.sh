@@ -84,6 +84,25 @@ check "'*' with a named path: the same findings" \
 check "the run's settings say --field=*" \
 	grep -q '"--field=\*"' <<<"$(sqlite3 every.db 'select settings from runs')"
 
+# Long keys and deep paths are not kept: a raw path over 4096 bytes, or a
+# recorded one over 512, is *; the values are still found.
+python3 - <<'PY'
+import json
+deep = {}
+node = deep
+for i in range(20):
+    node["level_%02d_of_a_rather_long_path" % i] = {}
+    node = node["level_%02d_of_a_rather_long_path" % i]
+node["mail"] = "deep.one@mail-host.io"
+with open("long.jsonl", "w") as f:
+    f.write(json.dumps({"k" * 5000: "long.key@mail-host.io"}) + "\n")
+    f.write(json.dumps(deep) + "\n")
+    f.write(json.dumps({"short": {"mail": "short.one@mail-host.io"}}) + "\n")
+PY
+run 0 "$PIIAUDIT" scan -q --db long.db --field '*' long.jsonl
+check "a key over 4096 bytes, a path over 512: *, a short one kept; all three found" \
+	test "$(sqlite3 long.db "select record || ':' || field from findings order by record")" = "$(printf '1:*\n2:*\n3:short.mail')"
+
 # CSV: each column behind its header name; a header that is no plain name
 # (an address) is recorded as *.
 run 0 "$PIIAUDIT" scan -q --db csv.db --field '*' people.csv
