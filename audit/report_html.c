@@ -423,7 +423,29 @@ static void coverage(FILE *out, const struct report_ctx *c)
 		fputs("Field mode was not used: whole texts were scanned, so findings per 1,000 records "
 		      "do not apply.", out);
 	}
-	fputs("</p>\n</section>\n", out);
+	fputs("</p>\n", out);
+	if (r->field_count) {
+		fputs("<p>Findings by field", out);
+		if (r->fields_total > (int64_t)r->field_count) {
+			fputs(" (the ", out);
+			num(c, out, (int64_t)r->field_count);
+			fputs(" with the most, of ", out);
+			num(c, out, r->fields_total);
+			fputs(")", out);
+		}
+		fputs(":</p>\n<table>\n", out);
+		static const char *const field_cols[] = { "Field", "Findings", "Categories", NULL };
+		th_row(out, field_cols, "tnt");
+		for (size_t i = 0; i < r->field_count; i++) {
+			fputs("<tr>", out);
+			td_text(out, r->fields[i].name);
+			td_num(c, out, r->fields[i].count);
+			td_text(out, r->fields[i].detail ? r->fields[i].detail : "");
+			fputs("</tr>\n", out);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	fputs("</section>\n", out);
 }
 
 /* ---- precision from verdicts (piiaudit review) ---- */

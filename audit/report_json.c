@@ -44,6 +44,31 @@ static void kbool(FILE *out, const char *k, bool v, bool first)
 	fputs(v ? "true" : "false", out);
 }
 
+/* A field's categories, "email 120, phone 3" (db_report's detail), as an
+ * object {"email":120,"phone":3}; category names hold no space or comma. */
+static void field_categories(const struct report_ctx *c, FILE *out, const char *detail)
+{
+	fputc('{', out);
+	bool first = true;
+	for (const char *at = detail ? detail : ""; *at;) {
+		const char *space = strchr(at, ' ');
+		if (!space)
+			break;
+		char *end;
+		long long n = strtoll(space + 1, &end, 10);
+		if (!first)
+			fputc(',', out);
+		json_write_string(out, at, (size_t)(space - at));
+		fputc(':', out);
+		report_put_int(c, out, (int64_t)n, false);
+		first = false;
+		at = end;
+		while (*at == ',' || *at == ' ')
+			at++;
+	}
+	fputc('}', out);
+}
+
 /* Findings per 10^6 bytes; null when nothing was scanned. */
 static void kdensity(FILE *out, const char *k, int64_t n, int64_t bytes, bool first)
 {
@@ -256,7 +281,18 @@ static void coverage(const struct report_ctx *c, FILE *out)
 		fprintf(out, "%.2f", (double)r->field_findings * 1000 / (double)r->records);
 	else
 		fputs("null", out);
-	fputs("}}", out);
+	kint(c, out, "fields_total", r->fields_total, false);
+	key(out, "fields", false);
+	fputc('[', out);
+	for (size_t i = 0; i < r->field_count; i++) {
+		fputs(i ? ",{" : "{", out);
+		kstr(out, "field", r->fields[i].name, true);
+		kint(c, out, "findings", r->fields[i].count, false);
+		key(out, "categories", false);
+		field_categories(c, out, r->fields[i].detail);
+		fputc('}', out);
+	}
+	fputs("]}}", out);
 }
 
 static void samples(FILE *out, const struct db_report_category *cat, bool values)

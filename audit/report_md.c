@@ -278,6 +278,28 @@ static void coverage(FILE *out, const struct report_ctx *c)
 	} else {
 		fputs("Field mode was not used: whole texts were scanned.\n\n", out);
 	}
+	if (!r->field_count)
+		return;
+	fputs("Findings by field", out);
+	if (r->fields_total > (int64_t)r->field_count) {
+		fputs(" (the ", out);
+		num(c, out, (int64_t)r->field_count);
+		fputs(" with the most, of ", out);
+		num(c, out, r->fields_total);
+		fputs(")", out);
+	}
+	fputs(":\n\n", out);
+	static const char *const field_cols[] = { "Field", "Findings", "Categories", NULL };
+	table_head(out, field_cols, "lrl");
+	for (size_t i = 0; i < r->field_count; i++) {
+		fputs("| ", out);
+		code(out, r->fields[i].name);
+		cell_num(c, out, r->fields[i].count);
+		fputs(" | ", out);
+		md(out, r->fields[i].detail ? r->fields[i].detail : "");
+		fputs(" |\n", out);
+	}
+	fputs("\n", out);
 }
 
 /* ---- precision from verdicts (piiaudit review) ---- */

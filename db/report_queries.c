@@ -167,6 +167,7 @@ void db_report_release(struct db_report *r)
 		source_release(&r->problems[i]);
 	free(r->problems);
 	counts_free(r->formats, r->format_count);
+	counts_free(r->fields, r->field_count);
 	counts_free(r->brands, r->brand_count);
 	free(r->since_started_at);
 	free(r->since_db);
@@ -694,6 +695,20 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 		sqlite3_bind_int64(st, 1, r->run.id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			r->records_with_findings = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		/* Where they are: by field, each with its categories. */
+		if (load_counts(r, db,
+		                "SELECT field, group_concat(category || ' ' || n, ', '), sum(n) FROM"
+		                " (SELECT field, category, count(*) AS n FROM findings"
+		                "  WHERE run_id = ?1 AND field IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2)"
+		                " GROUP BY 1 ORDER BY 3 DESC, 1",
+		                &r->fields, &r->field_count, DB_REPORT_FIELDS))
+			return -1;
+		if (prepare(r, db, "SELECT count(DISTINCT field) FROM findings WHERE run_id = ?", &st))
+			return -1;
+		sqlite3_bind_int64(st, 1, r->run.id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r->fields_total = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
 	return 0;

@@ -35,6 +35,7 @@ struct sqlite3;
 #define DB_REPORT_PROBLEMS 100      /* sources not read in full, listed */
 #define DB_REPORT_REASONS 50        /* distinct reasons listed */
 #define DB_REPORT_FORMATS 50
+#define DB_REPORT_FIELDS 20         /* fields by findings, listed */
 #define DB_REPORT_SAMPLES 3         /* masked samples per category */
 
 struct db_report_run {
@@ -147,6 +148,12 @@ struct db_report {
 	bool has_records;                           /* the schema records field mode */
 	int64_t records, invalid_records;           /* JSON records read, in field mode */
 	int64_t field_findings, records_with_findings;
+	/* Field mode: the fields with the most findings (name: the field,
+	 * detail: "category n, ..." by count, count: findings), and how many
+	 * fields have any. */
+	struct db_report_count *fields;
+	size_t field_count;
+	int64_t fields_total;
 
 	/* regimes: PCI DSS brands (findings.brand; for older runs, from stored
 	 * values), a "not recorded" count for findings with neither */
