@@ -78,6 +78,10 @@ struct rule_matcher {
 	 * text is matched by them alone, without its name in front. */
 	bool *start_anchored;        /* per rule */
 	size_t start_anchored_count;
+	/* The rules the prefilter does not cover (PCRE2 searches every
+	 * window for them), ascending. */
+	size_t *uncovered;
+	size_t uncovered_count;
 	enum { RULES_ALL, RULES_UNANCHORED, RULES_ANCHORED } which;
 };
 
@@ -279,6 +283,16 @@ struct rule_matcher *rule_matcher_new(const struct ruleset *set)
 		return NULL;
 	}
 	m->prefilter = set->prefilter;
+	if (set->prefilter) {
+		m->uncovered = calloc(set->count + 1, sizeof(*m->uncovered));
+		if (!m->uncovered) {
+			rule_matcher_free(m);
+			return NULL;
+		}
+		for (size_t i = 0; i < set->count; i++)
+			if (!rule_prefilter_covers(set->prefilter, i))
+				m->uncovered[m->uncovered_count++] = i;
+	}
 	pcre2_match_context *contexts[] = { m->mctx, m->mctx_limited };
 	for (size_t i = 0; i < 2; i++) {
 		pcre2_set_match_limit(contexts[i], (uint32_t)set->match_limit);
@@ -298,6 +312,7 @@ void rule_matcher_free(struct rule_matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_match_context_free(m->mctx_limited);
 	rule_prefilter_scratch_free(m->pf_scratch);
+	free(m->uncovered);
 	pcre2_jit_stack_free(m->jit_stack);
 	free(m->limit_hits);
 	free(m->start_anchored);
@@ -686,7 +701,23 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 	}
 	if (!prefiltered && m->kw_count)
 		find_keywords(m, subject + base, len - base);
-	for (size_t i = 0; i < set->count; i++) {
+	/* Prefiltered, only the covered rules with candidate ends and the
+	 * rules not covered need a look, in the order of the rules as
+	 * without (a field of a few bytes has candidates for none). */
+	size_t touched_count = 0, u = 0, t = 0;
+	const size_t *touched = prefiltered ? rule_prefilter_touched(m->pf_scratch, &touched_count) : NULL;
+	for (size_t next = 0;; next++) {
+		size_t i = next;
+		if (prefiltered) {
+			if (u < m->uncovered_count && (t == touched_count || m->uncovered[u] < touched[t]))
+				i = m->uncovered[u++];
+			else if (t < touched_count)
+				i = touched[t++];
+			else
+				break;
+		} else if (i >= set->count) {
+			break;
+		}
 		const struct rule *r = &set->rules[i];
 		if (r->disabled || !r->code || (only && only != r) ||
 		    (m->which != RULES_ALL && m->start_anchored[i] != (m->which == RULES_ANCHORED)) ||

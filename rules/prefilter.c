@@ -88,6 +88,8 @@ struct rule_prefilter_scratch {
 	hs_scratch_t *hs;
 	size_t rule_count;
 	struct end_list *lists;
+	size_t *touched;            /* the rules whose list is not empty */
+	size_t touched_count;
 	unsigned char *kw_seen;
 	bool failed;
 };
@@ -406,8 +408,9 @@ struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_pref
 		return NULL;
 	s->rule_count = pf->rule_count;
 	s->lists = calloc(pf->rule_count + 1, sizeof(*s->lists));
+	s->touched = calloc(pf->rule_count + 1, sizeof(*s->touched));
 	/* One scratch serves both databases. */
-	if (!s->lists || (pf->db && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS) ||
+	if (!s->lists || !s->touched || (pf->db && hs_alloc_scratch(pf->db, &s->hs) != HS_SUCCESS) ||
 	    (pf->alone_db && hs_alloc_scratch(pf->alone_db, &s->hs) != HS_SUCCESS)) {
 		rule_prefilter_scratch_free(s);
 		return NULL;
@@ -424,11 +427,14 @@ void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s)
 		for (size_t i = 0; i < s->rule_count; i++)
 			free(s->lists[i].ends);
 	free(s->lists);
+	free(s->touched);
 	free(s);
 }
 
 static int push_end(struct rule_prefilter_scratch *s, struct end_list *l, size_t end)
 {
+	if (!l->count)
+		s->touched[s->touched_count++] = (size_t)(l - s->lists);
 	if (l->count == l->alloc) {
 		size_t alloc = l->alloc ? l->alloc * 2 : 64;
 		size_t *grown = realloc(l->ends, alloc * sizeof(*grown));
@@ -473,8 +479,11 @@ static int on_token_end(void *ctx, size_t end)
 int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
                         const unsigned char *data, size_t len, unsigned char *kw_seen)
 {
-	for (size_t i = 0; i < s->rule_count; i++)
-		s->lists[i].count = 0;
+	/* Only the lists the last scan filled: a field of a few bytes costs no
+	 * pass over every rule. */
+	for (size_t t = 0; t < s->touched_count; t++)
+		s->lists[s->touched[t]].count = 0;
+	s->touched_count = 0;
 	s->kw_seen = kw_seen;
 	s->failed = false;
 	/* Hyperscan takes at most 4 GiB at once; windows are far smaller. */
@@ -496,6 +505,19 @@ const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t
 {
 	*count = s->lists[i].count;
 	return s->lists[i].ends;
+}
+
+const size_t *rule_prefilter_touched(struct rule_prefilter_scratch *s, size_t *count)
+{
+	/* In the order the databases reported them: a few, sorted here. */
+	for (size_t t = 1; t < s->touched_count; t++) {
+		size_t v = s->touched[t], k = t;
+		for (; k > 0 && s->touched[k - 1] > v; k--)
+			s->touched[k] = s->touched[k - 1];
+		s->touched[k] = v;
+	}
+	*count = s->touched_count;
+	return s->touched;
 }
 
 #else /* no Hyperscan: nothing is covered, the matcher scans with PCRE2 */
@@ -560,6 +582,13 @@ const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t
 {
 	(void)s;
 	(void)i;
+	*count = 0;
+	return NULL;
+}
+
+const size_t *rule_prefilter_touched(struct rule_prefilter_scratch *s, size_t *count)
+{
+	(void)s;
 	*count = 0;
 	return NULL;
 }

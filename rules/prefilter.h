@@ -57,4 +57,9 @@ int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_s
 const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t rule_index,
                                   size_t *count);
 
+/* The rules that rule_prefilter_scan() gave candidate ends, ascending
+ * (valid until the next scan): only these of the covered rules need
+ * PCRE2, which matters for many small subjects (fields). */
+const size_t *rule_prefilter_touched(struct rule_prefilter_scratch *s, size_t *count);
+
 #endif

@@ -169,6 +169,26 @@ int main(void)
 		CHECK(whits[k] >= 2);
 	}
 
+	/* The rules given candidate ends are listed, ascending, exactly those
+	 * with ends; a scan after another leaves none of the first's. */
+	const char *texts[] = { worded, "nothing here at all", numbers, "" };
+	for (size_t k = 0; k < sizeof(texts) / sizeof(*texts); k++) {
+		CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)texts[k], strlen(texts[k]), NULL) == 0);
+		size_t touched_count = 0, with_ends = 0, listed = 0;
+		const size_t *touched = rule_prefilter_touched(scratch, &touched_count);
+		for (size_t t = 1; t < touched_count; t++)
+			CHECK(touched[t - 1] < touched[t]);
+		for (size_t i = 0; i < set.count; i++) {
+			size_t count = 0;
+			rule_prefilter_ends(scratch, i, &count);
+			with_ends += count > 0;
+			for (size_t t = 0; t < touched_count; t++)
+				listed += touched[t] == i && count > 0;
+		}
+		CHECK(with_ends == touched_count && listed == touched_count);
+		CHECK(k % 2 ? touched_count == 0 : touched_count > 0);
+	}
+
 	rule_matcher_free(m);
 	rule_prefilter_scratch_free(scratch);
 	rule_prefilter_free(pf);
