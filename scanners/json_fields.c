@@ -104,6 +104,17 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
+/* Whether the 8 bytes hold a quote, a backslash or a control character:
+ * the only bytes of a string that need a look (bit tricks on a word; a
+ * byte of 0x80 or more is never one). */
+static bool word_has_special(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t quote = v ^ (ones * '"'), backslash = v ^ (ones * '\\');
+	uint64_t any = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((v - ones * 0x20) & ~v);
+	return (any & highs) != 0;
+}
+
 /* At a '"': sets [start, end) to the content and moves past the closing quote. */
 static int parse_string(struct walker *w, size_t *start, size_t *end)
 {
@@ -111,6 +122,16 @@ static int parse_string(struct walker *w, size_t *start, size_t *end)
 		return fail(w, "expected a string");
 	*start = ++w->i;
 	while (w->i < w->n) {
+		/* Plain text eight bytes at a time: most of a record is this. */
+		while (w->n - w->i >= 8) {
+			uint64_t v;
+			memcpy(&v, w->s + w->i, 8);
+			if (word_has_special(v))
+				break;
+			w->i += 8;
+		}
+		if (w->i >= w->n)
+			break;
 		unsigned char c = w->s[w->i];
 		if (c == '"') {
 			*end = w->i++;

@@ -45,6 +45,42 @@ static int walk_every(const char *text, struct json_paths *paths, struct seen *s
 	                             &s->keys);
 }
 
+static int walk(const char *text, struct json_paths *paths, struct seen *s);
+
+/* Strings are skipped eight bytes at a time where they hold no quote,
+ * backslash or control byte: each of those at every offset from the
+ * string's start (and bytes of 0x80 and up around them) is still seen. */
+static void test_string_words(void)
+{
+	struct json_paths paths = {0};
+	struct seen s;
+	CHECK(json_paths_add(&paths, "k") == 0);
+	for (size_t at = 0; at < 20; at++) {
+		char doc[64], body[32];
+		memset(body, 'a', sizeof(body));
+		for (size_t i = 0; i < sizeof(body); i += 5)
+			body[i] = (char)0xc3;   /* high bytes mixed in */
+		body[24] = 0;
+		/* A quote at `at` ends the string there. */
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s\"}", (int)at, body);
+		CHECK(walk(doc, &paths, &s) == 0 && s.count == 1 && s.end[0] - s.start[0] == at);
+		/* An escaped quote at `at` does not. */
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s\\\"%s\"}", (int)at, body, "tail");
+		CHECK(walk(doc, &paths, &s) == 0 && s.count == 1 && s.end[0] - s.start[0] == at + 6);
+		/* A bad escape and a control byte at `at` are errors. */
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s\\q%s\"}", (int)at, body, "tail");
+		CHECK(walk(doc, &paths, &s) == -1);
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s\x01%s\"}", (int)at, body, "tail");
+		CHECK(walk(doc, &paths, &s) == -1);
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s\x1f%s\"}", (int)at, body, "tail");
+		CHECK(walk(doc, &paths, &s) == -1);
+		/* Unterminated after `at` plain bytes. */
+		snprintf(doc, sizeof(doc), "{\"k\":\"%.*s", (int)at, body);
+		CHECK(walk(doc, &paths, &s) == -1);
+	}
+	json_paths_release(&paths);
+}
+
 static int stop_at_first(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	(void)path_index;
@@ -191,5 +227,6 @@ int main(void)
 	CHECK(json_array_elements((const unsigned char *)"{}", 2, on_field, &s, &err) == -1);
 	json_paths_release(&paths);
 	test_every();
+	test_string_words();
 	return unit_finish("test_json_fields");
 }
