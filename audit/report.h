@@ -134,6 +134,10 @@ void report_fmt_int(const struct report_ctx *c, char *buf, size_t cap, int64_t v
 /* "1.8 kB", "12.0 MB": SI units, for people. */
 void report_put_bytes(FILE *out, int64_t bytes);
 
+/* "Findings by field", and " (the 20 with the most, of 31)" when not all
+ * are listed: the caption of the fields table, without its punctuation. */
+void report_put_fields_caption(const struct report_ctx *c, FILE *out);
+
 /* "e-mail addresses" for "email"; the category itself when unknown. */
 const char *report_category_label(const char *category);
 

@@ -305,6 +305,19 @@ static void shell_quote(FILE *out, const char *s)
 
 /* ---- helpers for the statements ---- */
 
+void report_put_fields_caption(const struct report_ctx *c, FILE *out)
+{
+	const struct db_report *r = c->r;
+	fputs("Findings by field", out);
+	if (r->fields_total > (int64_t)r->field_count) {
+		fputs(" (the ", out);
+		report_put_int(c, out, (int64_t)r->field_count, true);
+		fputs(" with the most, of ", out);
+		report_put_int(c, out, r->fields_total, true);
+		fputs(")", out);
+	}
+}
+
 void report_put_bytes(FILE *out, int64_t b)
 {
 	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB", "PB" };

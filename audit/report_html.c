@@ -425,14 +425,8 @@ static void coverage(FILE *out, const struct report_ctx *c)
 	}
 	fputs("</p>\n", out);
 	if (r->field_count) {
-		fputs("<p>Findings by field", out);
-		if (r->fields_total > (int64_t)r->field_count) {
-			fputs(" (the ", out);
-			num(c, out, (int64_t)r->field_count);
-			fputs(" with the most, of ", out);
-			num(c, out, r->fields_total);
-			fputs(")", out);
-		}
+		fputs("<p>", out);
+		report_put_fields_caption(c, out);
 		fputs(":</p>\n<table>\n", out);
 		static const char *const field_cols[] = { "Field", "Findings", "Categories", NULL };
 		th_row(out, field_cols, "tnt");

@@ -280,14 +280,7 @@ static void coverage(FILE *out, const struct report_ctx *c)
 	}
 	if (!r->field_count)
 		return;
-	fputs("Findings by field", out);
-	if (r->fields_total > (int64_t)r->field_count) {
-		fputs(" (the ", out);
-		num(c, out, (int64_t)r->field_count);
-		fputs(" with the most, of ", out);
-		num(c, out, r->fields_total);
-		fputs(")", out);
-	}
+	report_put_fields_caption(c, out);
 	fputs(":\n\n", out);
 	static const char *const field_cols[] = { "Field", "Findings", "Categories", NULL };
 	table_head(out, field_cols, "lrl");

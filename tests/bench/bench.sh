@@ -105,6 +105,8 @@ scan pa_dir2 dir2 -j 2 "$DIR/shards"
 scan pa_small2 small2 -j 2 "$DIR/small"
 # Field mode: only the text field of each JSON record, lines and one array.
 scan pa_field field -j 1 --field text "$C"
+# Every field, key and number, no name given (--field '*').
+scan pa_every every -j 1 --field '*' "$C"
 [ -s "$DIR/corpus.json" ] || { printf '['; sed '$!s/$/,/' "$C"; printf ']\n'; } >"$DIR/corpus.json"
 scan pa_array array -j 1 --field text "$DIR/corpus.json"
 # Memory (issue 4: under 128 MiB for 2 jobs on any corpus): the corpus as
@@ -229,6 +231,7 @@ row "piiaudit, 64 shard files, 2 jobs" pa_dir2 pa_dir1
 row "piiaudit, 20,000 small files, 2 jobs" pa_small2 pa_dir2
 row "piiaudit, raw, 1 job, into 1.1 M findings" pa_full pa_raw
 row "piiaudit, --field text, raw, 1 job" pa_field pa_raw
+row "piiaudit, --field '*', raw, 1 job" pa_every pa_field
 row "piiaudit, --field text, a JSON array, 1 job" pa_array pa_field
 row "piiaudit, two one-line files, 2 jobs" pa_long_text pa_raw
 row "piiaudit, --field, 15 MiB records, 2 jobs" pa_long_field pa_field

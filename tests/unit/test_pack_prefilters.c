@@ -12,8 +12,8 @@
  * the words, or alone in its printed form: a run of digits with no word
  * before it (a card number, an order number) gives them no candidate,
  * where the pattern itself, its lookarounds dropped, gave one in every
- * card number of the bench corpus (2,162 PCRE2 calls per 20 MB each, none
- * a match).
+ * long digit run of the bench corpus (the digits of its IBANs: 2,162
+ * PCRE2 calls per 20 MB each, none a match).
  */
 #include <stdio.h>
 #include <stdlib.h>
