@@ -939,7 +939,9 @@ static int on_field(void *ctx, size_t path_index, size_t start, size_t end)
 	if (find_json_field_hits(r, path_index, start, end, &text) ||
 	    hits_to_spans(r, text, r->map, start, SPAN_JSON))
 		return -2;
-	if (path_index == JSON_PATH_EVERY && start > 0 && r->rec[start - 1] != '"' &&
+	/* A string's content follows its quote; a number never does (it may
+	 * be a whole array element, at 0). */
+	if (path_index == JSON_PATH_EVERY && (start == 0 || r->rec[start - 1] != '"') &&
 	    quote_number(r, first, start, end))
 		return -2;
 	return 0;
@@ -1067,7 +1069,8 @@ static int record_spans(struct redactor *r, const unsigned char *line, size_t le
 	r->rec = line;
 	r->reason[0] = '\0';
 	int rc = -1;
-	if (r->csv_sep ? !r->csv_text : field_mode(r->opt) && (element || first_json_byte(line, len) == '{')) {
+	int first = first_json_byte(line, len);
+	if (r->csv_sep ? !r->csv_text : field_mode(r->opt) && (element || first == '{' || first == '[')) {
 		struct json_error err;
 		struct csv_error cerr;
 		rc = r->csv_sep ? csv_walk_row(line, len, r->csv_sep, &r->csv_cols, on_csv_cell, r, &cerr)

@@ -155,6 +155,16 @@ recs = [json.loads(l) for l in open("masked/corpus.jsonl")]
 ns = [r["n"] for r in recs if isinstance(r, dict) and "n" in r]
 sys.exit(not (ns and all(isinstance(n, str) and n.startswith("*") for n in ns)))'
 
+# A number that is a whole array element (a JSON array file, or a JSON
+# line that is an array) becomes a string too: the copies stay JSON.
+printf '[4539148803436467, {"a": 4539148803436467}, "x 4539148803436467"]\n' >arr.json
+printf '{"a": "x"}\n[4539148803436467, "y@mail-host.io"]\n' >arr.jsonl
+run 0 "$PIIAUDIT" redact -q --db red3.db --field '*' --verify --out arr arr.json arr.jsonl
+check "an array's number elements are quoted placeholders (a JSON array file)" \
+	test "$(cat arr/arr.json)" = '["<CREDIT_CARD>", {"a": "<CREDIT_CARD>"}, "x <CREDIT_CARD>"]'
+check "... and in a JSON line that is an array" \
+	test "$(sed -n 2p arr/arr.jsonl)" = '["<CREDIT_CARD>", "<EMAIL>"]'
+
 run 0 "$PIIAUDIT" scan --help
 check "scan --help tells of --field '*'" grep -q "'\*'" "$T/out"
 finish
