@@ -23,7 +23,7 @@ run 0 "$PIIAUDIT" runs --db a.db
 check "a header and one line a run, oldest first" \
 	test "$(awk '{print $1, $2, $3}' out | tr '\n' '|')" = "ID KIND STATUS|1 scan errors|2 redact ok|3 scan ok|"
 check "scan: sources read and not, findings, bytes, label" \
-	grep -qE '^   1  scan +errors +[0-9T:Z-]+ +0 s +1 +1 +2 +58 B  first\?\[31m run$' out
+	grep -qE '^   1  scan +errors +[0-9T:Z-]+ +[0-9]+ s +1 +1 +2 +58 B  first\?\[31m run$' out
 check "redact: files and values replaced" grep -qE '^   2  redact +ok .* +1 +0 +2 replaced +58 B$' out
 check "no control byte of a label reaches the terminal" sh -c "! grep -q \"$(printf '\033')\" out"
 
