@@ -19,14 +19,17 @@
  * is non-decreasing, inside the raw cell, ends with n, and a cell without
  * quotes decodes to itself; csv_decode_offsets() gives the map's values
  * at any positions; a valid row written again (every cell quoted,
- * quotes doubled) walks to the same decoded cells.
+ * quotes doubled) walks to the same decoded cells.  With "*" among the
+ * names (--field '*'), every column is selected (a named one by its
+ * name, the others after the names) and has its name, no longer than its
+ * cell; a valid row hands out every cell.
  */
 #include <stdbool.h>
 
 #include "scanners/csv_fields.h"
 #include "tests/fuzz/fuzz_common.h"
 
-static struct json_paths paths;
+static struct json_paths paths, every;
 
 static const char *const path_list[] = { "email", "a", "notes", "\xc3\xa9", "x\"y", "b" };
 
@@ -37,6 +40,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < sizeof(path_list) / sizeof(path_list[0]); i++)
 		if (json_paths_add(&paths, path_list[i]))
 			fuzz_die("json_paths_add", path_list[i]);
+	if (json_paths_add(&every, "a") || json_paths_add(&every, "*") || !every.every || every.count != 1)
+		fuzz_die("json_paths_add", "*");
 	CHECK(csv_separator_for("a.csv") == ',' && csv_separator_for("x.tar!b/C.TSV.gz") == '\t');
 	CHECK(csv_separator_for("a.csv.txt") == 0 && csv_separator_for(".csv") == 0 &&
 	      csv_separator_for(NULL) == 0);
@@ -74,6 +79,19 @@ static int on_selected(void *ctx, size_t path_index, size_t start, size_t end)
 {
 	CHECK(path_index < paths.count && start <= end);
 	++*(size_t *)ctx;
+	return 0;
+}
+
+struct every_cells {
+	size_t columns, count;
+};
+
+static int on_every(void *ctx, size_t path_index, size_t start, size_t end)
+{
+	struct every_cells *e = ctx;
+	CHECK(start <= end);
+	CHECK(path_index == 0 || path_index == every.count + e->count);
+	e->count++;
 	return 0;
 }
 
@@ -231,7 +249,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (missing != CSV_NO_PATH)
 		CHECK(missing < paths.count && !named[missing]);
 
-	struct csv_columns all = { malloc(cols.count * sizeof(size_t)), cols.count };
+	/* "*": every column, with its name. */
+	struct csv_columns named_all = { 0 };
+	size_t every_missing;
+	CHECK(csv_columns_read(&named_all, head, hlen, sep, &every, &every_missing, &err) == 0);
+	CHECK(named_all.count == cols.count && named_all.name);
+	for (size_t k = 0; k < named_all.count; k++) {
+		CHECK(named_all.name[k] != NULL);
+		CHECK(named_all.path[k] == every.count + k ||
+		      (named_all.path[k] == 0 && !strcmp(named_all.name[k], "a")));
+	}
+	CHECK(strlen(named_all.name[0]) <= hlen);
+
+	struct csv_columns all = { .path = malloc(cols.count * sizeof(size_t)), .count = cols.count };
 	if (!all.path)
 		fuzz_die("malloc", NULL);
 	for (size_t k = 0; k < all.count; k++)
@@ -259,7 +289,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t selected = 0;
 		CHECK(csv_walk_row(row, n, sep, &cols, on_selected, &selected, &e) == 0);
 		CHECK(selected <= c.count || c.overflow);
+		struct every_cells ev = { named_all.count, 0 };
+		CHECK(csv_walk_row(row, n, sep, &named_all, on_every, &ev, &e) == 0);
+		CHECK(ev.count == named_all.count);
 	}
+	csv_columns_release(&named_all);
 	free(all.path);
 	csv_columns_release(&cols);
 	return 0;

@@ -419,7 +419,7 @@ static int sink_record(void *ctx, void *handle, const struct scan_record *r)
 		/* Every column selected, as many as the row has when valid. */
 		struct csv_error cerr = { 0, NULL };
 		size_t cols[4] = { 0, 1, 2, 0 };
-		struct csv_columns all = { cols, r->number == 0 ? 1 : 3 };
+		struct csv_columns all = { .path = cols, .count = r->number == 0 ? 1 : 3 };
 		rc = csv_walk_row(r->data, r->len, r->csv_sep, &all, on_field, &f, &cerr);
 		err.offset = cerr.offset;
 		err.reason = cerr.reason;
