@@ -543,8 +543,10 @@ static int load_inputs(struct db_report *r, sqlite3 *db)
 	" WHEN status = 'scanning' THEN 'incomplete'" \
 	" ELSE 'error' END"
 
+/* (name, detail, count) rows of sql into *items, at most max; `failed`
+ * says what could not be read. */
 static int load_counts(struct db_report *r, sqlite3 *db, const char *sql,
-                       struct db_report_count **items, size_t *count, size_t max)
+                       struct db_report_count **items, size_t *count, size_t max, const char *failed)
 {
 	sqlite3_stmt *st;
 	bool bad = false;
@@ -568,7 +570,7 @@ static int load_counts(struct db_report *r, sqlite3 *db, const char *sql,
 	sqlite3_finalize(st);
 	if (bad)
 		return oom(r);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(r, db, "cannot read the sources");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(r, db, failed);
 }
 
 static int load_coverage(struct db_report *r, sqlite3 *db)
@@ -610,7 +612,7 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 	if (load_counts(r, db,
 	                "SELECT " REASON_CLASS ", NULL, count(*) FROM sources"
 	                " WHERE run_id = ?1 AND status != 'ok' GROUP BY 1 ORDER BY 3 DESC, 1",
-	                &r->classes, &r->class_count, 16))
+	                &r->classes, &r->class_count, 16, "cannot read the sources"))
 		return -1;
 
 	if (prepare(r, db,
@@ -668,7 +670,7 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 	if (load_counts(r, db,
 	                "SELECT coalesce(format, ''), kind, count(*) FROM sources WHERE run_id = ?1"
 	                " AND kind != 'archive' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
-	                &r->formats, &r->format_count, DB_REPORT_FORMATS))
+	                &r->formats, &r->format_count, DB_REPORT_FORMATS, "cannot read the sources"))
 		return -1;
 
 	/* Field mode: the records column came with JSONL field scanning. */
@@ -702,7 +704,7 @@ static int load_coverage(struct db_report *r, sqlite3 *db)
 		                " (SELECT field, category, count(*) AS n FROM findings"
 		                "  WHERE run_id = ?1 AND field IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2)"
 		                " GROUP BY 1 ORDER BY 3 DESC, 1",
-		                &r->fields, &r->field_count, DB_REPORT_FIELDS))
+		                &r->fields, &r->field_count, DB_REPORT_FIELDS, "cannot read the findings"))
 			return -1;
 		if (prepare(r, db, "SELECT count(DISTINCT field) FROM findings WHERE run_id = ?", &st))
 			return -1;
@@ -749,7 +751,7 @@ static int load_brands(struct db_report *r, sqlite3 *db, const struct db_report_
 	                       : "SELECT coalesce(brand, 'not recorded'), NULL, count(*) FROM findings"
 	                         " WHERE run_id = ?1 AND category = 'credit_card' AND placeholder = 0"
 	                         " GROUP BY 1 ORDER BY 3 DESC, 1",
-	                &r->brands, &r->brand_count, 32))
+	                &r->brands, &r->brand_count, 32, "cannot read the findings"))
 		return -1;
 	r->brands_known = r->brand_count == 0 || r->brand_count > 1 ||
 	                  strcmp(r->brands[0].name, "not recorded");

@@ -164,6 +164,12 @@ check "an array's number elements are quoted placeholders (a JSON array file)" \
 	test "$(cat arr/arr.json)" = '["<CREDIT_CARD>", {"a": "<CREDIT_CARD>"}, "x <CREDIT_CARD>"]'
 check "... and in a JSON line that is an array" \
 	test "$(sed -n 2p arr/arr.jsonl)" = '["<CREDIT_CARD>", "<EMAIL>"]'
+# With a named field, a JSON line that is an array is walked too: its
+# records' other fields stay, as scan --field reads them (not as text).
+printf '{"text": "x"}\n[{"text": "t@mail-host.io", "other": "o@mail-host.io"}]\n' >named.jsonl
+run 0 "$PIIAUDIT" redact -q --db red4.db --field text --out named named.jsonl
+check "a named field in a JSON line that is an array: only that field replaced" \
+	test "$(sed -n 2p named/named.jsonl)" = '[{"text": "<EMAIL>", "other": "o@mail-host.io"}]'
 
 run 0 "$PIIAUDIT" scan --help
 check "scan --help tells of --field '*'" grep -q "'\*'" "$T/out"

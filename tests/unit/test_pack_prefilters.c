@@ -55,12 +55,19 @@ static const char worded[] =
 	"NIR 292031304502123, carte vitale 2 92 03 13 045 021 23\n"
 	"INSZ 01020304526, 85.07.30-033.28\n";
 
-static int count_worded(void *ctx, const struct rule_hit *hit)
+/* Hits counted for each of a list of rule ids. */
+struct tally {
+	const char *const *ids;
+	size_t n;
+	size_t *counts;
+};
+
+static int count_hits(void *ctx, const struct rule_hit *hit)
 {
-	size_t *counts = ctx;
-	for (size_t k = 0; k < WORDED_RULES; k++)
-		if (!strcmp(hit->rule->id, worded_rules[k]))
-			counts[k]++;
+	struct tally *t = ctx;
+	for (size_t k = 0; k < t->n; k++)
+		if (!strcmp(hit->rule->id, t->ids[k]))
+			t->counts[k]++;
 	return 0;
 }
 
@@ -69,14 +76,6 @@ static const char numbers[] =
 	"call (212) 555-0134 today; Cellulare: 347 1234567; Tel. 030 1234567;\n"
 	"phone 020 7946 0958; tel: 612 345 678; telefoon 06 12345678\n";
 
-static int count_hits(void *ctx, const struct rule_hit *hit)
-{
-	size_t *counts = ctx;
-	for (size_t k = 0; k < PHONE_RULES; k++)
-		if (!strcmp(hit->rule->id, phone_rules[k]))
-			counts[k]++;
-	return 0;
-}
 
 int main(void)
 {
@@ -135,7 +134,8 @@ int main(void)
 	CHECK(m != NULL);
 	if (m)
 		rule_matcher_scan(m, (const unsigned char *)numbers, sizeof(numbers) - 1, 0,
-		                  sizeof(numbers) - 1, NULL, count_hits, hits);
+		                  sizeof(numbers) - 1, NULL, count_hits,
+		                  &(struct tally){ phone_rules, PHONE_RULES, hits });
 	for (size_t k = 0; k < PHONE_RULES; k++) {
 		if (!hits[k])
 			printf("  %s: no finding in the numbers\n", phone_rules[k]);
@@ -162,7 +162,7 @@ int main(void)
 	size_t whits[WORDED_RULES] = { 0 };
 	if (m)
 		rule_matcher_scan(m, (const unsigned char *)worded, sizeof(worded) - 1, 0, sizeof(worded) - 1, NULL,
-		                  count_worded, whits);
+		                  count_hits, &(struct tally){ worded_rules, WORDED_RULES, whits });
 	for (size_t k = 0; k < WORDED_RULES; k++) {
 		if (whits[k] < 2)
 			printf("  %s: %zu findings in the worded values, not 2\n", worded_rules[k], whits[k]);
