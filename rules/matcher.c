@@ -7,7 +7,8 @@
  * invalid UTF-8 and NUL bytes are matched like any other byte.
  *
  * For each rule: the keyword prefilter (one of its literals must occur in
- * the window), the pattern, the value group, the validator, the allow list
+ * the window; with Hyperscan, looked for only once the rule has a
+ * candidate, keyword_present()), the pattern, the value group, the validator, the allow list
  * (dropped), the placeholder list (kept, marked), the context words
  * (confidence, or no finding when context is required).  A record's field
  * is matched behind its name (rule_matcher_scan_field()).
@@ -61,7 +62,7 @@ struct rule_matcher {
 	size_t kw_count;
 	size_t *kw_of_rule;          /* indices into kw */
 	size_t *kw_first, *kw_n;     /* per rule: start and count in kw_of_rule */
-	unsigned char *kw_seen;      /* per keyword, for the current window */
+	unsigned char *kw_seen;      /* per keyword, for the current window: KW_* */
 	size_t *by_byte_start;       /* 257 entries: keywords grouped by folded first byte */
 	size_t *by_byte;
 	/* Folded words: the keywords (as kw), then each rule's context words,
@@ -374,31 +375,78 @@ uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index
 	return rule_index < m->set->count ? m->limit_hits[rule_index] : 0;
 }
 
-/* Marks which keywords occur in s[0, n): one pass, caseless. */
+/* What is known of a keyword in the current window. */
+enum { KW_UNKNOWN, KW_ABSENT, KW_PRESENT };
+
+/* Marks which keywords occur in s[0, n): one pass for all, caseless; for
+ * the windows matched without the prefilter, where every rule looks. */
 static void find_keywords(struct rule_matcher *m, const unsigned char *s, size_t n)
 {
 	size_t left = m->kw_count;
-	memset(m->kw_seen, 0, m->kw_count);
+	memset(m->kw_seen, KW_ABSENT, m->kw_count);
 	for (size_t i = 0; i < n && left; i++) {
 		unsigned b = (unsigned)tolower(s[i]);
 		for (size_t j = m->by_byte_start[b]; j < m->by_byte_start[b + 1]; j++) {
 			size_t k = m->by_byte[j];
-			if (!m->kw_seen[k] && m->kw[k].len <= n - i &&
+			if (m->kw_seen[k] != KW_PRESENT && m->kw[k].len <= n - i &&
 			    !strncasecmp((const char *)s + i, m->kw[k].text, m->kw[k].len)) {
-				m->kw_seen[k] = 1;
+				m->kw_seen[k] = KW_PRESENT;
 				left--;
 			}
 		}
 	}
 }
 
-static bool rule_keywords_present(const struct rule_matcher *m, size_t rule_index)
+/* Whether keyword k occurs in s[0, n), ASCII letters folded as in
+ * find_keywords(): memchr() for its first byte in either case, then the
+ * rest compared folded.  Most keywords are a byte or two ('@', ':', '+')
+ * found at once; a rare one is a pass at memchr()'s speed. */
+static bool keyword_present(const struct rule_matcher *m, size_t k, const unsigned char *s, size_t n)
+{
+	const struct folded_word *w = &m->kw_folded[k];
+	if (!w->len || w->len > n)
+		return false;
+	if (!w->folds)
+		return memmem(s, n, w->text, w->len) != NULL;
+	unsigned char lower = (unsigned char)w->text[0];
+	unsigned char upper = (unsigned)(lower - 'a') < 26u ? (unsigned char)(lower - ('a' - 'A')) : lower;
+	const unsigned char *stop = s + (n - w->len + 1);   /* past the last start */
+	const unsigned char *at_lower = memchr(s, lower, (size_t)(stop - s));
+	const unsigned char *at_upper = upper != lower ? memchr(s, upper, (size_t)(stop - s)) : NULL;
+	while (at_lower || at_upper) {
+		bool take_lower = at_lower && (!at_upper || at_lower < at_upper);
+		const unsigned char *p = take_lower ? at_lower : at_upper;
+		size_t i = 1;
+		while (i < w->len && fold_byte(p[i]) == (unsigned char)w->text[i])
+			i++;
+		if (i == w->len)
+			return true;
+		const unsigned char *next = p + 1;
+		const unsigned char *found = next < stop ? memchr(next, take_lower ? lower : upper,
+		                                                  (size_t)(stop - next)) : NULL;
+		if (take_lower)
+			at_lower = found;
+		else
+			at_upper = found;
+	}
+	return false;
+}
+
+/* Whether one of the rule's keywords occurs in s[0, n) (the window the
+ * keywords of this call are looked for in); each keyword is looked for
+ * once a call. */
+static bool rule_keywords_present(struct rule_matcher *m, size_t rule_index, const unsigned char *s,
+                                  size_t n)
 {
 	if (!m->kw_n[rule_index])
 		return true;
-	for (size_t i = 0; i < m->kw_n[rule_index]; i++)
-		if (m->kw_seen[m->kw_of_rule[m->kw_first[rule_index] + i]])
+	for (size_t i = 0; i < m->kw_n[rule_index]; i++) {
+		size_t k = m->kw_of_rule[m->kw_first[rule_index] + i];
+		if (m->kw_seen[k] == KW_UNKNOWN)
+			m->kw_seen[k] = keyword_present(m, k, s, n) ? KW_PRESENT : KW_ABSENT;
+		if (m->kw_seen[k] == KW_PRESENT)
 			return true;
+	}
 	return false;
 }
 
@@ -693,12 +741,11 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 	 * first accepted start; Hyperscan starts there too, so that assertions
 	 * on the byte before `from` (\b, \B) see it. */
 	size_t base = from > KEYWORD_REACH ? from - KEYWORD_REACH : 0;
-	bool prefiltered = false;
-	if (m->prefilter) {
-		memset(m->kw_seen, 0, m->kw_count);
-		prefiltered = rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + base,
-		                                  len - base, m->kw_seen) == 0;
-	}
+	bool prefiltered = m->prefilter &&
+	                   rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + base, len - base) == 0;
+	/* Prefiltered, a few rules look, and a keyword is looked for when one
+	 * of them has it; else every rule looks, and one pass finds them all. */
+	memset(m->kw_seen, KW_UNKNOWN, m->kw_count);
 	if (!prefiltered && m->kw_count)
 		find_keywords(m, subject + base, len - base);
 	/* Prefiltered, only the covered rules with candidate ends and the
@@ -721,7 +768,7 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 		const struct rule *r = &set->rules[i];
 		if (r->disabled || !r->code || (only && only != r) ||
 		    (m->which != RULES_ALL && m->start_anchored[i] != (m->which == RULES_ANCHORED)) ||
-		    !rule_keywords_present(m, i))
+		    !rule_keywords_present(m, i, subject + base, len - base))
 			continue;
 		int stop = prefiltered && rule_prefilter_covers(m->prefilter, i)
 		         ? scan_rule_candidates(m, i, subject, len, base, from, accept_end, fn, ctx)

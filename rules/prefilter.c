@@ -69,7 +69,7 @@ static void database_cache_store(const char *path, const hs_database_t *db)
  * database of every rule, and costs less in a pass of its own.  Each
  * rule is in exactly one database, so its ends stay in ascending order. */
 struct rule_prefilter {
-	hs_database_t *db;          /* the other rules and the keywords */
+	hs_database_t *db;          /* the other rules */
 	hs_database_t *alone_db;    /* the rules marked prefilter_alone, or NULL */
 	size_t rule_count;
 	bool *covered;
@@ -90,7 +90,6 @@ struct rule_prefilter_scratch {
 	struct end_list *lists;
 	size_t *touched;            /* the rules whose list is not empty */
 	size_t touched_count;
-	unsigned char *kw_seen;
 	bool failed;
 };
 
@@ -129,26 +128,6 @@ static bool try_expression(const char *pattern, unsigned *width)
 	*width = info->max_width;
 	free(info);
 	return true;
-}
-
-/* A literal as a caseless regex: every non-alphanumeric byte escaped. */
-static char *literal_regex(const char *lit)
-{
-	size_t n = strlen(lit);
-	char *out = malloc(n * 4 + 1), *p = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)lit[i];
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-			*p++ = (char)c;
-		} else {
-			snprintf(p, 5, "\\x%02x", c);
-			p += 4;
-		}
-	}
-	*p = '\0';
-	return out;
 }
 
 /*
@@ -275,8 +254,7 @@ static int build_database(const char *const *exprs, const unsigned *flags, const
  * accepts alone (hs_expression_info()) but cannot compile ("Pattern is
  * too large": a bounded repeat of a group, 128 times): that rule is then
  * not covered, and PCRE2 searches each window for it, as for any rule
- * Hyperscan does not take.  exprs, flags and ids shrink with *n.  A
- * keyword's expression failing is an error. */
+ * Hyperscan does not take.  exprs, flags and ids shrink with *n. */
 static int build_leaving_out(struct rule_prefilter *pf, const char **exprs, unsigned *flags,
                              unsigned *ids, size_t *n, hs_database_t **db, char *err, size_t errlen)
 {
@@ -296,18 +274,16 @@ static int build_leaving_out(struct rule_prefilter *pf, const char **exprs, unsi
 	return 0;
 }
 
-struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
-                                            size_t keyword_count, char *err, size_t errlen)
+struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, char *err, size_t errlen)
 {
 	struct rule_prefilter *pf = calloc(1, sizeof(*pf));
-	size_t max = set->count + keyword_count;
+	size_t max = set->count;
 	const char **exprs = calloc(max + 1, sizeof(*exprs));
-	char **owned = calloc(keyword_count + 1, sizeof(*owned));
 	unsigned *flags = calloc(max + 1, sizeof(*flags));
 	unsigned *ids = calloc(max + 1, sizeof(*ids));
 	struct expr_info *info = calloc(set->count + 1, sizeof(*info));
 	size_t n = 0, alone = 0;   /* the alone ones at the end of the arrays */
-	if (!pf || !exprs || !owned || !flags || !ids || !info)
+	if (!pf || !exprs || !flags || !ids || !info)
 		goto nomem;
 	expr_info_all(set, info);
 	pf->rule_count = set->count;
@@ -342,22 +318,11 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 		flags[at] = pattern_flags();
 		ids[at] = (unsigned)i;
 	}
-	for (size_t k = 0; k < keyword_count; k++) {
-		if (!(owned[k] = literal_regex(keywords[k])))
-			goto nomem;
-		exprs[n] = owned[k];
-		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[n] = (unsigned)(set->count + k);
-		n++;
-	}
 	size_t alone_at = max - alone;
 	if (build_leaving_out(pf, exprs, flags, ids, &n, &pf->db, err, errlen) ||
 	    build_leaving_out(pf, exprs + alone_at, flags + alone_at, ids + alone_at, &alone,
 	                      &pf->alone_db, err, errlen))
 		goto fail;
-	for (size_t k = 0; k < keyword_count; k++)
-		free(owned[k]);
-	free(owned);
 	free(exprs);
 	free(flags);
 	free(ids);
@@ -366,10 +331,6 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const cha
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
-	if (owned)
-		for (size_t k = 0; k < keyword_count; k++)
-			free(owned[k]);
-	free(owned);
 	free(exprs);
 	free(flags);
 	free(ids);
@@ -455,10 +416,6 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	struct rule_prefilter_scratch *s = ctx;
 	(void)from;
 	(void)flags;
-	if (id >= s->rule_count) {
-		s->kw_seen[id - s->rule_count] = 1;
-		return 0;
-	}
 	struct end_list *l = &s->lists[id];
 	if (l->count && l->ends[l->count - 1] == (size_t)to)
 		return 0;
@@ -477,14 +434,13 @@ static int on_token_end(void *ctx, size_t end)
 }
 
 int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
-                        const unsigned char *data, size_t len, unsigned char *kw_seen)
+                        const unsigned char *data, size_t len)
 {
 	/* Only the lists the last scan filled: a field of a few bytes costs no
 	 * pass over every rule. */
 	for (size_t t = 0; t < s->touched_count; t++)
 		s->lists[s->touched[t]].count = 0;
 	s->touched_count = 0;
-	s->kw_seen = kw_seen;
 	s->failed = false;
 	/* Hyperscan takes at most 4 GiB at once; windows are far smaller. */
 	if (len > UINT32_MAX)
@@ -527,12 +483,9 @@ bool rule_prefilter_available(void)
 	return false;
 }
 
-struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
-                                            size_t keyword_count, char *err, size_t errlen)
+struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, char *err, size_t errlen)
 {
 	(void)set;
-	(void)keywords;
-	(void)keyword_count;
 	snprintf(err, errlen, "this piiaudit was built without Hyperscan");
 	return NULL;
 }
@@ -568,13 +521,12 @@ void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s)
 }
 
 int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
-                        const unsigned char *data, size_t len, unsigned char *kw_seen)
+                        const unsigned char *data, size_t len)
 {
 	(void)pf;
 	(void)s;
 	(void)data;
 	(void)len;
-	(void)kw_seen;
 	return -1;
 }
 

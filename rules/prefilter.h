@@ -2,10 +2,10 @@
  * rules/prefilter.h - one pass over a window for every rule at once.
  *
  * With Hyperscan (built with HAVE_HYPERSCAN), every enabled rule's pattern
- * is compiled in prefilter mode into one block-mode database, together with
- * the rules' keywords as caseless literals.  One scan of a window yields,
- * for each rule, the offsets where a match may end, and which keywords
- * occur.  The matcher then runs PCRE2 only near those ends (see
+ * is compiled in prefilter mode into one block-mode database (the rules'
+ * keywords are not in it: the matcher looks for a rule's keywords only
+ * when the rule has candidates, rules/matcher.c).  One scan of a window
+ * yields, for each rule, the offsets where a match may end.  The matcher then runs PCRE2 only near those ends (see
  * matcher.c), which finds exactly what a full PCRE2 scan finds.
  *
  * A rule whose pattern Hyperscan cannot take even in prefilter mode is
@@ -35,10 +35,9 @@ struct rule_prefilter_scratch;
 /* Whether this build has Hyperscan. */
 bool rule_prefilter_available(void);
 
-/* Builds the database for the enabled rules of set.  keywords[i] (caseless
- * literals) get ids rule_count + i.  NULL with *err set on failure. */
-struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, const char *const *keywords,
-                                            size_t keyword_count, char *err, size_t errlen);
+/* Builds the database for the enabled rules of set.  NULL with *err set
+ * on failure. */
+struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, char *err, size_t errlen);
 void rule_prefilter_free(struct rule_prefilter *pf);
 
 /* Whether rule i is in the database; its longest possible match (SIZE_MAX
@@ -51,9 +50,9 @@ void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s);
 
 /* Scans data[0, len).  Afterwards rule_prefilter_ends() lists, ascending
  * and without repeats, the offsets (relative to data) where rule i may end
- * a match, and kw_seen[k] is set for each keyword k that occurs. */
+ * a match. */
 int rule_prefilter_scan(const struct rule_prefilter *pf, struct rule_prefilter_scratch *s,
-                        const unsigned char *data, size_t len, unsigned char *kw_seen);
+                        const unsigned char *data, size_t len);
 const size_t *rule_prefilter_ends(const struct rule_prefilter_scratch *s, size_t rule_index,
                                   size_t *count);
 

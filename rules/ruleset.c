@@ -274,8 +274,7 @@ static int build_prefilter(struct ruleset *set)
 		snprintf(set->error, sizeof(set->error), "this piiaudit was built without Hyperscan");
 		return -1;
 	}
-	set->prefilter = rule_prefilter_build(set, (const char *const *)set->keywords.items,
-	                                      set->keywords.count, err, sizeof(err));
+	set->prefilter = rule_prefilter_build(set, err, sizeof(err));
 	if (!set->prefilter) {
 		snprintf(set->error, sizeof(set->error), "%s", err);
 		return -1;

@@ -3,7 +3,11 @@
 # (piiaudit-rules(5)): caseless for words with letters, as they are for
 # the rest ('#', '+00'), in the match or beside it, on both engines; a
 # keyword 257 bytes away does not count; a match longer than the matcher's
-# folding buffer (8 KiB) takes the other path and agrees.
+# folding buffer (8 KiB) takes the other path and agrees.  Each file of
+# the second set is a window of its own, so the search for a keyword in the
+# whole window (made only once a rule has a candidate there) is what
+# decides: the keyword as the window's last bytes, after false starts in
+# either case, cut short by the end, and absent.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 cd "$T" || exit 1
@@ -61,5 +65,18 @@ for engine in hyperscan pcre2; do
 	run 0 "$PIIAUDIT" scan -q --engine $engine --no-builtin-rules --rules kw.yaml --db $engine.db kw.txt
 	sql $engine.db "select rule from findings order by rule" >got.$engine
 	check "$engine: a match counts where a keyword is within 256 bytes, not further" cmp -s want got.$engine
+	rm -rf own && mkdir own
+	printf '8000020 ReF' >own/end.txt
+	printf 'r R rE Re rr RR 8000021 rEf ...' >own/false-starts.txt
+	printf '9000022 acc' >own/cut-short.txt
+	printf '9000023 +0\n' >own/plus-zero.txt
+	printf '7000024 +00 acct ref\n' >own/absent.txt
+	printf '9000025 xx+00' >own/last-bytes.txt
+	run 0 "$PIIAUDIT" scan -q --engine $engine --no-builtin-rules --rules kw.yaml --db own-$engine.db own
+	sql own-$engine.db "select s.path || ' ' || f.rule from findings f join sources s on s.id = f.source_id order by 1" |
+		sed 's|.*/||' >got.own.$engine
+	printf '%s\n' 'end.txt t.word' 'false-starts.txt t.word' 'last-bytes.txt t.both' >want.own
+	check "$engine: a keyword is found in a window of its own: at its end, after false starts, not cut short" \
+		cmp -s want.own got.own.$engine
 done
 finish

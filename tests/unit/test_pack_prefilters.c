@@ -94,7 +94,7 @@ int main(void)
 		return unit_finish("pack_prefilters");
 	}
 	char err[256];
-	struct rule_prefilter *pf = rule_prefilter_build(&set, NULL, 0, err, sizeof(err));
+	struct rule_prefilter *pf = rule_prefilter_build(&set, err, sizeof(err));
 	struct rule_prefilter_scratch *scratch = pf ? rule_prefilter_scratch_new(pf) : NULL;
 	CHECK(pf != NULL && scratch != NULL);
 	if (!pf || !scratch) {
@@ -112,7 +112,7 @@ int main(void)
 	}
 
 	CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)inside_runs,
-	                          sizeof(inside_runs) - 1, NULL) == 0);
+	                          sizeof(inside_runs) - 1) == 0);
 	for (size_t k = 0; k < PHONE_RULES; k++) {
 		size_t count = 0;
 		const size_t *ends = rule_prefilter_ends(scratch, index[k], &count);
@@ -123,7 +123,7 @@ int main(void)
 	}
 
 	CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)numbers,
-	                          sizeof(numbers) - 1, NULL) == 0);
+	                          sizeof(numbers) - 1) == 0);
 	for (size_t k = 0; k < PHONE_RULES; k++) {
 		size_t count = 0;
 		rule_prefilter_ends(scratch, index[k], &count);
@@ -150,7 +150,7 @@ int main(void)
 		windex[k] = r ? (size_t)(r - set.rules) : 0;
 		CHECK(r && rule_prefilter_covers(pf, windex[k]));
 	}
-	CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)bare_runs, sizeof(bare_runs) - 1, NULL) == 0);
+	CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)bare_runs, sizeof(bare_runs) - 1) == 0);
 	for (size_t k = 0; k < WORDED_RULES; k++) {
 		size_t count = 0;
 		const size_t *ends = rule_prefilter_ends(scratch, windex[k], &count);
@@ -173,7 +173,7 @@ int main(void)
 	 * with ends; a scan after another leaves none of the first's. */
 	const char *texts[] = { worded, "nothing here at all", numbers, "" };
 	for (size_t k = 0; k < sizeof(texts) / sizeof(*texts); k++) {
-		CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)texts[k], strlen(texts[k]), NULL) == 0);
+		CHECK(rule_prefilter_scan(pf, scratch, (const unsigned char *)texts[k], strlen(texts[k])) == 0);
 		size_t touched_count = 0, with_ends = 0, listed = 0;
 		const size_t *touched = rule_prefilter_touched(scratch, &touched_count);
 		for (size_t t = 1; t < touched_count; t++)
