@@ -3,8 +3,9 @@
  * describes (see token_run.h).
  *
  * The scan works on 64 bytes at a time: one bit per byte in the class
- * (with SSE2, sixteen bytes per compare of each of at most four ranges;
- * else from the table), then, by doubling, the bytes where a run of at least P class bytes ends
+ * (with AVX-512BW where the processor has it, the 64 bytes per compare of
+ * each of at most four ranges; with SSE2, sixteen bytes per compare; else
+ * from the table), then, by doubling, the bytes where a run of at least P class bytes ends
  * (P the largest power of two not above min, at most 64), carried across
  * blocks.  Only a run end that passes that test is measured byte by byte,
  * and in prose that is rare; no branch depends on each byte.
@@ -18,6 +19,10 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TOKEN_RUN_AVX512 1
 #endif
 
 /* One byte of the class at *p, escapes decoded; -1 when malformed. */
@@ -172,39 +177,110 @@ static inline uint64_t class_bits(const struct class_test *c, const unsigned cha
 	return bits;
 }
 
-int rule_token_scan(const struct rule_token *t, const unsigned char *data, size_t len,
-                    int (*emit)(void *ctx, size_t end), void *ctx)
+/* 2^power: the largest power of two not above min, at most 64. */
+static unsigned run_power(const struct rule_token *t)
 {
-	const unsigned char *in_class = t->in_class;
-	struct class_test test;
-	class_test_init(&test, t);
 	unsigned power = 0;
 	while (power < 6 && (2u << power) <= t->min)
 		power++;
+	return power;
+}
+
+/* The run ends of the block data[at, at + 64) (less at the end), given
+ * its class bits; before[] carries the runs of the block before to the
+ * next.  emit's non-zero return, or 0. */
+static inline int block_run_ends(const struct rule_token *t, const unsigned char *data, size_t len,
+                                 size_t at, uint64_t bits, unsigned power, uint64_t before[7],
+                                 int (*emit)(void *ctx, size_t end), void *ctx)
+{
+	const unsigned char *in_class = t->in_class;
 	/* at_least[k], bit j: the 2^k bytes up to j are all in the class;
 	 * before[k]: the same for the previous block (none before data). */
-	uint64_t at_least[7], before[7] = {0};
-	for (size_t at = 0; at < len; at += 64) {
-		size_t n = len - at < 64 ? len - at : 64;
-		uint64_t bits = class_bits(&test, data + at, n);
-		uint64_t next_in = at + 64 < len ? in_class[data[at + 64]] : 0;
-		uint64_t run_ends = bits & ~((bits >> 1) | (next_in << 63));
-		at_least[0] = bits;
-		for (unsigned k = 0; k < power; k++) {
-			unsigned shift = 1u << k;
-			at_least[k + 1] = at_least[k] & ((at_least[k] << shift) | (before[k] >> (64 - shift)));
-		}
-		memcpy(before, at_least, sizeof(before[0]) * (power + 1));
-		for (uint64_t cand = run_ends & at_least[power]; cand; cand &= cand - 1) {
-			size_t end = at + (size_t)__builtin_ctzll(cand) + 1, run = 0;
-			while (run <= t->max && run < end && in_class[data[end - 1 - run]])
-				run++;
-			if (run >= t->min && run <= t->max) {
-				int stop = emit(ctx, end);
-				if (stop)
-					return stop;
-			}
+	uint64_t at_least[7];
+	uint64_t next_in = at + 64 < len ? in_class[data[at + 64]] : 0;
+	uint64_t run_ends = bits & ~((bits >> 1) | (next_in << 63));
+	at_least[0] = bits;
+	for (unsigned k = 0; k < power; k++) {
+		unsigned shift = 1u << k;
+		at_least[k + 1] = at_least[k] & ((at_least[k] << shift) | (before[k] >> (64 - shift)));
+	}
+	memcpy(before, at_least, sizeof(before[0]) * (power + 1));
+	for (uint64_t cand = run_ends & at_least[power]; cand; cand &= cand - 1) {
+		size_t end = at + (size_t)__builtin_ctzll(cand) + 1, run = 0;
+		while (run <= t->max && run < end && in_class[data[end - 1 - run]])
+			run++;
+		if (run >= t->min && run <= t->max) {
+			int stop = emit(ctx, end);
+			if (stop)
+				return stop;
 		}
 	}
 	return 0;
+}
+
+static int scan_portable(const struct rule_token *t, const unsigned char *data, size_t len,
+                         int (*emit)(void *ctx, size_t end), void *ctx)
+{
+	struct class_test test;
+	class_test_init(&test, t);
+	unsigned power = run_power(t);
+	uint64_t before[7] = {0};
+	for (size_t at = 0; at < len; at += 64) {
+		size_t n = len - at < 64 ? len - at : 64;
+		int stop = block_run_ends(t, data, len, at, class_bits(&test, data + at, n), power, before,
+		                          emit, ctx);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}
+
+#ifdef TOKEN_RUN_AVX512
+/* The same with AVX-512BW: one compare per range gives a block's 64 bits
+ * (a third of the portable scan's time on this machine's bench corpus). */
+__attribute__((target("avx512bw"))) static int scan_avx512(const struct rule_token *t,
+                                                           const unsigned char *data, size_t len,
+                                                           int (*emit)(void *ctx, size_t end),
+                                                           void *ctx)
+{
+	__m512i lo[RULE_TOKEN_RANGES], span[RULE_TOKEN_RANGES];
+	for (unsigned r = 0; r < t->ranges; r++) {
+		lo[r] = _mm512_set1_epi8((char)t->range_lo[r]);
+		span[r] = _mm512_set1_epi8((char)t->range_span[r]);
+	}
+	unsigned power = run_power(t);
+	uint64_t before[7] = {0};
+	for (size_t at = 0; at < len; at += 64) {
+		uint64_t bits = 0;
+		if (len - at >= 64) {
+			__m512i bytes = _mm512_loadu_si512((const void *)(data + at));
+			for (unsigned r = 0; r < t->ranges; r++)
+				bits |= _mm512_cmple_epu8_mask(_mm512_sub_epi8(bytes, lo[r]), span[r]);
+		} else {
+			for (size_t j = 0; j < len - at; j++)
+				bits |= (uint64_t)t->in_class[data[at + j]] << j;
+		}
+		int stop = block_run_ends(t, data, len, at, bits, power, before, emit, ctx);
+		if (stop)
+			return stop;
+	}
+	return 0;
+}
+#endif
+
+static bool portable_only;
+
+void rule_token_scan_portable(bool on)
+{
+	portable_only = on;
+}
+
+int rule_token_scan(const struct rule_token *t, const unsigned char *data, size_t len,
+                    int (*emit)(void *ctx, size_t end), void *ctx)
+{
+#ifdef TOKEN_RUN_AVX512
+	if (t->ranges && !portable_only && __builtin_cpu_supports("avx512bw"))
+		return scan_avx512(t, data, len, emit, ctx);
+#endif
+	return scan_portable(t, data, len, emit, ctx);
 }

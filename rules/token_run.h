@@ -45,4 +45,8 @@ int rule_token_parse(const char *text, struct rule_token *out, char *err, size_t
 int rule_token_scan(const struct rule_token *t, const unsigned char *data, size_t len,
                     int (*emit)(void *ctx, size_t end), void *ctx);
 
+/* For tests: true makes rule_token_scan() take the portable path (SSE2 or
+ * the table) even where the processor has AVX-512BW.  Not thread-safe. */
+void rule_token_scan_portable(bool on);
+
 #endif
