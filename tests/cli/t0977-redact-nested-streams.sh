@@ -2,7 +2,8 @@
 # redact: an archive member that is a single compressed stream (a
 # .jsonl.gz in a tar, a .zst in a zip) is decoded, its text redacted, and
 # encoded again in its own compression, within the archive written back:
-# gzip, bzip2, xz, .lzma, zstd and lz4 members of a tar, a tar.gz and a zip.
+# gzip, bzip2, xz, .lzma, zstd, lz4, lzip and compress (.Z) members of a
+# tar, a tar.gz and a zip.
 # The decoded copy is the decoded input with the values replaced, every
 # other byte the same; names and modes are kept; --verify reads it clean.
 # Refused, naming the member, nothing written: two compression layers, a
@@ -14,7 +15,42 @@ cd "$T" || exit 1
 
 mkdir -p m
 python3 - <<'PY'
-import bz2, gzip, lzma
+import bz2, gzip, lzma, struct, zlib
+
+def lzip(data, dict_log=20):
+    body = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[
+        {"id": lzma.FILTER_LZMA1, "dict_size": 1 << dict_log, "lc": 3, "lp": 0, "pb": 2}])
+    head = b"LZIP\x01" + bytes([dict_log])
+    return head + body + struct.pack("<IQQ", zlib.crc32(data), len(data), len(head) + len(body) + 20)
+
+def compress_z(data):
+    """compress(1) output, block mode, 9-bit codes only (a short input)."""
+    table = {bytes([i]): i for i in range(256)}
+    nxt, codes, w = 257, [], b""
+    for c in data:
+        if w + bytes([c]) in table:
+            w += bytes([c])
+            continue
+        codes.append(table[w])
+        table[w + bytes([c])] = nxt
+        nxt += 1
+        w = bytes([c])
+    if w:
+        codes.append(table[w])
+    assert nxt < 511, "input too long for 9-bit codes"
+    acc = nbits = 0
+    out = bytearray(b"\x1f\x9d\x90")
+    for code in codes:
+        acc |= code << nbits
+        nbits += 9
+        while nbits >= 8:
+            out.append(acc & 0xff)
+            acc >>= 8
+            nbits -= 8
+    if nbits:
+        out.append(acc & 0xff)
+    return bytes(out)
+
 lines = []
 for i in range(400):
     lines.append("row %d: write to user%d.name@corp-mail.io or call 555-867-%04d, thanks\n" % (i, i, 1000 + i))
@@ -25,13 +61,17 @@ open("m/a.txt.gz", "wb").write(gzip.compress(text, mtime=0))
 open("m/b.txt.bz2", "wb").write(bz2.compress(text))
 open("m/c.txt.xz", "wb").write(lzma.compress(text, format=lzma.FORMAT_XZ))
 open("m/d.txt.lzma", "wb").write(lzma.compress(text, format=lzma.FORMAT_ALONE))
+open("m/h.txt.lz", "wb").write(lzip(text))
+# The .Z member holds the first line only: the generator above writes 9-bit
+# codes, not compress(1)'s wider ones.
+open("m/i.txt.Z", "wb").write(compress_z(text.split(b"\n")[0] + b"\n"))
 PY
 zstd -q -3 plain.txt -o m/e.txt.zst
 lz4 -q plain.txt m/g.txt.lz4
 cp plain.txt m/f.txt
 chmod 640 m/c.txt.xz
 sed -E 's/user[0-9]+\.name@corp-mail\.io/<EMAIL>/g; s/555-867-[0-9]{4}/<PHONE>/g' plain.txt >want.txt
-members="a.txt.gz b.txt.bz2 c.txt.xz d.txt.lzma e.txt.zst f.txt g.txt.lz4"
+members="a.txt.gz b.txt.bz2 c.txt.xz d.txt.lzma e.txt.zst f.txt g.txt.lz4 h.txt.lz i.txt.Z"
 tar -C m -cf in.tar $members
 tar -C m -czf in.tar.gz $members
 (cd m && zip -q ../in.zip $members)
@@ -42,13 +82,19 @@ cat >members.py <<'PY'
 import bz2, gzip, io, lzma, subprocess, sys, tarfile, zipfile
 path, want = sys.argv[1], open("want.txt", "rb").read()
 magic = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00", "lzma": b"\x5d\x00\x00",
-         "zst": b"\x28\xb5\x2f\xfd", "lz4": b"\x04\x22\x4d\x18", "txt": b"row 0"}
+         "zst": b"\x28\xb5\x2f\xfd", "lz4": b"\x04\x22\x4d\x18", "txt": b"row 0",
+         "lz": b"LZIP\x01", "Z": b"\x1f\x9d"}
 def decode(ext, data):
     if ext == "gz": return gzip.decompress(data)
     if ext == "bz2": return bz2.decompress(data)
     if ext in ("xz", "lzma"): return lzma.decompress(data)
     if ext == "zst": return subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
     if ext == "lz4": return subprocess.run(["lz4", "-dc"], input=data, capture_output=True, check=True).stdout
+    if ext == "lz":
+        body = lzma.decompress(data[6:-20], format=lzma.FORMAT_RAW, filters=[
+            {"id": lzma.FILTER_LZMA1, "dict_size": 1 << data[5], "lc": 3, "lp": 0, "pb": 2}])
+        return body if data[-16:-8] == len(body).to_bytes(8, "little") else b"lzip trailer: wrong size"
+    if ext == "Z": return subprocess.run(["gzip", "-dc"], input=data, capture_output=True, check=True).stdout
     return data
 if path.endswith(".zip"):
     z = zipfile.ZipFile(path)
@@ -61,12 +107,12 @@ for name, data, mode in items:
     ext = name.rsplit(".", 1)[1]
     if not data.startswith(magic[ext]):
         bad.append(name + ": not " + ext)
-    elif decode(ext, data) != want:
+    elif decode(ext, data) != (want.split(b"\n")[0] + b"\n" if ext == "Z" else want):
         bad.append(name + ": decoded text differs")
     if name == "c.txt.xz" and mode is not None and mode != 0o640:
         bad.append(name + ": mode %o" % mode)
 print(len(items), "members;", "; ".join(bad) if bad else "all redacted in their compression")
-sys.exit(1 if bad or len(items) != 7 else 0)
+sys.exit(1 if bad or len(items) != 9 else 0)
 PY
 
 for f in in.tar in.tar.gz in.zip; do
