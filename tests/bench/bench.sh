@@ -6,6 +6,8 @@
 #
 #   tests/bench/bench.sh [MB]        (default 1024; BENCH_MB also works)
 #   BENCH_DIR=/path keeps the corpus between runs.
+#   BENCH_SAMPLE=FILE adds two rows: rg's ten regexes and piiaudit's
+#   default packs over FILE (uncompressed text of your own).
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 PIIAUDIT=${PIIAUDIT:-$TOP/piiaudit}
@@ -16,6 +18,15 @@ export PIIAUDIT_KEY_FILE="$DIR/key" PIIAUDIT_RULES_DIR="$TOP/rules/packs"
 for tool in rg igzip zstd xz 7z /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps installs it)" >&2; exit 2; }
 done
+
+# The generated prose is not your text, and what the rules cost depends on
+# the text (Hyperscan took four times as long on 20 MB of documentation
+# as on the corpus's first 20 MB: tests/bench/README.md).
+SAMPLE=${BENCH_SAMPLE:-}
+if [ -n "$SAMPLE" ] && { [ ! -f "$SAMPLE" ] || [ ! -r "$SAMPLE" ]; }; then
+	echo "bench: BENCH_SAMPLE=$SAMPLE: not a readable file" >&2
+	exit 2
+fi
 
 mkdir -p "$DIR"
 C="$DIR/corpus.jsonl"
@@ -194,6 +205,11 @@ redact pa_redact_raw -j 1 -o "$DIR/clean/corpus.jsonl" "$C"
 redact pa_redact_gz -j 2 -o "$DIR/clean/corpus.jsonl.gz" "$C.gz"
 redact pa_redact_dir2 -j 2 --out "$DIR/clean" "$DIR/shards"
 rm -rf "$DIR/clean"
+if [ -n "$SAMPLE" ]; then
+	SAMPLE_BYTES=$(stat -c %s "$SAMPLE")
+	measure rg_sample rg -c -f "$TOP/tests/bench/ten.rg" "$SAMPLE"; COUNT[rg_sample]=$(cat "$DIR/out")
+	scan pa_sample sample -j 1 "$SAMPLE"
+fi
 RULES=$("$PIIAUDIT" rules list | wc -l)
 
 row() { # label name baseline [bytes]
@@ -243,3 +259,9 @@ row "piiaudit, dense, --store-values, 2 jobs" pa_dense_values pa_dense "$DENSE_B
 row "piiaudit redact, default packs, raw, 1 job" pa_redact_raw pa_raw
 row "piiaudit redact, .gz (ISA-L level 1), 2 jobs" pa_redact_gz pa_gz
 row "piiaudit redact, 64 shard files, 2 jobs" pa_redact_dir2 pa_dir2
+if [ -n "$SAMPLE" ]; then
+	row "rg, ten regexes, BENCH_SAMPLE" rg_sample "" "$SAMPLE_BYTES"
+	row "piiaudit, default packs, BENCH_SAMPLE, 1 job" pa_sample rg_sample "$SAMPLE_BYTES"
+	echo
+	echo "BENCH_SAMPLE: $SAMPLE ($((SAMPLE_BYTES / 1000000)) MB)"
+fi
