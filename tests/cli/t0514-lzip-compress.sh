@@ -8,53 +8,12 @@
 # binary content, or read as text garbage.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
-cat >gen.py <<'PY'
-import lzma, struct, sys, zlib
-
-def lzip(data, dict_log=20):
-    body = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[
-        {"id": lzma.FILTER_LZMA1, "dict_size": 1 << dict_log, "lc": 3, "lp": 0, "pb": 2}])
-    head = b"LZIP\x01" + bytes([dict_log])
-    return head + body + struct.pack("<IQQ", zlib.crc32(data), len(data), len(head) + len(body) + 20)
-
-def compress_z(data):
-    """compress(1) output, block mode, with 9-bit codes only (short inputs)."""
-    table = {bytes([i]): i for i in range(256)}
-    nxt, codes, w = 257, [], b""
-    for c in data:
-        if w + bytes([c]) in table:
-            w += bytes([c])
-            continue
-        codes.append(table[w])
-        table[w + bytes([c])] = nxt
-        nxt += 1
-        w = bytes([c])
-    if w:
-        codes.append(table[w])
-    assert nxt < 511, "input too long for 9-bit codes"
-    acc = nbits = 0
-    out = bytearray(b"\x1f\x9d\x90")
-    for code in codes:
-        acc |= code << nbits
-        nbits += 9
-        while nbits >= 8:
-            out.append(acc & 0xff)
-            acc >>= 8
-            nbits -= 8
-    if nbits:
-        out.append(acc & 0xff)
-    return bytes(out)
-
-kind, src, dst = sys.argv[1:4]
-data = open(src, "rb").read()
-open(dst, "wb").write(lzip(data) if kind == "lz" else compress_z(data))
-PY
 mkdir -p m in
 printf 'write to ann.lzip@corp.io today\n' >m/a.txt
 tar --format=ustar -b 1 -C m -cf t.tar a.txt
 for k in lz Z; do
-	python3 gen.py $k m/a.txt in/a.txt.$k
-	python3 gen.py $k t.tar in/t.tar.$k
+	python3 "$TOP/tests/cli/stream_fixtures.py" $k m/a.txt in/a.txt.$k
+	python3 "$TOP/tests/cli/stream_fixtures.py" $k t.tar in/t.tar.$k
 done
 python3 -c '
 d = bytearray(open("in/a.txt.lz", "rb").read()); d[5] = 29   # a 512 MiB dictionary

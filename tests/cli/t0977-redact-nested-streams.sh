@@ -15,42 +15,7 @@ cd "$T" || exit 1
 
 mkdir -p m
 python3 - <<'PY'
-import bz2, gzip, lzma, struct, zlib
-
-def lzip(data, dict_log=20):
-    body = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[
-        {"id": lzma.FILTER_LZMA1, "dict_size": 1 << dict_log, "lc": 3, "lp": 0, "pb": 2}])
-    head = b"LZIP\x01" + bytes([dict_log])
-    return head + body + struct.pack("<IQQ", zlib.crc32(data), len(data), len(head) + len(body) + 20)
-
-def compress_z(data):
-    """compress(1) output, block mode, 9-bit codes only (a short input)."""
-    table = {bytes([i]): i for i in range(256)}
-    nxt, codes, w = 257, [], b""
-    for c in data:
-        if w + bytes([c]) in table:
-            w += bytes([c])
-            continue
-        codes.append(table[w])
-        table[w + bytes([c])] = nxt
-        nxt += 1
-        w = bytes([c])
-    if w:
-        codes.append(table[w])
-    assert nxt < 511, "input too long for 9-bit codes"
-    acc = nbits = 0
-    out = bytearray(b"\x1f\x9d\x90")
-    for code in codes:
-        acc |= code << nbits
-        nbits += 9
-        while nbits >= 8:
-            out.append(acc & 0xff)
-            acc >>= 8
-            nbits -= 8
-    if nbits:
-        out.append(acc & 0xff)
-    return bytes(out)
-
+import bz2, gzip, lzma
 lines = []
 for i in range(400):
     lines.append("row %d: write to user%d.name@corp-mail.io or call 555-867-%04d, thanks\n" % (i, i, 1000 + i))
@@ -61,11 +26,12 @@ open("m/a.txt.gz", "wb").write(gzip.compress(text, mtime=0))
 open("m/b.txt.bz2", "wb").write(bz2.compress(text))
 open("m/c.txt.xz", "wb").write(lzma.compress(text, format=lzma.FORMAT_XZ))
 open("m/d.txt.lzma", "wb").write(lzma.compress(text, format=lzma.FORMAT_ALONE))
-open("m/h.txt.lz", "wb").write(lzip(text))
-# The .Z member holds the first line only: the generator above writes 9-bit
-# codes, not compress(1)'s wider ones.
-open("m/i.txt.Z", "wb").write(compress_z(text.split(b"\n")[0] + b"\n"))
+open("first-line.txt", "wb").write(text.split(b"\n")[0] + b"\n")
 PY
+python3 "$TOP/tests/cli/stream_fixtures.py" lz plain.txt m/h.txt.lz
+# The .Z member holds the first line only: the generator writes 9-bit
+# codes, not compress(1)'s wider ones.
+python3 "$TOP/tests/cli/stream_fixtures.py" Z first-line.txt m/i.txt.Z
 zstd -q -3 plain.txt -o m/e.txt.zst
 lz4 -q plain.txt m/g.txt.lz4
 cp plain.txt m/f.txt
