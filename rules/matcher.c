@@ -8,9 +8,10 @@
  *
  * For each rule: the keyword prefilter (one of its literals must occur in
  * the window; with Hyperscan, looked for only once the rule has a
- * candidate, keyword_present()), the pattern, the value group, the validator, the allow list
- * (dropped), the placeholder list (kept, marked), the context words
- * (confidence, or no finding when context is required).  A record's field
+ * candidate, keyword_present()), the pattern, the value group, the
+ * validator, the allow list (dropped), the placeholder list (kept,
+ * marked), the context words (confidence, or no finding when context is
+ * required).  A record's field
  * is matched behind its name (rule_matcher_scan_field()).
  */
 #include <ctype.h>

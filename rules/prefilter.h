@@ -5,8 +5,9 @@
  * is compiled in prefilter mode into one block-mode database (the rules'
  * keywords are not in it: the matcher looks for a rule's keywords only
  * when the rule has candidates, rules/matcher.c).  One scan of a window
- * yields, for each rule, the offsets where a match may end.  The matcher then runs PCRE2 only near those ends (see
- * matcher.c), which finds exactly what a full PCRE2 scan finds.
+ * yields, for each rule, the offsets where a match may end.  The matcher
+ * then runs PCRE2 only near those ends (see matcher.c), which finds
+ * exactly what a full PCRE2 scan finds.
  *
  * A rule whose pattern Hyperscan cannot take even in prefilter mode is
  * marked as not covered; the matcher runs PCRE2 over the whole window for

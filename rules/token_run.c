@@ -237,7 +237,7 @@ static int scan_portable(const struct rule_token *t, const unsigned char *data, 
 
 #ifdef TOKEN_RUN_AVX512
 /* The same with AVX-512BW: one compare per range gives a block's 64 bits
- * (a third of the portable scan's time on this machine's bench corpus). */
+ * (about half the portable scan's time on the bench corpus). */
 __attribute__((target("avx512bw"))) static int scan_avx512(const struct rule_token *t,
                                                            const unsigned char *data, size_t len,
                                                            int (*emit)(void *ctx, size_t end),
