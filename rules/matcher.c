@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "rules/rule.h"
 #include "rules/rule_internal.h"
@@ -56,6 +57,7 @@ struct rule_matcher {
 	const struct rule_prefilter *prefilter; /* the ruleset's, unless turned off */
 	pcre2_jit_stack *jit_stack;
 	uint64_t *limit_hits;        /* per rule */
+	struct rule_search_stats *stats; /* per rule, once profiling; else NULL */
 	uint64_t ends_walked;        /* candidate ends walked to join searches */
 	/* Keyword prefilter: every distinct keyword, and for each rule the
 	 * range of its keywords in kw_of_rule. */
@@ -317,6 +319,7 @@ void rule_matcher_free(struct rule_matcher *m)
 	free(m->uncovered);
 	pcre2_jit_stack_free(m->jit_stack);
 	free(m->limit_hits);
+	free(m->stats);
 	free(m->start_anchored);
 	free(m->kw);
 	free(m->kw_of_rule);
@@ -369,6 +372,46 @@ size_t rule_field_prefix(const char *name, unsigned char *out)
 uint64_t rule_matcher_ends_walked(const struct rule_matcher *m)
 {
 	return m->ends_walked;
+}
+
+int rule_matcher_profile(struct rule_matcher *m)
+{
+	if (!m->stats)
+		m->stats = calloc(m->set->count + 1, sizeof(*m->stats));
+	return m->stats ? 0 : -1;
+}
+
+const struct rule_search_stats *rule_matcher_search_stats(const struct rule_matcher *m,
+                                                          size_t rule_index)
+{
+	return m->stats && rule_index < m->set->count ? &m->stats[rule_index] : NULL;
+}
+
+/* pcre2_match(), counted and timed: out of the scan's way. */
+__attribute__((noinline, cold)) static int search_profiled(struct rule_matcher *m, size_t index,
+                                                           const struct rule *r,
+                                                           const unsigned char *subject, size_t len,
+                                                           size_t start, pcre2_match_context *mctx)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = pcre2_match(r->code, subject, len, start, 0, m->md, mctx);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	struct rule_search_stats *st = &m->stats[index];
+	st->calls++;
+	st->misses += rc == PCRE2_ERROR_NOMATCH;
+	st->ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	return rc;
+}
+
+/* pcre2_match() for rule r from start, counted when profiling. */
+static inline int search(struct rule_matcher *m, size_t index, const struct rule *r,
+                         const unsigned char *subject, size_t len, size_t start,
+                         pcre2_match_context *mctx)
+{
+	if (__builtin_expect(m->stats != NULL, 0))
+		return search_profiled(m, index, r, subject, len, start, mctx);
+	return pcre2_match(r->code, subject, len, start, 0, m->md, mctx);
 }
 
 uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index)
@@ -598,7 +641,7 @@ static int scan_rule(struct rule_matcher *m, size_t index, const unsigned char *
 	const struct rule *r = &m->set->rules[index];
 	size_t off = from;
 	while (off < accept_end) {
-		int rc = pcre2_match(r->code, subject, len, off, 0, m->md, m->mctx);
+		int rc = search(m, index, r, subject, len, off, m->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
@@ -672,7 +715,7 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 		}
 		size_t limit = chain_limit > end ? chain_limit : end;
 		pcre2_set_offset_limit(m->mctx_limited, limit);
-		int rc = pcre2_match(r->code, subject, len, start, 0, m->md, m->mctx_limited);
+		int rc = search(m, index, r, subject, len, start, m->mctx_limited);
 		if (rc == PCRE2_ERROR_NOMATCH) {
 			off = limit + 1;
 			continue;

@@ -199,6 +199,19 @@ uint64_t rule_matcher_limit_hits(const struct rule_matcher *m, size_t rule_index
  * lint looks for rules that backtrack heavily with a far lower one). */
 void rule_matcher_set_match_limit(struct rule_matcher *m, uint32_t limit);
 
+/* What a rule's PCRE2 searches cost one matcher (rule_matcher_profile()):
+ * searches made, those that found no match, and their time. */
+struct rule_search_stats {
+	uint64_t calls, misses, ns;
+};
+
+/* From now on, counts and times each rule's PCRE2 searches (a clock read
+ * around each: for tests/bench/rule_cost, not for scans).  -1 when out of
+ * memory.  rule_matcher_search_stats() is NULL until then. */
+int rule_matcher_profile(struct rule_matcher *m);
+const struct rule_search_stats *rule_matcher_search_stats(const struct rule_matcher *m,
+                                                          size_t rule_index);
+
 /* Candidate ends the Hyperscan path has walked so far to join close ends
  * into one PCRE2 search: at most one for each end the prefilter reports
  * (a test of that bound keeps dense findings linear). */

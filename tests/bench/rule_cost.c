@@ -1,5 +1,6 @@
 /*
- * tests/bench/rule_cost.c - what each rule costs the Hyperscan prefilter.
+ * tests/bench/rule_cost.c - what each rule costs the Hyperscan prefilter
+ * and PCRE2.
  *
  *   build/tests/rule_cost [--no-builtin-rules] [--rules PATH]... FILE
  *   make bench-rules [RULE_COST_FILE=FILE]
@@ -16,7 +17,11 @@
  * out want a `prefilter:` (a part of every match, ending inside it),
  * `prefilter_token:` (every match a whole run of one class) or
  * `prefilter_alone: true` (piiaudit-rules(5)); the passes of
- * `prefilter_token` rules are timed on their own.
+ * `prefilter_token` rules are timed on their own.  Last, the matcher runs
+ * the rules over FILE (1 MiB windows, none overlapping) counting each
+ * rule's PCRE2 searches: how many, how many found nothing, and their time
+ * (a rule whose searches cost much has candidates that are not matches,
+ * or a wide search around each).
  *
  * Owns everything it allocates; exits 2 on a usage, pack or file error.
  * Flags as rules/prefilter.c compiles them.
@@ -200,6 +205,79 @@ static int report_database(const char *label, const char *const *exprs, const un
 	return 0;
 }
 
+struct search_line {
+	const char *id;
+	struct rule_search_stats st;
+	size_t found;
+};
+
+static int by_ns(const void *a, const void *b)
+{
+	const struct search_line *x = a, *y = b;
+	return x->st.ns < y->st.ns ? 1 : x->st.ns > y->st.ns ? -1 : strcmp(x->id, y->id);
+}
+
+struct hit_counts {
+	const struct ruleset *set;
+	size_t *found;              /* per rule */
+};
+
+static int count_hit(void *ctx, const struct rule_hit *hit)
+{
+	struct hit_counts *h = ctx;
+	h->found[hit->rule - h->set->rules]++;
+	return 0;
+}
+
+/* The matcher over the corpus, each rule's PCRE2 searches counted and
+ * timed; a line per rule that searched.  -1 on a compile or memory error. */
+static int report_searches(struct ruleset *set, const struct corpus *c, const char *file)
+{
+	int status = -1;
+	struct rule_matcher *m = NULL;
+	struct search_line *lines = calloc(set->count + 1, sizeof(*lines));
+	struct hit_counts hits = { set, calloc(set->count + 1, sizeof(size_t)) };
+	if (!lines || !hits.found || ruleset_compile(set)) {
+		fprintf(stderr, "rule_cost: %s\n", lines && hits.found ? ruleset_error(set) : "out of memory");
+		goto out;
+	}
+	if (!(m = rule_matcher_new(set)) || rule_matcher_profile(m)) {
+		fprintf(stderr, "rule_cost: out of memory\n");
+		goto out;
+	}
+	for (size_t off = 0; off < c->len; off += BLOCK) {
+		size_t len = c->len - off < BLOCK ? c->len - off : BLOCK;
+		if (rule_matcher_scan(m, c->data + off, len, 0, len, NULL, count_hit, &hits) < 0) {
+			fprintf(stderr, "rule_cost: the matcher failed\n");
+			goto out;
+		}
+	}
+	size_t n = 0;
+	uint64_t calls = 0, ns = 0;
+	for (size_t i = 0; i < set->count; i++) {
+		const struct rule_search_stats *st = rule_matcher_search_stats(m, i);
+		if (!st || !st->calls)
+			continue;
+		calls += st->calls;
+		ns += st->ns;
+		lines[n++] = (struct search_line){ .id = set->rules[i].id, .st = *st, .found = hits.found[i] };
+	}
+	qsort(lines, n, sizeof(*lines), by_ns);
+	printf("PCRE2 searches over %s: %llu, %.1f ms\n", file, (unsigned long long)calls, (double)ns / 1e6);
+	printf("%-40s %10s %10s %9s %9s %9s\n", "rule", "searches", "nothing", "ms", "us each", "findings");
+	for (size_t k = 0; k < n; k++)
+		printf("%-40s %10llu %10llu %9.1f %9.2f %9zu\n", lines[k].id,
+		       (unsigned long long)lines[k].st.calls, (unsigned long long)lines[k].st.misses,
+		       (double)lines[k].st.ns / 1e6, (double)lines[k].st.ns / 1e3 / (double)lines[k].st.calls,
+		       lines[k].found);
+	status = 0;
+out:
+	rule_matcher_free(m);
+	free(hits.found);
+	free(lines);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct ruleset set;
@@ -282,6 +360,8 @@ int main(int argc, char **argv)
 			printf("%-40s %10.1f ms in a pass of its own (prefilter_token), %zu ends\n",
 			       set.rules[i].id, ms, count);
 		}
+	if (report_searches(&set, &c, file))
+		goto free_all;
 	status = 0;
 free_all:
 	free(exprs);
