@@ -441,29 +441,26 @@ static void find_keywords(struct rule_matcher *m, const unsigned char *s, size_t
 	}
 }
 
-/* Whether keyword k occurs in s[0, n), ASCII letters folded as in
- * find_keywords(): memchr() for its first byte in either case, then the
- * rest compared folded.  Most keywords are a byte or two ('@', ':', '+')
- * found at once; a rare one is a pass at memchr()'s speed. */
-static bool keyword_present(const struct rule_matcher *m, size_t k, const unsigned char *s, size_t n)
+/* Whether folded[0, len) (a word folded by fold_copy()) occurs in s[0, n)
+ * with ASCII letters folded (as strncasecmp() folds in the C locale):
+ * memchr() for its first byte in either case, then the rest compared
+ * folded.  A rare word is a pass at memchr()'s speed. */
+static bool contains_folded(const unsigned char *s, size_t n, const char *folded, size_t len)
 {
-	const struct folded_word *w = &m->kw_folded[k];
-	if (!w->len || w->len > n)
+	if (!len || len > n)
 		return false;
-	if (!w->folds)
-		return memmem(s, n, w->text, w->len) != NULL;
-	unsigned char lower = (unsigned char)w->text[0];
+	unsigned char lower = (unsigned char)folded[0];
 	unsigned char upper = (unsigned)(lower - 'a') < 26u ? (unsigned char)(lower - ('a' - 'A')) : lower;
-	const unsigned char *stop = s + (n - w->len + 1);   /* past the last start */
+	const unsigned char *stop = s + (n - len + 1);   /* past the last start */
 	const unsigned char *at_lower = memchr(s, lower, (size_t)(stop - s));
 	const unsigned char *at_upper = upper != lower ? memchr(s, upper, (size_t)(stop - s)) : NULL;
 	while (at_lower || at_upper) {
 		bool take_lower = at_lower && (!at_upper || at_lower < at_upper);
 		const unsigned char *p = take_lower ? at_lower : at_upper;
 		size_t i = 1;
-		while (i < w->len && fold_byte(p[i]) == (unsigned char)w->text[i])
+		while (i < len && fold_byte(p[i]) == (unsigned char)folded[i])
 			i++;
-		if (i == w->len)
+		if (i == len)
 			return true;
 		const unsigned char *next = p + 1;
 		const unsigned char *found = next < stop ? memchr(next, take_lower ? lower : upper,
@@ -474,6 +471,16 @@ static bool keyword_present(const struct rule_matcher *m, size_t k, const unsign
 			at_upper = found;
 	}
 	return false;
+}
+
+/* Whether keyword k occurs in s[0, n), caseless as in find_keywords();
+ * one without letters ('@', ':', '+', '00') as it is. */
+static bool keyword_present(const struct rule_matcher *m, size_t k, const unsigned char *s, size_t n)
+{
+	const struct folded_word *w = &m->kw_folded[k];
+	if (!w->folds)
+		return w->len && w->len <= n && memmem(s, n, w->text, w->len);
+	return contains_folded(s, n, w->text, w->len);
 }
 
 /* Whether one of the rule's keywords occurs in s[0, n) (the window the
@@ -491,17 +498,6 @@ static bool rule_keywords_present(struct rule_matcher *m, size_t rule_index, con
 		if (m->kw_seen[k] == KW_PRESENT)
 			return true;
 	}
-	return false;
-}
-
-static bool contains_caseless(const unsigned char *s, size_t n, const char *word, size_t wlen)
-{
-	if (!wlen || wlen > n)
-		return false;
-	int first = tolower((unsigned char)word[0]);
-	for (size_t i = 0; i + wlen <= n; i++)
-		if (tolower(s[i]) == first && !strncasecmp((const char *)s + i, word, wlen))
-			return true;
 	return false;
 }
 
@@ -528,7 +524,7 @@ static bool any_word_near(struct rule_matcher *m, const unsigned char *s, size_t
 	size_t span = hi - lo;
 	if (span > FOLD_BUF) {
 		for (size_t i = 0; i < n; i++)
-			if (contains_caseless(s + lo, span, words[i].text, words[i].len))
+			if (contains_folded(s + lo, span, words[i].text, words[i].len))
 				return true;
 		return false;
 	}
@@ -588,8 +584,8 @@ static bool keyword_near(struct rule_matcher *m, size_t rule_index,
 		return false;
 	if (span > FOLD_BUF) {
 		for (size_t i = 0; i < n; i++) {
-			const struct keyword *k = &m->kw[ids[i]];
-			if (m->kw_folded[ids[i]].folds && contains_caseless(subject + lo, span, k->text, k->len))
+			const struct folded_word *k = &m->kw_folded[ids[i]];
+			if (k->folds && contains_folded(subject + lo, span, k->text, k->len))
 				return true;
 		}
 		return false;
@@ -789,8 +785,9 @@ int rule_matcher_scan(struct rule_matcher *m, const unsigned char *subject, size
 	                   rule_prefilter_scan(m->prefilter, m->pf_scratch, subject + base, len - base) == 0;
 	/* Prefiltered, a few rules look, and a keyword is looked for when one
 	 * of them has it; else every rule looks, and one pass finds them all. */
-	memset(m->kw_seen, KW_UNKNOWN, m->kw_count);
-	if (!prefiltered && m->kw_count)
+	if (prefiltered)
+		memset(m->kw_seen, KW_UNKNOWN, m->kw_count);
+	else
 		find_keywords(m, subject + base, len - base);
 	/* Prefiltered, only the covered rules with candidate ends and the
 	 * rules not covered need a look, in the order of the rules as

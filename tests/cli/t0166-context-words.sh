@@ -3,7 +3,9 @@
 # a value, as a plain reference search finds them (issue 4 made the search
 # one pass over the folded window with the words bucketed by first byte):
 # words that share first bytes, one-byte words, words at both edges of
-# the window, cut by them, overlapping each other, and in mixed case.
+# the window, cut by them, overlapping each other, and in mixed case.  Around a
+# match longer than the matcher's folding buffer (8 KiB; each word is then
+# looked for in the bytes as they are) the words count the same way.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 -batch "$@" 2>&1; }
 cd "$T" || exit 1
@@ -55,4 +57,37 @@ for engine in pcre2 auto; do
 		cmp -s want got-$engine
 done
 check "some values have no word near them" test "$(wc -l <want)" -lt "$(cat numbers)"
+
+cat >wide.yaml <<'EOF2'
+rules:
+  - id: t.long
+    category: other
+    pattern: 'Q[a-z]{9000}Q'
+    context:
+      words: ['acct', 'zebra', ' id', 'ZZ top']
+      window: 100
+      required: true
+EOF2
+python3 - <<'PY'
+v = lambda c: "Q" + c * 9000 + "Q"
+cases = [("Word " * 30 + "ZeBrA " + v("a"), True),       # before, mixed case
+         (v("b") + " " * 90 + "aCcT", True),               # after, at the window's edge
+         (v("c") + " " * 97 + "aCcT", False),              # cut by the edge
+         ("Zz ToP" + " " * 101 + v("d"), False),           # 101 bytes before
+         ("zz top" + " " * 94 + v("e"), True),             # 100 bytes before
+         ("Q" + "f" * 4500 + "zebra" + "f" * 4495 + "Q", True)]   # inside the value
+text, want = "", []
+for body, found in cases:
+    if found:
+        want.append(len(text) + body.index("Q"))
+    text += body + "\n" + "." * 300 + "\n"
+open("wide.txt", "w").write(text)
+open("want-wide", "w").write("".join("%d\n" % o for o in want))
+PY
+for engine in pcre2 auto; do
+	run 0 "$PIIAUDIT" scan -q --engine $engine --no-builtin-rules --rules wide.yaml --db wide-$engine.db wide.txt
+	sql wide-$engine.db "select offset from findings order by 1" >got-wide-$engine
+	check "a match longer than the folding buffer: words around it as in a short one ($engine)" \
+		cmp -s want-wide got-wide-$engine
+done
 finish
