@@ -24,6 +24,11 @@ run() {
 	if [ "$rc" -eq "$want" ]; then ok "exit $want: $*"
 	else not_ok "exit $want (got $rc): $*" "$(head -c 2000 "$T/err")"; fi
 }
+# Milliseconds since the epoch, and a sleep of so many milliseconds: a
+# test that kills a scan "while it runs" times the scan first and sleeps a
+# fraction of it, so a faster machine does not finish before the kill.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+sleep_ms() { sleep "$(printf '%d.%03d' $(( $1 / 1000 )) $(( $1 % 1000 )))"; }
 finish() { echo "$_pass passed, $_fail failed"; [ "$_fail" -eq 0 ]; }
 # A database's findings, one per line, sorted: record field rule offset
 # length line (None where a record or field is null).

@@ -23,7 +23,9 @@ PY
 tar -C "$T" -czf "$T/c.tar.gz" c
 keep() { "$PIIAUDIT" export --db "$1" --format csv | cut -d, -f1-9,12 | sort; }
 
+start=$(now_ms)
 run 0 "$PIIAUDIT" scan -q -j 2 --db "$T/full.db" "$T/c" "$T/c.tar.gz"
+full_ms=$(( $(now_ms) - start ))
 keep "$T/full.db" >"$T/full.csv"
 check "the uninterrupted scan found the planted values" test "$(wc -l <"$T/full.csv")" -ge 80000
 
@@ -32,17 +34,22 @@ run 0 "$PIIAUDIT" scan --no-progress --resume --db "$T/again.db" "$T/c"
 check "resume with nothing unfinished starts a new run, and says so" grep -q 'no unfinished scan to resume: starting a new run' "$T/err"
 check "... a second run" test "$(sqlite3 "$T/again.db" 'select count(*) from runs')" = 2
 
-# SIGKILL at random points, then --resume until the run completes.
+# SIGKILL at random points, then --resume until the run completes.  Each
+# kill comes after 10% to 50% of the uninterrupted scan's time (which may
+# include compiling the rules); a round the scan outran halves that.
+unfinished=0
+soonest=$(( full_ms / 10 )) latest=$(( full_ms / 2 ))
 for round in 1 2 3; do
 	rm -f "$T/k.db"*
 	"$PIIAUDIT" scan -q -j 2 --db "$T/k.db" "$T/c" "$T/c.tar.gz" 2>/dev/null &
 	pid=$!
-	sleep "0.$((RANDOM % 9 + 1))"
+	sleep_ms $(( soonest + RANDOM % (latest - soonest + 1) ))
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	integrity=$(sqlite3 "$T/k.db" 'pragma integrity_check' 2>&1)
 	check "round $round: integrity_check after SIGKILL" test "$integrity" = ok
 	status=$(sqlite3 "$T/k.db" 'select status from runs' 2>&1)
+	if [ "$status" != ok ]; then unfinished=$((unfinished + 1)); else latest=$(( latest / 2 > soonest ? latest / 2 : soonest )); fi
 	tries=0
 	while [ "$status" != ok ] && [ $tries -lt 3 ]; do
 		"$PIIAUDIT" scan -q --resume -j 2 --db "$T/k.db" "$T/c" "$T/c.tar.gz" 2>"$T/err"
@@ -55,6 +62,7 @@ for round in 1 2 3; do
 	else not_ok "round $round: findings differ" "$(diff "$T/full.csv" "$T/k.csv" | head -5)"; fi
 	check "round $round: integrity_check after resume" test "$(sqlite3 "$T/k.db" 'pragma integrity_check')" = ok
 done
+check "the kills came while scanning ($unfinished of 3 runs unfinished; full scan $full_ms ms)" test "$unfinished" -ge 1
 
 # SIGINT and SIGTERM: exit 130 and 143, the run marked interrupted.  The
 # scan reads a FIFO that stays open, so it is surely in flight.
@@ -93,7 +101,7 @@ done
 # Resume refuses other rules or another key.
 rm -f "$T/r.db"*
 "$PIIAUDIT" scan -q --db "$T/r.db" "$T/c" &
-pid=$!; sleep 0.3; kill -KILL $pid; wait $pid 2>/dev/null
+pid=$!; sleep_ms $(( full_ms / 4 )); kill -KILL $pid; wait $pid 2>/dev/null
 if [ "$(sqlite3 "$T/r.db" "select status from runs" 2>/dev/null)" = running ]; then
 	run 2 "$PIIAUDIT" scan -q --resume --only email --db "$T/r.db" "$T/c"
 	check "resume with other rules is refused" grep -q 'other rules' "$T/err"
