@@ -23,6 +23,7 @@
 #include "rules/rule.h"
 #include "rules/rule_internal.h"
 #include "rules/prefilter.h"
+#include "rules/regex_bytes.h"
 
 /* A rule's keyword must stand in its match or this close to it: a property
  * of the match, so whatever the windows, a hit is the same hit (the
@@ -667,7 +668,33 @@ static int scan_rule(struct rule_matcher *m, size_t index, const unsigned char *
  * So PCRE2 searches from max(off, E - W), with starts limited to <= E by
  * the offset limit; the subject is the whole window, so what PCRE2 matches
  * (lookarounds, greedy lengths) is what the full scan matches.
+ *
+ * A match [s, e) with s < E <= e holds the byte at E - 1 and every byte
+ * from s to it, each one the rule's pattern can consume (its run bytes,
+ * rules/regex_bytes.h).  So no match starts before the run of such bytes
+ * that ends at E - 1 (run_start()), and where the byte at E - 1 is not one
+ * of them, none holds E - 1 and the candidate is passed.  That bounds
+ * rules whose W is unbounded (`[a-z0-9._%+-]+@...`), which searched from
+ * `off`: through all the text between candidates.
  */
+static size_t run_start(const unsigned char *run_bytes, const unsigned char *subject, size_t lo,
+                        size_t end)
+{
+	while (end > lo && regex_bytes_has(run_bytes, subject[end - 1]))
+		end--;
+	return end;
+}
+
+/* Whether every byte of subject[from, to) is a run byte. */
+static bool run_through(const unsigned char *run_bytes, const unsigned char *subject, size_t from,
+                        size_t to)
+{
+	for (; from < to; from++)
+		if (!regex_bytes_has(run_bytes, subject[from]))
+			return false;
+	return true;
+}
+
 static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsigned char *subject,
                                 size_t len, size_t base, size_t from, size_t accept_end,
                                 rule_hit_fn fn, void *ctx)
@@ -676,6 +703,7 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 	size_t count, next = 0;
 	const size_t *ends = rule_prefilter_ends(m->pf_scratch, index, &count);
 	size_t width = rule_prefilter_width(m->prefilter, index);
+	const unsigned char *run_bytes = rule_prefilter_run_bytes(m->prefilter, index);
 	size_t off = from;
 	size_t chain_last = 0, chain_limit = 0;   /* the run of close ends last walked */
 	bool chained = false;
@@ -687,6 +715,14 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 			break;
 		size_t end = base + ends[next];
 		size_t start = width != SIZE_MAX && end - off > width ? end - width : off;
+		if (run_bytes) {
+			size_t run = run_start(run_bytes, subject, start, end);
+			if (run == end) {
+				off = end;    /* no match holds the byte before this end */
+				continue;
+			}
+			start = run;
+		}
 		/* Ends no further apart than W: the search from the next one
 		 * would start right after this one's limit, so one search with
 		 * starts up to the last of them covers the same starts in one
@@ -700,7 +736,9 @@ static int scan_rule_candidates(struct rule_matcher *m, size_t index, const unsi
 			size_t last = next;
 			chain_limit = end;
 			while (last + 1 < count && chain_limit + 1 < accept_end &&
-			       (width == SIZE_MAX || base + ends[last + 1] - chain_limit <= width)) {
+			       (width != SIZE_MAX ? base + ends[last + 1] - chain_limit <= width
+			        : !run_bytes || run_through(run_bytes, subject, chain_limit + 1,
+			                                    base + ends[last + 1]))) {
 				chain_limit = base + ends[++last];
 				m->ends_walked++;
 				if (chain_limit >= accept_end)

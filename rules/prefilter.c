@@ -15,6 +15,7 @@
 
 #include "rules/prefilter.h"
 #include "rules/prefilter_cache.h"
+#include "rules/regex_bytes.h"
 #include "rules/regex_repeats.h"
 #include "rules/rule.h"
 
@@ -74,6 +75,10 @@ struct rule_prefilter {
 	size_t rule_count;
 	bool *covered;
 	size_t *width;
+	/* The bytes a match of each covered rule can consume; NULL where
+	 * any byte can (rules/regex_bytes.h). */
+	unsigned char (*run_bytes)[REGEX_BYTES_SET];
+	bool *has_run_bytes;
 	size_t *token_rules;        /* rules with a prefilter_token, ... */
 	size_t token_count;         /* ... found by rule_token_scan() instead */
 	struct rule_token *tokens;   /* copies */
@@ -291,12 +296,22 @@ struct rule_prefilter *rule_prefilter_build(const struct ruleset *set, char *err
 	pf->width = calloc(set->count + 1, sizeof(*pf->width));
 	pf->token_rules = calloc(set->count + 1, sizeof(*pf->token_rules));
 	pf->tokens = calloc(set->count + 1, sizeof(*pf->tokens));
-	if (!pf->covered || !pf->width || !pf->token_rules || !pf->tokens)
+	pf->run_bytes = calloc(set->count + 1, sizeof(*pf->run_bytes));
+	pf->has_run_bytes = calloc(set->count + 1, sizeof(*pf->has_run_bytes));
+	if (!pf->covered || !pf->width || !pf->token_rules || !pf->tokens || !pf->run_bytes ||
+	    !pf->has_run_bytes)
 		goto nomem;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct rule *r = &set->rules[i];
 		if (r->disabled || !r->code)
 			continue;
+		static const unsigned char every[REGEX_BYTES_SET] = {
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		};
+		pf->has_run_bytes[i] = regex_consumed_bytes(r->pattern, pf->run_bytes[i]) &&
+		                       memcmp(pf->run_bytes[i], every, sizeof(every));
 		if (r->token.set) {
 			/* Every match is a whole run: at most max bytes. */
 			pf->covered[i] = true;
@@ -347,6 +362,8 @@ void rule_prefilter_free(struct rule_prefilter *pf)
 	hs_free_database(pf->alone_db);
 	free(pf->covered);
 	free(pf->width);
+	free(pf->run_bytes);
+	free(pf->has_run_bytes);
 	free(pf->token_rules);
 	free(pf->tokens);
 	free(pf);
@@ -360,6 +377,12 @@ bool rule_prefilter_covers(const struct rule_prefilter *pf, size_t i)
 size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t i)
 {
 	return pf && i < pf->rule_count ? pf->width[i] : SIZE_MAX;
+}
+
+const unsigned char *rule_prefilter_run_bytes(const struct rule_prefilter *pf, size_t i)
+{
+	return pf && i < pf->rule_count && pf->covered[i] && pf->has_run_bytes[i] ? pf->run_bytes[i]
+	                                                                           : NULL;
 }
 
 struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_prefilter *pf)
@@ -507,6 +530,13 @@ size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t i)
 	(void)pf;
 	(void)i;
 	return SIZE_MAX;
+}
+
+const unsigned char *rule_prefilter_run_bytes(const struct rule_prefilter *pf, size_t i)
+{
+	(void)pf;
+	(void)i;
+	return NULL;
 }
 
 struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_prefilter *pf)

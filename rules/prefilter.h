@@ -45,6 +45,11 @@ void rule_prefilter_free(struct rule_prefilter *pf);
  * when unbounded). */
 bool rule_prefilter_covers(const struct rule_prefilter *pf, size_t rule_index);
 size_t rule_prefilter_width(const struct rule_prefilter *pf, size_t rule_index);
+/* The bytes a match of covered rule i can consume (rules/regex_bytes.h:
+ * bit c of [c / 8]), or NULL when it may be any byte.  A match lies
+ * within one run of such bytes, so no search need start before the run
+ * around a candidate end. */
+const unsigned char *rule_prefilter_run_bytes(const struct rule_prefilter *pf, size_t rule_index);
 
 struct rule_prefilter_scratch *rule_prefilter_scratch_new(const struct rule_prefilter *pf);
 void rule_prefilter_scratch_free(struct rule_prefilter_scratch *s);
