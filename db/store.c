@@ -23,15 +23,19 @@
 #include "db/store.h"
 #include "db/uri.h"
 
+/* Findings go in FINDING_ROWS at a time, the rest of a batch in
+ * statements of 16, 8, 4, 2 and 1 rows (ST_FINDINGS + k holds 1 << k rows,
+ * made by findings_insert_sql()): a statement's bind, step and reset cost
+ * as much as SQLite's own work on a row, and a small file's few findings
+ * went in one statement each (20,000 files of 10 KB, 6 findings each). */
+#define FINDING_SIZES 6
+#define FINDING_ROWS (1 << (FINDING_SIZES - 1))
+
 enum {
-	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_FINDING_INSERT, ST_FINDINGS_INSERT, ST_BEGIN, ST_COMMIT,
-	ST_ROLLBACK, ST_COUNT
+	ST_SOURCE_INSERT, ST_SOURCE_UPDATE, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_FINDINGS,
+	ST_COUNT = ST_FINDINGS + FINDING_SIZES
 };
 
-/* Findings go in FINDING_ROWS at a time (ST_FINDINGS_INSERT, made by
- * findings_insert_sql()), the rest of a batch one by one: a statement's
- * bind, step and reset cost as much as SQLite's own work on a row. */
-#define FINDING_ROWS 32
 #define FINDING_COLUMNS 15
 #define FINDINGS_HEAD \
 	"INSERT INTO findings(run_id, source_id, rule, category, record, field, line, offset," \
@@ -47,18 +51,16 @@ static const char *const statement_sql[ST_COUNT] = {
 		"UPDATE sources SET bytes_scanned = ?, status = ?, error = ?, findings = ?,"
 		" format = coalesce(?, format), size = coalesce(?, size), records = ?,"
 		" invalid_records = ?, note = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
-	[ST_FINDING_INSERT] = FINDINGS_HEAD "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_FINDINGS_INSERT] = NULL,        /* findings_insert_sql() */
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 };
 
-/* ST_FINDINGS_INSERT: FINDING_ROWS rows of FINDING_COLUMNS parameters. */
-static void findings_insert_sql(char *out, size_t cap)
+/* ST_FINDINGS + k: rows rows of FINDING_COLUMNS parameters. */
+static void findings_insert_sql(char *out, size_t cap, int rows)
 {
 	size_t at = (size_t)snprintf(out, cap, "INSERT OR FAIL%s", statement_sql_findings_head + 6);
-	for (int row = 0; row < FINDING_ROWS && at < cap; row++)
+	for (int row = 0; row < rows && at < cap; row++)
 		at += (size_t)snprintf(out + at, cap - at, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		                       row ? "," : "");
 }
@@ -503,13 +505,15 @@ int db_open(struct db_store **out, const char *path, bool create, char *err, siz
 		goto fail_close;
 	}
 	char many[sizeof(statement_sql_findings_head) + FINDING_ROWS * 40];
-	findings_insert_sql(many, sizeof(many));
-	for (int i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, i == ST_FINDINGS_INSERT ? many : statement_sql[i], -1,
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (i >= ST_FINDINGS)
+			findings_insert_sql(many, sizeof(many), 1 << (i - ST_FINDINGS));
+		if (sqlite3_prepare_v3(s->db, i >= ST_FINDINGS ? many : statement_sql[i], -1,
 		                       SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 			goto fail_close;
 		}
+	}
 	*out = s;
 	return 0;
 fail_close:
@@ -762,25 +766,23 @@ static void bind_finding(sqlite3_stmt *st, int first, const struct db_source *sr
 }
 
 /* A batch's findings, FINDING_ROWS to a statement while that many are
- * left.  The texts are bound SQLITE_STATIC: the batch outlives the step. */
+ * left, then the rest in at most one statement of each smaller size.  The
+ * texts are bound SQLITE_STATIC: the batch outlives the step. */
 static int findings_write(struct db_store *s, const struct db_source *src,
                           const struct db_finding *batch, size_t count)
 {
 	size_t i = 0;
-	for (sqlite3_stmt *st = s->st[ST_FINDINGS_INSERT]; count - i >= FINDING_ROWS; i += FINDING_ROWS) {
-		for (int row = 0; row < FINDING_ROWS; row++)
-			bind_finding(st, row * FINDING_COLUMNS, src, &batch[i + (size_t)row]);
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return fail(s, "cannot record a finding");
-	}
-	for (sqlite3_stmt *st = s->st[ST_FINDING_INSERT]; i < count; i++) {
-		bind_finding(st, 0, src, &batch[i]);
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return fail(s, "cannot record a finding");
+	for (int k = FINDING_SIZES - 1; k >= 0; k--) {
+		const size_t rows = (size_t)1 << k;
+		sqlite3_stmt *st = s->st[ST_FINDINGS + k];
+		for (; count - i >= rows; i += rows) {
+			for (size_t row = 0; row < rows; row++)
+				bind_finding(st, (int)row * FINDING_COLUMNS, src, &batch[i + row]);
+			int rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				return fail(s, "cannot record a finding");
+		}
 	}
 	return 0;
 }

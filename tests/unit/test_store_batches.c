@@ -1,7 +1,8 @@
 /*
- * db_source_commit() writes a batch's findings several rows to a
- * statement, then the rest one by one (db/store.c, FINDING_ROWS).  Batches
- * of sizes around and across that step, grouped and not, come back row for
+ * db_source_commit() writes a batch's findings 32 rows to a statement,
+ * then the rest in statements of 16, 8, 4, 2 and 1 rows (db/store.c,
+ * FINDING_ROWS).  Batches of every size up to 66 and larger ones, grouped
+ * and not, come back row for
  * row with every column as given (NULL where it was NULL); a batch with a
  * bad row past the first full statement leaves nothing of its source and
  * the store still writes the next one.  Grouped, a failing source takes
@@ -110,7 +111,6 @@ static long long count(sqlite3 *db, const char *sql)
 
 int main(void)
 {
-	static const size_t sizes[] = { 0, 1, 31, 32, 33, 63, 64, 65, 100, MOST };
 	static struct db_finding batch[MOST];
 	char dir[] = "/tmp/piiaudit-unit.XXXXXX", path[256], err[512];
 	struct db_store *db;
@@ -129,16 +129,17 @@ int main(void)
 	long long written = 0;
 	for (int grouped = 0; grouped < 2; grouped++) {
 		CHECK(db_grouping(db, grouped) == 0);
-		for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		/* 0 to 66, then 133 and MOST. */
+		for (size_t n = 0; n <= MOST; n = n < 66 ? n + 1 : n + 67) {
 			char name[32];
-			snprintf(name, sizeof(name), "s%d-%zu.txt", grouped, sizes[k]);
+			snprintf(name, sizeof(name), "s%d-%zu.txt", grouped, n);
 			struct db_source src = { .run_id = run, .path = name, .kind = "file", .size = -1,
-			                         .status = "ok", .findings = sizes[k] };
-			make_batch(batch, sizes[k], grouped * 100 + (int)k);
-			CHECK(db_source_commit(db, &src, batch, sizes[k]) == 0);
+			                         .status = "ok", .findings = n };
+			make_batch(batch, n, grouped * 1000 + (int)n);
+			CHECK(db_source_commit(db, &src, batch, n) == 0);
 			CHECK(db_grouping(db, false) == 0 && db_grouping(db, grouped) == 0);
-			CHECK(check_rows(db_handle(db), src.id, batch, sizes[k]) == 0);
-			written += (long long)sizes[k];
+			CHECK(check_rows(db_handle(db), src.id, batch, n) == 0);
+			written += (long long)n;
 		}
 	}
 
