@@ -10,6 +10,7 @@
  * does not know.
  */
 #include "rules/regex_bytes.h"
+#include "rules/rule_internal.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -31,17 +32,6 @@ static void add_complement(byteset s, const byteset of)
 {
 	for (size_t i = 0; i < REGEX_BYTES_SET; i++)
 		s[i] |= (unsigned char)~of[i];
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The classes of the C locale PCRE2's default tables describe, by name
@@ -120,15 +110,15 @@ static const char *escape(const char *p, bool in_class, byteset s, int *single)
 		unsigned v = 0;
 		if (*p == '{') {
 			const char *q = p + 1;
-			for (; hex_value(*q) >= 0; q++)
-				if ((v = v * 16 + (unsigned)hex_value(*q)) > 0xff)
+			for (; rule_hex_value((unsigned char)*q) >= 0; q++)
+				if ((v = v * 16 + (unsigned)rule_hex_value((unsigned char)*q)) > 0xff)
 					return NULL;
 			if (*q != '}' || q == p + 1)
 				return NULL;
 			p = q + 1;
 		} else {
-			for (int i = 0; i < 2 && hex_value(*p) >= 0; i++)
-				v = v * 16 + (unsigned)hex_value(*p++);
+			for (int i = 0; i < 2 && rule_hex_value((unsigned char)*p) >= 0; i++)
+				v = v * 16 + (unsigned)rule_hex_value((unsigned char)*p++);
 		}
 		*single = (int)v;
 		break;
