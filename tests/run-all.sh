@@ -20,10 +20,16 @@ count() { # file with a test's output
 	f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
 	passed=$((passed + p)); failed=$((failed + f))
 }
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+out=$(mktemp); times=$(mktemp); trap 'rm -f "$out" "$times"' EXIT
+# Each test's wall time goes to $times; the slowest are listed at the end,
+# so a suite that creeps towards CI's limit shows where the time went.
+started_ms=0
+start() { echo "== $1"; started_ms=$(date +%s%3N); }
+took() { echo "$(( $(date +%s%3N) - started_ms )) $1" >>"$times"; }
 for t in "$@"; do
-	echo "== $t"
+	start "$t"
 	"$t" >"$out" 2>&1; rc=$?
+	took "$t"
 	grep -E 'FAIL|passed, ' "$out"
 	count "$out"
 	# A crash after a clean result line still counts as a failure.
@@ -31,21 +37,27 @@ for t in "$@"; do
 		echo "  exit status $rc"; failed=$((failed + 1))
 	fi
 done
-echo "== rules test"
+start "rules test"
 "$PIIAUDIT" rules test >"$out" 2>&1
+took "rules test"
 grep -E 'FAIL|passed, |piiaudit:' "$out"; count "$out"
 # CLI_TESTS narrows the CLI tests (a glob), e.g. for the sanitizer build.
 for t in ${CLI_TESTS:-tests/cli/t*.sh}; do
-	echo "== $t"
+	start "$t"
 	bash "$t" >"$out" 2>&1
+	took "$t"
 	grep -E '^(not ok|FAIL)|passed, ' "$out"
 	count "$out"
 done
 if [ "${FUZZ:-0}" = 1 ]; then
-	echo "== make check-fuzz"
+	start "make check-fuzz"
 	make --no-print-directory check-fuzz >"$out" 2>&1
+	took "make check-fuzz"
 	grep -E 'FAIL|passed, ' "$out"
 	count "$out"
 fi
+echo "== slowest tests (seconds)"
+sort -rn "$times" | head -n 12 | awk '{ ms = $1; $1 = ""; printf "  %6.1f%s\n", ms / 1000, $0 }'
+awk '{ ms += $1 } END { printf "  %6.1f in all\n", ms / 1000 }' "$times"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
