@@ -20,9 +20,9 @@ rules:
       match: ['write to a.b@c.io today']
   - id: t.key
     category: other
-    pattern: '(?i)key-[a-z0-9]+(?:_[a-z]+)*'
+    pattern: '(?i)key-[a-z0-9/]+(?:_[a-z]+)*'
     examples:
-      match: ['KEY-ab12_cd', 'key-x']
+      match: ['KEY-ab12_cd', 'key-x', 'key-a/1']
   - id: t.twice
     category: other
     pattern: '(?<w>[a-z]{2,})=\k<w>[0-9]+'
@@ -79,20 +79,23 @@ with open("prose.txt", "w") as f:
 # ends just past a window's edge.  A match longer than the overlap between
 # windows is cut where its window starts accepting, one that starts in a
 # window where that window ends (both engines alike); ends.txt has where
-# the addresses end and where the key starts.
+# the addresses end and where the key starts.  The long runs are of bytes
+# that no other unbounded rule's match could span (upper-case letters for
+# t.twice, '/' for t.mail): PCRE2 alone tries a run once for each start
+# in it, and such a run would cost it minutes.
 with open("runs.txt", "w") as f, open("ends.txt", "w") as e:
     def put(s):
         f.write(s)
         return f.tell()
-    put("x" * 1500000)
+    put("X" * 1500000)
     e.write("mail %d\n" % put("@long.example.org"))
     e.write("key %d\n" % put(" and "))
-    put("KEY-" + "a1" * 700000)
+    put("KEY-" + "a/" * 700000)
     put(" done\n")
     for i in range(1, 3000):
         put("." * (i % 97) + "u%d@h.io;" % i + "ab" * (i % 50) + "=ab7 ")
     put("\n" + "a@" * 200000 + "b.io\n")
-    put("y" * (2**22 + 2**20 - f.tell() - 3))
+    put("Y" * (2**22 + 2**20 - f.tell() - 3))
     e.write("edge %d\n" % put("@edge.io"))
     put(" q" + "z" * 30 + "123\n")
 PY
