@@ -17,9 +17,10 @@
  * matched in the worker (match_now()), so memory stays bounded whatever
  * --max-record-bytes allows.
  *
- * SIGINT or SIGTERM stops the workers at the next window; the sources in
- * flight are marked interrupted, the run too, and the exit status is
- * 130/143.  A second SIGINT exits at once.
+ * SIGINT or SIGTERM stops the workers at the next window, or at once
+ * where one waits for a pipe or FIFO (WAKE_SIGNAL); the sources in flight
+ * are marked interrupted, the run too, and the exit status is 130/143.
+ * A second SIGINT exits at once.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -249,6 +250,20 @@ static void on_signal(int signo)
 	if (got_signal == SIGINT && signo == SIGINT)
 		_exit(EXIT_SIGINT);
 	got_signal = signo;
+}
+
+/* SIGINT lands on whichever thread the kernel picks, mostly the main one,
+ * while a worker may sit in read() on a pipe or FIFO that sends nothing.
+ * Once a stop is asked the main thread sends the workers WAKE_SIGNAL,
+ * whose handler does nothing and is installed without SA_RESTART: the
+ * read returns EINTR, the reader sees the cancel flag and the worker
+ * stops at once instead of when the writer next writes or closes.
+ * SIGURG is ignored by default, so one sent from outside stays harmless. */
+#define WAKE_SIGNAL SIGURG
+
+static void on_wake(int signo)
+{
+	(void)signo;
 }
 
 static bool stopping(const struct scan_job *job)
@@ -1302,10 +1317,16 @@ static void *worker_main(void *arg)
 		if (i >= job->files.count)
 			break;
 		const struct walk_entry *e = &job->files.items[i];
-		if (e->problem)
+		if (e->problem) {
 			record_listing_problem(w, e);
-		else
+		} else {
+			/* Standard input, a FIFO or a device may wait long for
+			 * data: the sources before it are recorded first, so
+			 * none sits finished but uncommitted behind the wait. */
+			if (e->size < 0)
+				drain_pending(w);
 			scan_reader_run(w->reader, e->path, &sink);
+		}
 		if (e->size > 0)
 			atomic_fetch_add(&job->disk_bytes_done, (uint64_t)e->size);
 	}
@@ -2023,6 +2044,11 @@ static int run_workers(struct scan_job *job, bool show_progress)
 			until.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&job->done_cond, &job->done_lock, &until);
+		/* Sent again at every tick: a worker that was between its check
+		 * of the flag and read() when the last one came is in read() now. */
+		if (got_signal)
+			for (size_t i = 0; i < started; i++)
+				pthread_kill(workers[i].thread, WAKE_SIGNAL);
 		/* A group must not hold the database while the workers wait for
 		 * input (a FIFO, a slow disk): commit it once it is old. */
 		if (db_group_tick(job->db))
@@ -2198,6 +2224,9 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	struct sigaction wake = { .sa_handler = on_wake };
+	sigemptyset(&wake.sa_mask);
+	sigaction(WAKE_SIGNAL, &wake, NULL);
 
 	bool show_progress = o.progress == 1 || (o.progress == -1 && !o.quiet && stderr_is_terminal());
 	if (run_workers(&job, show_progress)) {

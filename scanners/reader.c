@@ -1672,6 +1672,14 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 		/* A FIFO named on the command line is read as a stream: open()
 		 * waits for its writer, as cat does (folders never yield FIFOs). */
 		src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (src.fd < 0 && errno == EINTR && r->limits.cancel && *r->limits.cancel) {
+			/* Stopped while waiting for a FIFO's writer: interrupted,
+			 * as a read would be, not unreadable. */
+			void *h = sink->begin(sink->ctx, &unit, NULL);
+			end_unit(r, &unit, h, SCAN_STOPPED, NULL, 0, unit.format);
+			note_status(r, SCAN_STOPPED);
+			return r->worst;
+		}
 		if (src.fd < 0) {
 			fail_unit(r, &unit, NULL, strerror(errno));
 			return r->worst;

@@ -73,14 +73,21 @@ for sig in INT TERM; do
 	writer=$!
 	"$PIIAUDIT" scan -q -j 1 --db "$T/s.db" "$T/c/f001.txt" "$T/fifo" 2>"$T/err" &
 	pid=$!
+	recorded=no
 	for _ in $(seq 100); do
-		[ "$(sqlite3 "$T/s.db" "select count(*) from sources where status = 'ok'" 2>/dev/null)" = 1 ] && break
+		[ "$(sqlite3 "$T/s.db" "select count(*) from sources where status = 'ok'" 2>/dev/null)" = 1 ] && recorded=yes && break
 		sleep 0.1
 	done
+	# The worker waits on the FIFO; the source before it is committed
+	# all the same (it used to wait, finished, behind the FIFO's read).
+	check "SIG$sig: the source before the waiting FIFO is recorded meanwhile" test $recorded = yes
 	sleep 0.2
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?
+	# The writer holds the FIFO open for 30 s: a scan that stopped only
+	# when its read returned would outlive it.
+	check "SIG$sig: the scan stopped while the FIFO's writer still held it open" kill -0 "$writer"
 	kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 	want=$([ $sig = INT ] && echo 130 || echo 143)
 	check "SIG$sig: exit $want (got $rc)" test "$rc" = "$want"
@@ -97,6 +104,29 @@ for sig in INT TERM; do
 	check "SIG$sig: ... and reads the one in flight again" \
 		test "$(sqlite3 "$T/s.db" "select status, findings from sources where path like '%fifo'; select status from runs")" = "$(printf 'ok|1\nok')"
 done
+
+# SIGINT while open() waits for a FIFO's writer (none comes): the scan
+# stops at once and the FIFO is marked interrupted, not unreadable.
+rm -f "$T/w.db"* "$T/nowriter"
+mkfifo "$T/nowriter"
+"$PIIAUDIT" scan -q -j 1 --db "$T/w.db" "$T/nowriter" 2>"$T/err" &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(sqlite3 "$T/w.db" "select count(*) from runs where status = 'running'" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+sleep 0.2
+kill -INT "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+	not_ok "SIGINT while waiting for a FIFO's writer stops the scan (still running 10 s later)"
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null
+else
+	wait "$pid"; rc=$?
+	check "SIGINT while waiting for a FIFO's writer stops the scan: exit 130 (got $rc)" test "$rc" = 130
+fi
+check "... the FIFO is marked interrupted, not unreadable" \
+	test "$(sqlite3 "$T/w.db" "select status || '|' || coalesce(error, '') from sources")" = "interrupted|"
 
 # Resume refuses other rules or another key.
 rm -f "$T/r.db"*
