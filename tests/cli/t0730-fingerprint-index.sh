@@ -78,7 +78,7 @@ wait_ok() { # db: until one source is recorded ok
 	return 1
 }
 rm -f fifo && mkfifo fifo
-( echo 'late line: subject.person@mail-host.example.net'; sleep 30 ) >fifo & writer=$!
+( echo 'late line: subject.person@mail-host.example.net'; exec sleep 30 ) >fifo & writer=$!
 "$PIIAUDIT" scan -q -j 1 --db fresh.db c1/a.txt fifo 2>"$T/err" & pid=$!
 wait_ok fresh.db
 check "a scan into a new database runs without the fingerprint index" test "$(idx fresh.db)" = 0
@@ -108,7 +108,7 @@ check "lookup finds all 65 through the index" grep -q '65 occurrence' "$T/out"
 
 # Into a database that holds another run's findings the index stays, and
 # the scan inserts into it as it goes.
-( echo 'late line'; sleep 30 ) >fifo & writer=$!
+( echo 'late line'; exec sleep 30 ) >fifo & writer=$!
 "$PIIAUDIT" scan -q -j 1 --db fresh.db c2/b.txt fifo 2>"$T/err" & pid=$!
 for _ in $(seq 100); do
 	[ "$(sql fresh.db "select count(*) from runs where status = 'running'" 2>/dev/null)" = 1 ] && break
@@ -121,7 +121,7 @@ check "still there after" test "$(idx fresh.db)" = 1
 
 # Interrupted (SIGINT) in a new database: the index is built on the way out.
 rm -f int.db*
-( echo 'late line'; sleep 30 ) >fifo & writer=$!
+( echo 'late line'; exec sleep 30 ) >fifo & writer=$!
 "$PIIAUDIT" scan -q -j 1 --db int.db c1/a.txt fifo 2>"$T/err" & pid=$!
 wait_ok int.db
 kill -INT "$pid"; wait "$pid"; rc=$?; kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null

@@ -69,7 +69,7 @@ check "the kills came while scanning ($unfinished of 3 runs unfinished; full sca
 for sig in INT TERM; do
 	rm -f "$T/s.db"* "$T/fifo"
 	mkfifo "$T/fifo"
-	( printf 'first line a@b.io\n'; sleep 30 ) >"$T/fifo" &
+	( printf 'first line a@b.io\n'; exec sleep 30 ) >"$T/fifo" &
 	writer=$!
 	"$PIIAUDIT" scan -q -j 1 --db "$T/s.db" "$T/c/f001.txt" "$T/fifo" 2>"$T/err" &
 	pid=$!

@@ -15,7 +15,7 @@ cd "$T" || exit 1
 lines=1000
 awk -v n=$lines 'BEGIN { for (i = 1; i <= n; i++) printf "row %d: mail person%d@host%d.example.org today\n", i, i, i % 97 }' >lines.txt
 rm -f fifo && mkfifo fifo
-( echo 'last: person0@host0.example.org'; sleep 60 ) >fifo & writer=$!
+( echo 'last: person0@host0.example.org'; exec sleep 60 ) >fifo & writer=$!
 "$PIIAUDIT" scan -q -j 1 --db live.db lines.txt fifo >"$T/out" 2>"$T/err" & pid=$!
 # The file alone: a copy without its -wal, counted (0 while nothing is
 # there, or the copy caught a page being written).
