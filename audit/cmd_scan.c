@@ -285,7 +285,10 @@ static const char *kind_name(enum scan_unit_kind kind)
 static void db_diag(const struct scan_job *job)
 {
 	const char *msg = db_error(job->db);
-	if (strstr(msg, "database is locked"))
+	if (strstr(msg, "database is locked") && got_signal)
+		diag("%s: %s (another process is writing it; stopped waiting: interrupted)",
+		     job->opt->db_path, msg);
+	else if (strstr(msg, "database is locked"))
 		diag("%s: %s (another process is writing it; waited %u s, see --wait)",
 		     job->opt->db_path, msg, job->opt->wait);
 	else
@@ -2177,7 +2180,7 @@ int scan_main(int argc, char **argv, const struct scan_mode *mode)
 		diag("%s", err);
 		goto out;
 	}
-	db_set_wait(job.db, o.wait);
+	db_set_wait(job.db, o.wait, &got_signal);
 	if (o.fields.every && !(job.field_paths = field_paths_new())) {
 		diag("out of memory");
 		goto out;

@@ -97,6 +97,11 @@ struct db_store {
 	 * its connection. */
 	struct checkpointer *checkpointer;
 	char *path;
+	/* db_set_wait(): how long a write waits for a lock, and the flag
+	 * that cuts the wait short; busy_wait()'s state, under the
+	 * connection's mutex. */
+	int wait_ms, waited_at_cancel;
+	const volatile int *cancel;
 };
 
 static int fail(struct db_store *s, const char *what)
@@ -526,10 +531,48 @@ fail_free:
 	return -1;
 }
 
-void db_set_wait(struct db_store *s, unsigned seconds)
+/* SQLite's busy handler: called with the number of times it was called
+ * for this lock; non-zero to try again.  It sleeps as SQLite's own does
+ * (short sleeps first, then 100 ms) until wait_ms, but once a stop is
+ * asked (the cancel flag) for at most CANCEL_GRACE_MS more: enough for
+ * this process's own short writers (the output records' connection,
+ * db/xref.c), not another process's long transaction. */
+enum { CANCEL_GRACE_MS = 1000 };
+
+static int busy_wait(void *arg, int tries)
+{
+	static const int delays[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 };
+	enum { DELAYS = sizeof(delays) / sizeof(delays[0]) };
+	struct db_store *s = arg;
+	int waited = 0;
+	for (int i = 0; i < tries; i++)
+		waited += delays[i < DELAYS ? i : DELAYS - 1];
+	if (tries == 0)
+		s->waited_at_cancel = -1;
+	if (s->waited_at_cancel < 0 && s->cancel && *s->cancel)
+		s->waited_at_cancel = waited;
+	int limit = s->wait_ms;
+	if (s->waited_at_cancel >= 0 && s->waited_at_cancel + CANCEL_GRACE_MS < limit)
+		limit = s->waited_at_cancel + CANCEL_GRACE_MS;
+	if (waited >= limit)
+		return 0;
+	int ms = delays[tries < DELAYS ? tries : DELAYS - 1];
+	if (ms > limit - waited)
+		ms = limit - waited;
+	struct timespec nap = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+void db_set_wait(struct db_store *s, unsigned seconds, const volatile int *cancel)
 {
 	/* 0 is no waiting at all: a locked database is refused at once. */
-	sqlite3_busy_timeout(s->db, seconds ? (int)(seconds > 86400 ? 86400 : seconds) * 1000 : -1);
+	s->wait_ms = (int)(seconds > 86400 ? 86400 : seconds) * 1000;
+	s->cancel = cancel;
+	if (s->wait_ms)
+		sqlite3_busy_handler(s->db, busy_wait, s);
+	else
+		sqlite3_busy_timeout(s->db, -1);
 }
 
 void db_close(struct db_store *s)

@@ -90,8 +90,10 @@ void db_close(struct db_store *s);
  * read-only, so that not even a checkpoint is written. */
 char *db_read_uri(const char *path);
 /* How long a write waits for another writer's lock before it fails with
- * "database is locked" (default 30 s; 0: not at all). */
-void db_set_wait(struct db_store *s, unsigned seconds);
+ * "database is locked" (default 30 s; 0: not at all).  cancel (may be
+ * NULL; borrowed for the store's life): once *cancel is non-zero a wait
+ * lasts at most a second more (a stopped scan), then fails the same way. */
+void db_set_wait(struct db_store *s, unsigned seconds, const volatile int *cancel);
 const char *db_error(struct db_store *s);
 /* The raw connection, for read-only queries by the front end (export,
  * reports).  Not to be used while other threads write. */

@@ -128,6 +128,51 @@ fi
 check "... the FIFO is marked interrupted, not unreadable" \
 	test "$(sqlite3 "$T/w.db" "select status || '|' || coalesce(error, '') from sources")" = "interrupted|"
 
+# SIGINT while a write waits for another process's lock (--wait, 30 s by
+# default): the scan stops within a second or so, exit 130, and says why.
+rm -f "$T/l.db"* "$T/lfifo" "$T/go" "$T/locked"
+mkfifo "$T/lfifo"
+( printf 'waiting line a@b.io\n'; while [ ! -e "$T/go" ]; do sleep 0.05; done ) >"$T/lfifo" &
+writer=$!
+"$PIIAUDIT" scan -q -j 1 --db "$T/l.db" "$T/c/f001.txt" "$T/lfifo" 2>"$T/err" &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(sqlite3 "$T/l.db" "select count(*) from sources where status = 'ok'" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+# Another process takes the write lock and holds it for 30 s.
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$T/l.db" "$T/locked" &
+holder=$!
+for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.1; done
+touch "$T/go"; wait "$writer"
+sleep 1   # the FIFO's source ends; its commit waits for the lock
+kill -INT "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+	not_ok "SIGINT while waiting for another process's lock stops the scan (still running 10 s later)"
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null
+else
+	wait "$pid"; rc=$?
+	check "SIGINT while waiting for another process's lock stops the scan: exit 130 (got $rc)" test "$rc" = 130
+fi
+check "... while the other process still held the lock" kill -0 "$holder"
+check "... and says why in one line" grep -q 'database is locked (another process is writing it; stopped waiting: interrupted)' "$T/err"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+check "... the database is intact" test "$(sqlite3 "$T/l.db" 'pragma integrity_check')" = ok
+check "... and the first source's findings are kept" \
+	test "$(sqlite3 "$T/l.db" "select findings from sources where path like '%f001.txt' and status = 'ok'")" = 2000
+printf 'again a@b.io\n' >"$T/lfifo" &
+writer=$!
+run 0 "$PIIAUDIT" scan -q --resume --db "$T/l.db" "$T/c/f001.txt" "$T/lfifo"
+wait "$writer" 2>/dev/null
+check "... --resume then reads the source whose commit was cut short" \
+	test "$(sqlite3 "$T/l.db" "select status, findings from sources where path like '%lfifo'; select status from runs")" = "$(printf 'ok|1\nok')"
+
 # Resume refuses other rules or another key.
 rm -f "$T/r.db"*
 "$PIIAUDIT" scan -q --db "$T/r.db" "$T/c" &
