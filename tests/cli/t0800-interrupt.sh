@@ -105,6 +105,20 @@ for sig in INT TERM; do
 		test "$(sqlite3 "$T/s.db" "select status, findings from sources where path like '%fifo'; select status from runs")" = "$(printf 'ok|1\nok')"
 done
 
+# sigint_stops WHAT: SIGINT to the scan $pid, which must exit with 130
+# within 10 s (it is killed if not).
+sigint_stops() {
+	kill -INT "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		not_ok "$1 (still running 10 s later)"
+		kill -KILL "$pid"; wait "$pid" 2>/dev/null
+		return
+	fi
+	wait "$pid"; local rc=$?
+	check "$1: exit 130 (got $rc)" test "$rc" = 130
+}
+
 # SIGINT while open() waits for a FIFO's writer (none comes): the scan
 # stops at once and the FIFO is marked interrupted, not unreadable.
 rm -f "$T/w.db"* "$T/nowriter"
@@ -116,15 +130,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 sleep 0.2
-kill -INT "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then
-	not_ok "SIGINT while waiting for a FIFO's writer stops the scan (still running 10 s later)"
-	kill -KILL "$pid"; wait "$pid" 2>/dev/null
-else
-	wait "$pid"; rc=$?
-	check "SIGINT while waiting for a FIFO's writer stops the scan: exit 130 (got $rc)" test "$rc" = 130
-fi
+sigint_stops "SIGINT while waiting for a FIFO's writer stops the scan"
 check "... the FIFO is marked interrupted, not unreadable" \
 	test "$(sqlite3 "$T/w.db" "select status || '|' || coalesce(error, '') from sources")" = "interrupted|"
 
@@ -151,15 +157,7 @@ holder=$!
 for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.1; done
 touch "$T/go"; wait "$writer"
 sleep 1   # the FIFO's source ends; its commit waits for the lock
-kill -INT "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then
-	not_ok "SIGINT while waiting for another process's lock stops the scan (still running 10 s later)"
-	kill -KILL "$pid"; wait "$pid" 2>/dev/null
-else
-	wait "$pid"; rc=$?
-	check "SIGINT while waiting for another process's lock stops the scan: exit 130 (got $rc)" test "$rc" = 130
-fi
+sigint_stops "SIGINT while waiting for another process's lock stops the scan"
 check "... while the other process still held the lock" kill -0 "$holder"
 check "... and says why in one line" grep -q 'database is locked (another process is writing it; stopped waiting: interrupted)' "$T/err"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
