@@ -285,14 +285,16 @@ static const char *kind_name(enum scan_unit_kind kind)
 static void db_diag(const struct scan_job *job)
 {
 	const char *msg = db_error(job->db);
-	if (strstr(msg, "database is locked") && got_signal)
-		diag("%s: %s (another process is writing it; stopped waiting: interrupted)",
-		     job->opt->db_path, msg);
-	else if (strstr(msg, "database is locked"))
-		diag("%s: %s (another process is writing it; waited %u s, see --wait)",
-		     job->opt->db_path, msg, job->opt->wait);
-	else
+	if (strstr(msg, "database is locked")) {
+		if (got_signal)
+			diag("%s: %s (another process is writing it; stopped waiting: interrupted)",
+			     job->opt->db_path, msg);
+		else
+			diag("%s: %s (another process is writing it; waited %u s, see --wait)",
+			     job->opt->db_path, msg, job->opt->wait);
+	} else {
 		diag("%s: %s", job->opt->db_path, msg);
+	}
 }
 
 static void db_failure(struct scan_job *job)

@@ -1221,12 +1221,19 @@ static const char *base_format_name(int format)
 	}
 }
 
+/* A unit that ends before a byte of it is read: begun and ended at once. */
+static void end_unread(struct scan_reader *r, const struct scan_unit *unit, void *parent,
+                       enum scan_status status, const char *reason)
+{
+	void *h = r->sink->begin(r->sink->ctx, unit, parent);
+	end_unit(r, unit, h, status, reason, 0, unit->format);
+	note_status(r, status);
+}
+
 static void fail_unit(struct scan_reader *r, const struct scan_unit *unit, void *parent,
                       const char *reason)
 {
-	void *h = r->sink->begin(r->sink->ctx, unit, parent);
-	end_unit(r, unit, h, SCAN_ERROR, reason, 0, unit->format);
-	note_status(r, SCAN_ERROR);
+	end_unread(r, unit, parent, SCAN_ERROR, reason);
 }
 
 /*
@@ -1672,16 +1679,13 @@ enum scan_status scan_reader_run(struct scan_reader *r, const char *path, const 
 		/* A FIFO named on the command line is read as a stream: open()
 		 * waits for its writer, as cat does (folders never yield FIFOs). */
 		src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (src.fd < 0 && errno == EINTR && r->limits.cancel && *r->limits.cancel) {
+		if (src.fd < 0) {
 			/* Stopped while waiting for a FIFO's writer: interrupted,
 			 * as a read would be, not unreadable. */
-			void *h = sink->begin(sink->ctx, &unit, NULL);
-			end_unit(r, &unit, h, SCAN_STOPPED, NULL, 0, unit.format);
-			note_status(r, SCAN_STOPPED);
-			return r->worst;
-		}
-		if (src.fd < 0) {
-			fail_unit(r, &unit, NULL, strerror(errno));
+			if (errno == EINTR && r->limits.cancel && *r->limits.cancel)
+				end_unread(r, &unit, NULL, SCAN_STOPPED, NULL);
+			else
+				fail_unit(r, &unit, NULL, strerror(errno));
 			return r->worst;
 		}
 		if (fstat(src.fd, &st) == 0) {
